@@ -1,0 +1,65 @@
+"""The ``onemg`` command line.
+
+Each command group lives in its own module and registers itself on the root app. Modules here
+only parse arguments, set up progress display, call one library function and print.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+from rich.console import Console
+
+from onemg.errors import OnemgError
+
+app = typer.Typer(
+    name="onemg",
+    help="onemg: secure cross-border access to genomic health data (1+ Million Genomes).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """onemg: secure cross-border access to genomic health data (1+ Million Genomes)."""
+
+
+@app.command("version")
+def version() -> None:
+    """Print the onemg version."""
+    from onemg import __version__
+
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    # Imported here so each command group owns its module.
+    from onemg.cli import commands
+
+    commands.register_all(app)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    An :class:`~onemg.errors.OnemgError` is printed as a one-line error and exits with 2.
+    """
+    _register()
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="onemg")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except OnemgError as exc:
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        return 2
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

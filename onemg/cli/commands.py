@@ -1,0 +1,23 @@
+"""The list of command groups; each module exposes ``register(app)``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# One module per command group. A module listed here must define ``register(app)``.
+_GROUPS = (
+    "onemg.cli.synth",  # onemg synth
+    "onemg.cli.ingest",  # onemg ingest, onemg datasets ..., onemg index ...
+    "onemg.cli.node",  # onemg node serve
+    "onemg.cli.access",  # onemg access ..., onemg audit ...
+    "onemg.cli.hub",  # onemg hub serve
+    "onemg.cli.demo",  # onemg demo
+)
+
+
+def register_all(app: typer.Typer) -> None:
+    """Attach every command group to ``app``."""
+    for name in _GROUPS:
+        importlib.import_module(name).register(app)

@@ -1,0 +1,125 @@
+"""Configuration: one typed object built at the entry points and passed down.
+
+Values come from, in increasing priority: the defaults below, ``<data_dir>/onemg.toml`` (or the
+file named by ``--config`` / ``ONEMG_CONFIG``), then environment variables ``ONEMG_<FIELD>`` for
+top-level fields (e.g. ``ONEMG_DATABASE_URL``). Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onemg.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class BeaconSettings:
+    """How the node presents itself over Beacon v2 and how it protects small counts."""
+
+    beacon_id: str = "eu.onemg.node"
+    name: str = "onemg national node"
+    organization_id: str = "onemg"
+    organization_name: str = "onemg national node operator"
+    environment: str = "dev"
+    #: Counts below this are never reported exactly at boolean/count granularity.
+    k_anonymity: int = 5
+    #: Largest page a record request may ask for.
+    max_page_size: int = 1000
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """An (iss, jku) pair this node accepts visas and passports from."""
+
+    iss: str
+    jku: str
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """Controlled-access settings: trusted issuers, visa issuing and the DAC workflow."""
+
+    trusted_issuers: tuple[TrustedIssuer, ...] = ()
+    #: The audience a passport must name to be accepted by this node (its public base URL).
+    audience: str | None = None
+    #: Seconds of clock skew tolerated on exp/iat/nbf.
+    leeway_s: int = 30
+    #: Days between committee approval and the entitlement taking effect.
+    veto_window_days: int = 0
+    #: Base URL the node's visa issuer and DAC run under.
+    public_url: str = "http://127.0.0.1:8101/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a node, the hub or a CLI command needs to know."""
+
+    data_dir: Path = Path("node-data")
+    #: SQLAlchemy URL; default is a SQLite file in ``data_dir``.
+    database_url: str | None = None
+    country: str | None = None
+    beacon: BeaconSettings = field(default_factory=BeaconSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+
+    @property
+    def db_url(self) -> str:
+        """The effective database URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+def _section(cls: type, values: Mapping[str, Any], where: str) -> Any:
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise InvalidInputError(
+            f"{where}: unknown setting(s) {sorted(unknown)}; known ones are {sorted(known)}"
+        )
+    kwargs = dict(values)
+    if cls is AccessSettings and "trusted_issuers" in kwargs:
+        kwargs["trusted_issuers"] = tuple(
+            TrustedIssuer(**item) for item in kwargs["trusted_issuers"]
+        )
+    return cls(**kwargs)
+
+
+def load_settings(
+    data_dir: Path | str,
+    *,
+    config_file: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build :class:`Settings` for ``data_dir`` from the config file, environment and overrides."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(data_dir)
+    path = Path(config_file or env.get("ONEMG_CONFIG") or data_dir / "onemg.toml")
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInputError(f"{path}: not valid TOML ({exc}); fix the file") from exc
+    beacon = _section(BeaconSettings, raw.pop("beacon", {}), f"{path} [beacon]")
+    access = _section(AccessSettings, raw.pop("access", {}), f"{path} [access]")
+    top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "data_dir"}
+    unknown = set(raw) - top
+    if unknown:
+        raise InvalidInputError(f"{path}: unknown setting(s) {sorted(unknown)}")
+    for name in top:
+        value = env.get(f"ONEMG_{name.upper()}")
+        if value:
+            raw[name] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(data_dir=data_dir, beacon=beacon, access=access, **raw)
