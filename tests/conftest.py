@@ -47,3 +47,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def synth_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic cohort, made once per session: FI, EE, PT x 150 individuals, seed 7.
+
+    Returns the output folder; each country is in ``<path>/<cc>/`` (genotypes.vcf.gz + .tbi,
+    individuals.jsonl, dataset.json, truth/). Dataset ids: synth-fi-s7, synth-ee-s7, synth-pt-s7.
+    Treat it as read-only: other tests share it.
+    """
+    from onemg.synth import synthesize
+
+    out = tmp_path_factory.mktemp("synth_cohort")
+    # workers=1: no fork inside a test process that may run server threads (same output).
+    synthesize(out, countries=["FI", "EE", "PT"], individuals=150, seed=7, workers=1)
+    return out

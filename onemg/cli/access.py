@@ -1,9 +1,244 @@
-"""Placeholder: the `access` command group is registered by its own issue's work."""
+"""``onemg access ...`` (committee work, accounts, roles, keys) and ``onemg audit verify``.
+
+The CLI acts directly on the node (or hub) database, so the person at the shell is the operator:
+committee commands run with every DAC role and are audited under ``--actor`` (a pseudonymous id,
+default ``operator@cli``).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from onemg.settings import Settings, load_settings
+
+_DATA_DIR = typer.Option(..., "--data-dir", help="Node or hub data directory.",
+                         show_default=False)
+_DB_URL = typer.Option(None, "--database-url",
+                       help="SQLAlchemy URL (default: SQLite in the data directory).")
+_ACTOR = typer.Option("operator@cli", "--actor",
+                      help="Pseudonymous id recorded in the audit log for this command.")
+_COMMENT = typer.Option("", "--comment", "-m", help="Comment recorded with the event.")
+
+
+def _settings(data_dir: Path, database_url: str | None) -> Settings:
+    return load_settings(data_dir, database_url=database_url)
+
+
+def _engine(settings: Settings):  # noqa: ANN202
+    from onemg.db import make_engine, migrate
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    return engine
+
+
+def _service(data_dir: Path, database_url: str | None):  # noqa: ANN202
+    from onemg.access.applications import ApplicationService
+    from onemg.access.audit import HashChainAudit
+    from onemg.access.store import AuditStore, EntitlementStore, EventStore
+
+    settings = _settings(data_dir, database_url)
+    engine = _engine(settings)
+    return ApplicationService(events=EventStore(engine), entitlements=EntitlementStore(engine),
+                              audit=HashChainAudit(AuditStore(engine)), access=settings.access)
+
+
+def _operator(actor: str):  # noqa: ANN202
+    from onemg.access.applications import ROLES, Actor
+
+    return Actor(actor, frozenset(ROLES), origin="cli")
+
+
+def _show(app) -> None:  # noqa: ANN001
+    from onemg.access.schemas import application_view
+
+    typer.echo(json.dumps(application_view(app, now=int(time.time())), indent=2))
+
+
+def _accounts(data_dir: Path, database_url: str | None):  # noqa: ANN202
+    from onemg.access.accounts import LocalAccounts
+    from onemg.access.store import AccountStore
+
+    return LocalAccounts(AccountStore(_engine(_settings(data_dir, database_url))))
+
+
+def _register_committee(access: typer.Typer) -> None:
+    @access.command("list")
+    def list_applications(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
+                          state: str | None = typer.Option(None, help="Only this state.")) -> None:
+        """List applications."""
+        svc = _service(data_dir, database_url)
+        table = Table("id", "state", "applicant", "datasets", "title")
+        for app in svc.list(_operator("operator@cli"), state=state):
+            table.add_row(app.id, app.state, app.applicant, ",".join(app.datasets),
+                          app.form.title)
+        Console().print(table)
+
+    @access.command("show")
+    def show(app_id: str, data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
+        """Show one application with its history (JSON)."""
+        svc = _service(data_dir, database_url)
+        _show(svc.get(app_id, _operator("operator@cli")))
+
+    def command(name: str, method: str, help_text: str) -> None:
+        def run(app_id: str, data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
+                comment: str = _COMMENT, actor: str = _ACTOR) -> None:
+            svc = _service(data_dir, database_url)
+            _show(getattr(svc, method)(app_id, _operator(actor), comment))
+
+        run.__doc__ = help_text
+        access.command(name)(run)
+
+    command("approve", "approve", "Approve (entitlements start after the veto window).")
+    command("reject", "reject", "Reject.")
+    command("return", "return_", "Return to the applicant for changes.")
+    command("close", "close", "Close without a decision.")
+    command("veto", "veto", "National-authority veto during the veto window.")
+    command("revoke", "revoke", "Revoke an approved application (effective next request).")
+    command("remark", "remark", "Add a committee remark.")
+
+    @access.command("entitlements")
+    def entitlements(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
+                     user: str | None = typer.Option(None, help="Only this subject.")) -> None:
+        """List entitlements."""
+        from onemg.access.store import EntitlementStore
+
+        now = int(time.time())
+        engine = _engine(_settings(data_dir, database_url))
+        table = Table("application", "subject", "dataset", "start", "end", "status")
+        for e in EntitlementStore(engine).find(subject=user):
+            status = e.revoked_reason or ("active" if e.active(now) else
+                                          "pending" if now < e.start else "expired")
+            table.add_row(e.application_id, e.subject, e.dataset_id,
+                          time.strftime("%Y-%m-%d", time.gmtime(e.start)),
+                          time.strftime("%Y-%m-%d", time.gmtime(e.end)), status)
+        Console().print(table)
+
+
+def _register_people(access: typer.Typer) -> None:
+    user = typer.Typer(help="Local hub accounts.", no_args_is_help=True)
+    access.add_typer(user, name="user")
+
+    @user.command("create")
+    def create(username: str, data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
+               password: str = typer.Option(..., prompt=True, hide_input=True,
+                                            confirmation_prompt=True,
+                                            envvar="ONEMG_NEW_PASSWORD"),
+               affiliation: str | None = typer.Option(None, help="role@organisation"),
+               admin: bool = typer.Option(False, "--admin")) -> None:
+        """Create a hub account (prints its pseudonymous subject)."""
+        identity = _accounts(data_dir, database_url).create(
+            username, password, affiliation=affiliation, is_admin=admin)
+        typer.echo(identity.sub)
+
+    @user.command("list")
+    def list_users(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
+        """List hub accounts."""
+        for username, sub in _accounts(data_dir, database_url).usernames():
+            typer.echo(f"{username}\t{sub}")
+
+    @access.command("grant-researcher")
+    def grant_researcher(user_name: str, data_dir: Path = _DATA_DIR,
+                         database_url: str | None = _DB_URL,
+                         by: str = typer.Option("so", help="so (signing official) or system")
+                         ) -> None:
+        """Grant bona fide researcher status (ResearcherStatus visa)."""
+        _accounts(data_dir, database_url).grant_researcher_status(user_name, by=by)
+        typer.echo(f"researcher status granted to {user_name}")
+
+    @access.command("revoke-researcher")
+    def revoke_researcher(user_name: str, data_dir: Path = _DATA_DIR,
+                          database_url: str | None = _DB_URL) -> None:
+        """Withdraw researcher status."""
+        _accounts(data_dir, database_url).revoke_researcher_status(user_name)
+        typer.echo(f"researcher status revoked for {user_name}")
+
+    role = typer.Typer(help="DAC roles on this node: handler, reviewer, decider, authority.",
+                       no_args_is_help=True)
+    access.add_typer(role, name="role")
+
+    @role.command("grant")
+    def grant(subject: str, role_name: str, data_dir: Path = _DATA_DIR,
+              database_url: str | None = _DB_URL) -> None:
+        """Give SUBJECT (a passport ``sub``) a DAC role."""
+        from onemg.access.applications import ROLES
+        from onemg.access.store import RoleStore
+        from onemg.errors import InvalidInputError
+
+        if role_name not in ROLES:
+            raise InvalidInputError(f"unknown role {role_name!r}; use one of {ROLES}")
+        RoleStore(_engine(_settings(data_dir, database_url))).grant(subject, role_name)
+        typer.echo(f"{subject} is now {role_name}")
+
+    @role.command("revoke")
+    def revoke(subject: str, role_name: str, data_dir: Path = _DATA_DIR,
+               database_url: str | None = _DB_URL) -> None:
+        """Take a DAC role away."""
+        from onemg.access.store import RoleStore
+
+        RoleStore(_engine(_settings(data_dir, database_url))).revoke(subject, role_name)
+
+    @role.command("list")
+    def list_roles(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
+        """List DAC roles."""
+        from onemg.access.store import RoleStore
+
+        for subject, name in RoleStore(_engine(_settings(data_dir, database_url))).all():
+            typer.echo(f"{subject}\t{name}")
+
+    keys = typer.Typer(help="Signing keys.", no_args_is_help=True)
+    access.add_typer(keys, name="keys")
+
+    @keys.command("show")
+    def show_keys(data_dir: Path = _DATA_DIR,
+                  hub: bool = typer.Option(False, "--hub", help="The hub's passport key.")
+                  ) -> None:
+        """Print the public JWKS (created on first use); never prints private keys."""
+        from onemg.access.api import hub_key, node_key
+        from onemg.access.keys import jwks
+
+        settings = _settings(data_dir, None)
+        typer.echo(json.dumps(jwks(hub_key(settings) if hub else node_key(settings)), indent=2))
 
 
 def register(app: typer.Typer) -> None:
-    """Attach the commands of this group to ``app`` (none yet)."""
+    """Attach ``onemg access ...`` and ``onemg audit ...`` to the root CLI."""
+    access = typer.Typer(help="Controlled access: DAC applications, accounts, roles, keys.",
+                         no_args_is_help=True)
+    app.add_typer(access, name="access")
+    _register_committee(access)
+    _register_people(access)
+
+    audit = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+    app.add_typer(audit, name="audit")
+
+    @audit.command("verify")
+    def verify(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
+        """Check the audit chain; exits 1 and names the first bad entry if tampered."""
+        from onemg.access.audit import verify_store
+        from onemg.access.store import AuditStore
+
+        report = verify_store(AuditStore(_engine(_settings(data_dir, database_url))))
+        if not report.ok:
+            typer.echo(f"audit log TAMPERED at entry {report.first_bad_seq}: {report.problem} "
+                       f"({report.entries} entries verified before it)", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"audit log intact: {report.entries} entries, head {report.head_hash}")
+
+    @audit.command("tail")
+    def tail(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
+             n: int = typer.Option(20, "-n", help="How many entries.")) -> None:
+        """Print the newest entries as JSON lines."""
+        from onemg.access.store import AuditStore
+
+        entries = list(AuditStore(_engine(_settings(data_dir, database_url))).entries())
+        for e in entries[-n:]:
+            sys.stdout.write(json.dumps(e.__dict__) + "\n")

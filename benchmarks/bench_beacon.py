@@ -1,0 +1,285 @@
+"""Beacon v2 load benchmark: a real ``onemg node serve`` (uvicorn + uvloop + httptools, orjson,
+N workers) under an httpx asyncio client, compared with ``bcftools view -H -r`` per query.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_beacon.py prepare --n 100000
+    .venv/bin/python benchmarks/bench_beacon.py run --n 100000 --workers 2 --seconds 10
+
+``prepare`` synthesises one country (``onemg synth``: msprime genomes for 1 Mb of chr7 around CFTR,
+phenopackets, BCF + CSI) and ingests it into a node under ``bench-data/beacon-<n>/`` (reused).
+``run`` measures, for each query family, the server-side time (``Server-Timing: app;dur``, i.e.
+routing + parsing + query + serialisation inside the worker), the client round trip, and the
+throughput at the given concurrency; then the in-process service time (no HTTP), and bcftools on
+the same variants. Client and server share the machine's cores: throughput is a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench-data"
+REGION = "chr7:117000001-118000000"
+
+
+def _paths(n: int) -> tuple[Path, Path]:
+    base = DATA / f"beacon-{n}"
+    return base / "synth", base / "node"
+
+
+def prepare(n: int, seed: int = 11) -> Path:
+    """Synthesise and ingest an ``n``-individual Finnish cohort (cached)."""
+    from onemg.ingest import ingest, resolve_inputs
+    from onemg.synth import synthesize
+
+    synth, node = _paths(n)
+    done = node.parent / "prepared"
+    if done.exists():
+        return node
+    t0 = time.perf_counter()
+    if node.exists():
+        shutil.rmtree(node)
+    if not (synth / "fi" / "genotypes.bcf.csi").exists():  # synth output is complete: reuse
+        if synth.exists():
+            shutil.rmtree(synth)
+        synthesize(synth, countries=["FI"], individuals=n, seed=seed, regions=[REGION],
+                   fmt="bcf")
+    t1 = time.perf_counter()
+    node.mkdir(parents=True, exist_ok=True)
+    ingest(resolve_inputs(source_dir=synth / "fi"), data_dir=node,
+           database_url=f"sqlite:///{node / 'node.db'}", workers=2)
+    t2 = time.perf_counter()
+    done.write_text(f"synth {t1 - t0:.1f} s, ingest {t2 - t1:.1f} s\n")
+    print(f"prepare n={n:,}: synth {t1 - t0:.1f} s, ingest {t2 - t1:.1f} s")
+    return node
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _variants(node: Path, count: int, seed: int = 1) -> tuple[list[tuple], str]:
+    """Random indexed variants (contig, pos, ref, alt, carriers) and the dataset id."""
+    from onemg.beacon.store import NodeData
+    from onemg.settings import load_settings
+
+    store = NodeData.open(load_settings(node))
+    ds = store.datasets()[0]
+    rng = random.Random(seed)
+    rows = rng.sample(range(ds.index.n_variants), min(count, ds.index.n_variants))
+    out = [(v.contig, v.pos, v.ref, v.alt, ds.index.carrier_count(v.row))
+           for v in ds.index.variants(rows)]
+    return out, ds.id
+
+
+def _pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+async def _load(base: str, urls: list[str], seconds: float, concurrency: int) -> dict:
+    """Closed-loop load over ``concurrency`` keep-alive HTTP/1.1 connections.
+
+    A minimal asyncio client (write request, read headers, read Content-Length bytes): httpx
+    costs about a millisecond of client CPU per request, which on a shared 2-core machine would
+    measure the client, not the server.
+    """
+    host, port = base.removeprefix("http://").split(":")
+    server: list[float] = []
+    client: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker(k: int) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        i = k
+        try:
+            while time.perf_counter() < stop:
+                url = urls[i % len(urls)]
+                i += concurrency
+                t = time.perf_counter()
+                writer.write(f"GET {url} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+                headers = {k.lower(): v for k, v in headers.items()}
+                await reader.readexactly(int(headers.get("content-length", "0")))
+                client.append((time.perf_counter() - t) * 1000)
+                if " 200 " not in lines[0]:
+                    errors += 1
+                timing = headers.get("server-timing", "")
+                if "dur=" in timing:
+                    server.append(float(timing.split("dur=")[1]))
+        finally:
+            writer.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    return {"requests": len(client), "errors": errors, "rps": len(client) / elapsed,
+            "server_p50": _pct(server, 50), "server_p99": _pct(server, 99),
+            "client_p50": _pct(client, 50), "client_p99": _pct(client, 99)}
+
+
+def _bcftools(bcf: Path, variants: list[tuple], repeat: int = 1) -> list[float]:
+    times = []
+    for contig, pos, *_ in variants:
+        t = time.perf_counter()
+        for _ in range(repeat):
+            subprocess.run(["bcftools", "view", "-H", "-r", f"chr{contig}:{pos}-{pos}",
+                            str(bcf)], check=True, stdout=subprocess.DEVNULL)
+        times.append((time.perf_counter() - t) * 1000 / repeat)
+    return times
+
+
+def _in_process(node: Path, families: dict[str, list[dict]], reps: int = 300) -> dict:
+    """The service call alone (no HTTP), as the route makes it."""
+    from onemg.beacon import MemoryAuditSink, answer
+    from onemg.beacon.entries import BY_PATH
+    from onemg.beacon.request import from_query_string
+    from onemg.beacon.store import NodeData
+    from onemg.security import ANONYMOUS
+    from onemg.settings import load_settings
+
+    settings = load_settings(node)
+    store = NodeData.open(settings)
+    out = {}
+    for name, params in families.items():
+        times = []
+        for i in range(reps):
+            p = dict(params[i % len(params)])
+            target = BY_PATH[p.pop("_entry")]
+            filters = p.pop("filters", "")
+            t = time.perf_counter()
+            req = from_query_string(p, [filters] if filters else [], max_page=1000)
+            answer(store, req, target, ANONYMOUS, settings=settings.beacon,
+                   audit=MemoryAuditSink())
+            times.append((time.perf_counter() - t) * 1000)
+        out[name] = (_pct(times[reps // 10:], 50), _pct(times[reps // 10:], 99))
+    return out
+
+
+def run(n: int, workers: int, seconds: float, concurrency: int) -> None:
+    """Start the node, load it, print figures."""
+    node = prepare(n)
+    synth, _ = _paths(n)
+    variants, ds_id = _variants(node, 200)
+    common = [v for v in variants if v[4] > 0]
+    term = "NCIT:C16576"
+    hp = _common_hpo(node, ds_id)
+    urlq = "requestedGranularity=count"
+    single = [f"/api/individuals?{urlq}&referenceName={c}&start={p - 1}&referenceBases={r}"
+              f"&alternateBases={a}" for c, p, r, a, _ in common]
+    pheno = [u + f"&filters={term},{hp}" for u in single]
+    start = 117_000_000
+    ranges = [f"/api/g_variants?{urlq}&referenceName=7&start={start + k * 1000}"
+              f"&end={start + k * 1000 + 1_000_000}" for k in range(5)]
+    range_carriers = [u.replace("/g_variants", "/individuals") for u in ranges]
+    port = _free_port()
+    log = open(node.parent / "serve.log", "wb")  # noqa: SIM115 - closed after the run
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "onemg"), "node", "serve",
+                             "--data-dir",
+                             str(node), "--port", str(port), "--workers", str(workers)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base)
+        # Warm-up: every worker resolves the filter sets once, pages the index in.
+        asyncio.run(_load(base, pheno[:20] + single[:20], 4, concurrency))
+        print(f"onemg node serve: n={n:,} individuals, {workers} worker(s), concurrency "
+              f"{concurrency}, {seconds:.0f} s per family, client on the same machine")
+        for name, urls in (("single-variant count", single), ("variant ∩ phenotype count",
+                           pheno), ("1 Mb range g_variants count", ranges),
+                           ("1 Mb range carriers count", range_carriers)):
+            r = asyncio.run(_load(base, urls, seconds, concurrency))
+            print(f"  {name:30s} server p50 {r['server_p50']:.3f} ms p99 "
+                  f"{r['server_p99']:.3f} ms | client p50 {r['client_p50']:.2f} ms p99 "
+                  f"{r['client_p99']:.2f} ms | {r['rps']:,.0f} req/s ({r['requests']:,} req, "
+                  f"{r['errors']} errors)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+    fams = {
+        "single-variant count": [_params(u) for u in single],
+        "variant ∩ phenotype count": [_params(u) for u in pheno],
+        "1 Mb range carriers count": [_params(u) for u in range_carriers],
+    }
+    for name, (p50, p99) in _in_process(node, fams).items():
+        print(f"  in-process {name:30s} p50 {p50:.3f} ms p99 {p99:.3f} ms")
+    bcf = next((synth / "fi").glob("*.bcf"))
+    bt = _bcftools(bcf, common[:20])
+    print(f"  bcftools view -H -r (same variants, {bcf.name}): p50 {_pct(bt, 50):.1f} ms "
+          f"p99 {_pct(bt, 99):.1f} ms")
+
+
+def _params(url: str) -> dict:
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    out = dict(parse_qsl(parts.query))
+    out["_entry"] = parts.path.rsplit("/", 1)[1]
+    return out
+
+
+def _common_hpo(node: Path, ds_id: str) -> str:
+    from onemg.beacon.store import NodeData
+    from onemg.settings import load_settings
+
+    store = NodeData.open(load_settings(node))
+    terms = [t["id"] for t in store.filtering_terms(ds_id) if t["id"].startswith("HP:")]
+    return terms[0] if terms else "NCIT:C20197"
+
+
+def _wait(base: str, timeout: float = 120) -> None:
+    import httpx
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        try:
+            if httpx.get(base + "/api/info", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"node did not start at {base}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--n", type=int, default=100_000)
+    r = sub.add_parser("run")
+    r.add_argument("--n", type=int, default=100_000)
+    r.add_argument("--workers", type=int, default=2)
+    r.add_argument("--seconds", type=float, default=10)
+    r.add_argument("--concurrency", type=int, default=32)
+    args = ap.parse_args(argv)
+    if args.cmd == "prepare":
+        prepare(args.n)
+    else:
+        run(args.n, args.workers, args.seconds, args.concurrency)
+    print(json.dumps({"done": args.cmd}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

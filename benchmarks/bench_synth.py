@@ -1,0 +1,171 @@
+"""Benchmark ``onemg synth``: wall time, peak RSS and output size.
+
+Cases:
+  default  3 countries x N individuals (default 10,000) on the default regions, VCF output.
+  bulk     1 country x N individuals (several sizes) on one ~L Mb region, VCF Zarr written
+           straight from the tree sequence; prints a power-law extrapolation to 1M x 1 Mb and
+           1M x 10 Mb (clearly labelled: extrapolated, not measured).
+
+Each run happens in a fresh subprocess so that peak RSS (ru_maxrss of the run and its
+children: forked simulation workers, bgzip, tabix) belongs to that run alone.
+
+Usage:
+  .venv/bin/python benchmarks/bench_synth.py default [--individuals 10000]
+  .venv/bin/python benchmarks/bench_synth.py bulk --sizes 25000 50000 100000 [--mb 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _single(args: argparse.Namespace) -> None:
+    from onemg.synth import synthesize
+
+    out = Path(args.out)
+    t0 = time.perf_counter()
+    summary = synthesize(
+        out,
+        countries={c: args.individuals for c in args.countries.split(",")},
+        seed=42,
+        regions=args.regions.split(";") if args.regions else None,
+        fmt=args.format,
+        force=True,
+    )
+    wall = time.perf_counter() - t0
+    own_usage = resource.getrusage(resource.RUSAGE_SELF)
+    child_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own, children = own_usage.ru_maxrss, child_usage.ru_maxrss
+    # CPU seconds (this process + children) do not depend on how busy a shared machine is.
+    cpu = sum(u.ru_utime + u.ru_stime for u in (own_usage, child_usage))
+    genotype_bytes = sum(
+        _du(c.folder / name) if (c.folder / name).is_dir() else (c.folder / name).stat().st_size
+        for c in summary.countries
+        for name in ("genotypes.vcz", "genotypes.vcf.gz", "genotypes.bcf")
+        if (c.folder / name).exists()
+    )
+    print(
+        json.dumps(
+            {
+                "individuals_per_country": args.individuals,
+                "countries": args.countries,
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "load_avg_1min": round(os.getloadavg()[0], 1),
+                "timings_s": {k: round(v, 2) for k, v in summary.timings.items()},
+                "peak_rss_mib": round(max(own, children) / 1024, 1),
+                "variants": {c.code: c.variants for c in summary.countries},
+                "genotype_bytes": genotype_bytes,
+                "output_bytes": _du(out),
+            }
+        )
+    )
+
+
+def _run(countries: str, individuals: int, regions: str | None, fmt: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
+        cmd = [
+            sys.executable, __file__, "_single", "--out", str(Path(tmp) / "out"),
+            "--countries", countries, "--individuals", str(individuals), "--format", fmt,
+        ]  # fmt: skip
+        if regions:
+            cmd += ["--regions", regions]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(done.stderr)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares power law y = a * x^b on log-log axes."""
+    lx, ly = [math.log(x) for x in xs], [math.log(max(y, 1e-3)) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    den = sum((x - mx) ** 2 for x in lx) or 1.0
+    b = sum((x - mx) * (y - my) for x, y in zip(lx, ly, strict=True)) / den
+    return math.exp(my - b * mx), b
+
+
+def _default(args: argparse.Namespace) -> None:
+    result = _run("FI,EE,PT", args.individuals, None, "vcf")
+    print(f"default regions, FI,EE,PT x {args.individuals:,}, vcf (measured)")
+    print(json.dumps(result, indent=2))
+
+
+def _bulk(args: argparse.Namespace) -> None:
+    start = 30_000_001
+    region = f"chr22:{start}-{start + int(args.mb * 1_000_000) - 1}"
+    rows = []
+    for n in args.sizes:
+        r = _run("DE", n, region, "zarr")
+        rows.append(r)
+        t = r["timings_s"]
+        print(
+            f"measured  n={n:>9,}  {args.mb} Mb  wall {r['wall_s']:7.1f} s  "
+            f"cpu {r['cpu_s']:7.1f} s  load {r['load_avg_1min']:4.1f}  "
+            f"(msprime {t['simulate']:6.1f} s [cpu {t['simulate_cpu']:6.1f}], tskit->zarr "
+            f"{t['genotypes']:6.1f} s [cpu {t['genotypes_cpu']:6.1f}], metadata "
+            f"{t['metadata']:5.1f} s)  peak RSS {r['peak_rss_mib']:7.1f} MiB  "
+            f"zarr {r['genotype_bytes'] / 2**20:7.1f} MiB  sites {r['variants']['DE']:,}",
+            flush=True,
+        )
+    if len(rows) < 2:
+        return
+    ns = [float(r["individuals_per_country"]) for r in rows]
+    print("\nEXTRAPOLATED (power-law fit over the measured sizes; not measured):")
+    for basis, suffix in (("wall clock, at the load measured", ""), ("CPU of the process", "_cpu")):
+        print(f" basis: {basis}")
+        for target_n, target_mb in ((1_000_000, args.mb), (1_000_000, 10.0)):
+            scale_mb = target_mb / args.mb
+            parts, exps = {}, {}
+            for key in ("simulate", "genotypes", "metadata"):
+                a, b = _fit(ns, [r["timings_s"][key + suffix] for r in rows])
+                # Both msprime (number of trees) and genotype decoding (sites) grow about
+                # linearly with sequence length at fixed n; metadata does not depend on it.
+                parts[key] = a * target_n**b * (1.0 if key == "metadata" else scale_mb)
+                exps[key] = b
+            a_rss, b_rss = _fit(ns, [r["peak_rss_mib"] for r in rows])
+            a_size, b_size = _fit(ns, [r["genotype_bytes"] for r in rows])
+            total = sum(parts.values())
+            print(
+                f"  n={target_n:,} x {target_mb:g} Mb: ~{total / 60:.0f} min "
+                f"(msprime ~{parts['simulate'] / 60:.0f} min [n^{exps['simulate']:.2f}], "
+                f"tskit->zarr ~{parts['genotypes'] / 60:.0f} min [n^{exps['genotypes']:.2f}], "
+                f"metadata ~{parts['metadata'] / 60:.1f} min); peak RSS "
+                f"~{a_rss * target_n**b_rss / 1024:.1f} GiB (at {args.mb:g} Mb); "
+                f"zarr ~{a_size * target_n**b_size * scale_mb / 2**30:.2f} GiB"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="case", required=True)
+    p = sub.add_parser("default", help="3 countries on the default regions (VCF)")
+    p.add_argument("--individuals", type=int, default=10_000)
+    p = sub.add_parser("bulk", help="1 country, one region, VCF Zarr, several sizes")
+    p.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000])
+    p.add_argument("--mb", type=float, default=1.0)
+    p = sub.add_parser("_single")
+    p.add_argument("--out", required=True)
+    p.add_argument("--countries", required=True)
+    p.add_argument("--individuals", type=int, required=True)
+    p.add_argument("--regions")
+    p.add_argument("--format", default="vcf")
+    args = parser.parse_args()
+    {"default": _default, "bulk": _bulk, "_single": _single}[args.case](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Wiring of the access capability for the node and hub app factories and the CLI.
+
+``build_node_access`` / ``build_hub_access`` assemble stores, keys, the clearinghouse, the
+workflow service and the audit log from one :class:`~onemg.settings.Settings`; the web factories
+keep the result on ``app.state`` and mount :func:`~onemg.access.routes_node.node_router` /
+:func:`~onemg.access.routes_hub.hub_router`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+
+from onemg.access.accounts import LocalAccounts
+from onemg.access.applications import ApplicationService
+from onemg.access.audit import HashChainAudit
+from onemg.access.broker import Broker
+from onemg.access.clearinghouse import PassportVerifier
+from onemg.access.duo import DataUse
+from onemg.access.entitlements import entitlement_check, node_issuer, node_jku
+from onemg.access.keys import SigningKey, jwks, load_or_create_key
+from onemg.access.store import AccountStore, AuditStore, EntitlementStore, EventStore, RoleStore
+from onemg.access.trust import JwksCache
+from onemg.security import AuditSink
+from onemg.settings import Settings
+
+NODE_KEY_FILE = Path("keys") / "node-visa-signing.pem"
+HUB_KEY_FILE = Path("keys") / "hub-signing.pem"
+
+
+def node_key(settings: Settings) -> SigningKey:
+    """The node's visa signing key (created on first use under ``data_dir/keys``)."""
+    return load_or_create_key(settings.data_dir / NODE_KEY_FILE)
+
+
+def hub_key(settings: Settings) -> SigningKey:
+    """The hub's passport signing key (created on first use under ``data_dir/keys``)."""
+    return load_or_create_key(settings.data_dir / HUB_KEY_FILE)
+
+
+@dataclass
+class NodeAccess:
+    """Everything a node needs for controlled access; lives on ``app.state.access``."""
+
+    settings: Settings
+    key: SigningKey
+    verifier: PassportVerifier
+    audit: AuditSink
+    applications: ApplicationService
+    entitlements: EntitlementStore
+    roles: RoleStore
+    clock: Callable[[], float] = time.time
+
+    @property
+    def issuer(self) -> str:
+        """This node's visa issuer URL."""
+        return node_issuer(self.settings.access.public_url)
+
+    def jwks(self) -> dict:
+        """This node's public JWKS."""
+        return jwks(self.key)
+
+
+def build_node_access(
+    settings: Settings,
+    *,
+    engine: Engine,
+    http: httpx.AsyncClient,
+    clock: Callable[[], float] = time.time,
+    known_datasets: Callable[[], Iterable[str]] | None = None,
+    data_use: Callable[[str], DataUse | None] | None = None,
+    key: SigningKey | None = None,
+    audit: AuditSink | None = None,
+) -> NodeAccess:
+    """Assemble the node side: visa issuer key, clearinghouse, DAC workflow, audit.
+
+    The clearinghouse trusts ``settings.access.trusted_issuers`` plus the node's own visa issuer
+    (its keys are known locally, never fetched) and re-checks its own grants against the
+    entitlement table. ``audit`` defaults to the hash-chained log in the same database.
+    """
+    key = key or node_key(settings)
+    audit = audit or HashChainAudit(AuditStore(engine), clock=clock)
+    entitlements = EntitlementStore(engine)
+    public_url = settings.access.public_url
+    cache = JwksCache(http, clock=clock, static={node_jku(public_url): jwks(key)})
+    verifier = PassportVerifier(
+        settings.access, jwks=cache, clock=clock, known_datasets=known_datasets,
+        own_issuer=node_issuer(public_url), own_jku=node_jku(public_url),
+        entitlements=entitlement_check(entitlements), audit=audit,
+    )
+    applications = ApplicationService(
+        events=EventStore(engine), entitlements=entitlements, audit=audit,
+        access=settings.access, clock=clock, known_datasets=known_datasets, data_use=data_use,
+    )
+    return NodeAccess(settings=settings, key=key, verifier=verifier, audit=audit,
+                      applications=applications, entitlements=entitlements,
+                      roles=RoleStore(engine), clock=clock)
+
+
+@dataclass
+class HubAccess:
+    """Everything the hub needs for login and brokering; lives on ``app.state.access``."""
+
+    broker: Broker
+    accounts: LocalAccounts
+    audit: HashChainAudit
+    http: httpx.AsyncClient
+    #: Base URLs of the member nodes whose visa issuers the broker asks.
+    node_urls: Callable[[], Sequence[str]] = field(default=lambda: ())
+
+
+def build_hub_access(
+    settings: Settings,
+    *,
+    engine: Engine,
+    http: httpx.AsyncClient,
+    node_urls: Callable[[], Sequence[str]] = lambda: (),
+    clock: Callable[[], float] = time.time,
+    key: SigningKey | None = None,
+) -> HubAccess:
+    """Assemble the hub side. Its issuer is ``settings.access.public_url``."""
+    issuer = node_issuer(settings.access.public_url)
+    broker = Broker(key=key or hub_key(settings), issuer=issuer,
+                    jwks_url=hub_jwks_url(issuer), clock=clock)
+    return HubAccess(broker=broker, accounts=LocalAccounts(AccountStore(engine), clock=clock),
+                     audit=HashChainAudit(AuditStore(engine), clock=clock), http=http,
+                     node_urls=node_urls)
+
+
+def hub_jwks_url(issuer: str) -> str:
+    """Where the hub publishes its JWKS (the ``jku`` nodes allow-list for the hub)."""
+    return node_issuer(issuer) + "oidc/jwks"

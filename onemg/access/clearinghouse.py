@@ -1,0 +1,341 @@
+"""The Passport Clearinghouse: verifies GA4GH Passports and their Visas into a Principal.
+
+Procedure (GA4GH AAI 1.2, reference/access.md 1.7), for every request:
+
+1. No token: :data:`~onemg.security.ANONYMOUS`. Oversized or malformed: 401.
+2. Passport header: ``alg`` must be RS256/ES256, ``typ`` the passport type, ``kid`` present.
+3. The passport ``iss`` (and ``jku`` if the header names one) must be allow-listed **before** any
+   key is fetched; the key is chosen by ``kid`` from that allow-listed JWKS only.
+4. Signature, ``exp``/``iat``/``nbf`` (with ``leeway_s``, on the injected clock), ``aud`` (must
+   contain ``settings.access.audience`` when set).
+5. Each visa (at most ``max_visas``, each at most ``max_visa_bytes``):
+
+   - a visa from an issuer the node does not trust is *ignored* (a hub passport carries visas
+     from every node's DAC; each node trusts only some of them);
+   - a visa from a trusted issuer that fails verification (foreign ``jku``, unknown ``kid``,
+     bad signature or algorithm, expired, not yet valid) or whose ``sub`` differs from the
+     passport's makes the whole passport invalid (401): it was tampered with;
+   - unknown visa types and visas with non-empty ``conditions`` are ignored;
+   - ControlledAccessGrants need non-empty ``by``/``value``/``source`` (≤255 chars) and
+     ``asserted`` not in the future; the value maps to a dataset id by suffix and grants for
+     datasets this node does not hold are ignored;
+   - grants this node issued itself are re-checked against its entitlement table, so a revoked
+     or expired entitlement is denied on the next request even while the visa JWT is unexpired.
+
+6. The effective expiry is the minimum ``exp`` over the passport and the accepted visas.
+
+Invalid credentials raise :class:`~onemg.errors.AuthenticationError` (401) and are recorded in
+the audit log when one is given; "valid but not enough" is the caller's 403.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt.exceptions import InvalidTokenError
+
+from onemg.access.keys import ALLOWED_ALGS
+from onemg.access.tokens import (
+    CONTROLLED_ACCESS_GRANTS,
+    DATASET_URN_PREFIX,
+    PASSPORT_TYP,
+    RESEARCHER_STATUS,
+)
+from onemg.access.trust import JwksCache, TrustList
+from onemg.errors import AuthenticationError
+from onemg.security import ANONYMOUS, AuditSink, Principal
+from onemg.settings import AccessSettings
+
+#: ``(subject, dataset_id, now) -> bool``: is this node's own entitlement still active?
+EntitlementCheck = Callable[[str, str, int], bool]
+
+
+@dataclass(frozen=True)
+class VerifierLimits:
+    """Resource limits per request (SDA defaults)."""
+
+    max_token_bytes: int = 1_048_576
+    max_visas: int = 200
+    max_visa_bytes: int = 16_384
+    max_jwks_per_request: int = 10
+    max_claim_chars: int = 255
+
+
+@dataclass(frozen=True)
+class VisaOutcome:
+    """What happened to one visa: accepted, or ignored with a reason (for logs and tests)."""
+
+    visa_type: str
+    accepted: bool
+    reason: str = ""
+    dataset_id: str | None = None
+
+
+def dataset_id_from_value(value: str) -> str:
+    """Map a ControlledAccessGrants ``value`` to a dataset id (suffix mode).
+
+    ``urn:onemg:dataset:<id>`` gives ``<id>``; a URL gives its last path segment.
+    """
+    if value.startswith(DATASET_URN_PREFIX):
+        return value[len(DATASET_URN_PREFIX):]
+    tail = value.rstrip("/").rsplit("/", 1)[-1]
+    return tail.rsplit(":", 1)[-1]
+
+
+class _Request:
+    """Per-request state: how many JWKS were consulted."""
+
+    def __init__(self) -> None:
+        self.jkus: set[str] = set()
+
+
+class PassportVerifier:
+    """Implements :class:`onemg.security.CredentialVerifier` for GA4GH Passports.
+
+    Args:
+        access: the node's access settings (trusted issuers, audience, leeway).
+        jwks: the JWKS cache (holds the injected ``httpx.AsyncClient``).
+        clock: epoch seconds; injected so tests can move time.
+        known_datasets: returns the dataset ids this node holds; grants for others are ignored.
+        own_issuer: this node's visa issuer URL; its grants are re-checked with ``entitlements``.
+        entitlements: the entitlement check for grants issued by ``own_issuer``.
+        audit: where 401 decisions are recorded (never the token itself).
+    """
+
+    def __init__(
+        self,
+        access: AccessSettings,
+        *,
+        jwks: JwksCache,
+        clock: Callable[[], float] = time.time,
+        known_datasets: Callable[[], Iterable[str]] | None = None,
+        own_issuer: str | None = None,
+        own_jku: str | None = None,
+        entitlements: EntitlementCheck | None = None,
+        audit: AuditSink | None = None,
+        limits: VerifierLimits = VerifierLimits(),
+    ) -> None:
+        pairs = set(TrustList.of(access.trusted_issuers).pairs)
+        if own_issuer and own_jku:
+            pairs.add((own_issuer, own_jku))
+        self._trust = TrustList(frozenset(pairs))
+        self._access = access
+        self._jwks = jwks
+        self._clock = clock
+        self._known = known_datasets
+        self._own_issuer = own_issuer
+        self._entitlements = entitlements
+        self._audit = audit
+        self._limits = limits
+
+    async def verify(self, token: str | None, *, origin: str | None = None) -> Principal:
+        """Return the principal behind ``token`` (ANONYMOUS when absent).
+
+        Raises:
+            AuthenticationError: the token is malformed, untrusted, forged or expired.
+        """
+        principal, _ = await self.verify_detailed(token, origin=origin)
+        return principal
+
+    async def verify_detailed(
+        self, token: str | None, *, origin: str | None = None
+    ) -> tuple[Principal, list[VisaOutcome]]:
+        """Like :meth:`verify`, also returning what happened to each visa."""
+        if not token:
+            return ANONYMOUS, []
+        try:
+            return await self._verify(token)
+        except AuthenticationError as exc:
+            if self._audit is not None:
+                self._audit.record(user=None, action="auth.verify", resource="passport",
+                                   result="denied", reason=str(exc), origin=origin)
+            raise
+
+    async def _verify(self, token: str) -> tuple[Principal, list[VisaOutcome]]:
+        if len(token) > self._limits.max_token_bytes:
+            raise AuthenticationError("passport too large; the broker should send fewer visas")
+        req = _Request()
+        claims = await self._verified_claims(token, req, kind="passport", typ=PASSPORT_TYP)
+        self._check_audience(claims)
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise AuthenticationError("passport has no sub claim")
+        visas = claims.get("ga4gh_passport_v1", [])
+        if not isinstance(visas, list) or not all(isinstance(v, str) for v in visas):
+            raise AuthenticationError("passport claim ga4gh_passport_v1 must be a list of JWS")
+        if len(visas) > self._limits.max_visas:
+            raise AuthenticationError(
+                f"passport holds {len(visas)} visas; at most {self._limits.max_visas} accepted"
+            )
+        expires = int(claims["exp"])
+        registered = False
+        datasets: set[str] = set()
+        outcomes: list[VisaOutcome] = []
+        known = set(self._known()) if self._known is not None else None
+        for visa_jws in visas:
+            outcome, visa_exp = await self._visa(visa_jws, subject, req, known)
+            outcomes.append(outcome)
+            if not outcome.accepted:
+                continue
+            expires = min(expires, visa_exp)
+            if outcome.visa_type == RESEARCHER_STATUS:
+                registered = True
+            elif outcome.dataset_id is not None:
+                datasets.add(outcome.dataset_id)
+        principal = Principal(subject=subject, registered=registered,
+                              datasets=frozenset(datasets), expires_at=expires)
+        return principal, outcomes
+
+    def _check_audience(self, claims: dict[str, Any]) -> None:
+        audience = self._access.audience
+        if not audience:
+            return
+        aud = claims.get("aud")
+        auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+        if audience not in auds and audience.rstrip("/") not in [str(a).rstrip("/") for a in auds]:
+            raise AuthenticationError(
+                f"passport audience {auds!r} does not include this node ({audience}); ask the "
+                "broker for a passport scoped to this node"
+            )
+
+    async def _verified_claims(
+        self, token: str, req: _Request, *, kind: str, typ: str | None
+    ) -> dict[str, Any]:
+        """Header checks, allow-list, key by kid, signature and time claims."""
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except InvalidTokenError as exc:
+            raise AuthenticationError(f"{kind} is not a well-formed JWS: {exc}") from exc
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGS:
+            raise AuthenticationError(
+                f"{kind} signed with alg {alg!r}; only {', '.join(ALLOWED_ALGS)} are accepted"
+            )
+        if typ is not None and header.get("typ") != typ:
+            raise AuthenticationError(f"{kind} header typ must be {typ!r}")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationError(f"{kind} header has no kid")
+        iss = unverified.get("iss")
+        if not isinstance(iss, str):
+            raise AuthenticationError(f"{kind} has no iss claim")
+        jku = header.get("jku")
+        if jku is not None and not isinstance(jku, str):
+            raise AuthenticationError(f"{kind} header jku must be a string")
+        # Allow-list first: nothing below fetches a URL that was not configured.
+        jkus = self._trust.jkus_for(iss, jku)
+        key = None
+        for candidate in jkus:
+            req.jkus.add(candidate)
+            if len(req.jkus) > self._limits.max_jwks_per_request:
+                raise AuthenticationError("too many distinct key sets in one passport")
+            try:
+                key = await self._jwks.key(candidate, kid)
+                break
+            except AuthenticationError:
+                if candidate == jkus[-1]:
+                    raise
+        if key is None or key.algorithm_name != alg:
+            raise AuthenticationError(f"{kind} alg {alg} does not match the key {kid!r}")
+        try:
+            claims = jwt.decode(
+                token, key.key, algorithms=[alg],
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                         "verify_aud": False, "verify_iss": False},
+            )
+        except InvalidTokenError as exc:
+            raise AuthenticationError(f"{kind} signature is invalid ({exc})") from exc
+        self._check_times(claims, kind)
+        return claims
+
+    def _check_times(self, claims: dict[str, Any], kind: str) -> None:
+        now = self._clock()
+        leeway = self._access.leeway_s
+        for name in ("exp", "iat"):
+            if not isinstance(claims.get(name), int | float) or isinstance(claims[name], bool):
+                raise AuthenticationError(f"{kind} has no numeric {name} claim")
+        if claims["exp"] <= now - leeway:
+            raise AuthenticationError(f"{kind} expired; get a fresh one from the broker")
+        if claims["iat"] > now + leeway:
+            raise AuthenticationError(f"{kind} issued in the future (iat); check clocks")
+        nbf = claims.get("nbf")
+        if nbf is not None and (not isinstance(nbf, int | float) or nbf > now + leeway):
+            raise AuthenticationError(f"{kind} is not valid yet (nbf)")
+
+    async def _visa(
+        self, visa_jws: str, subject: str, req: _Request, known: set[str] | None
+    ) -> tuple[VisaOutcome, int]:
+        if len(visa_jws) > self._limits.max_visa_bytes:
+            raise AuthenticationError(
+                f"a visa is larger than {self._limits.max_visa_bytes} bytes"
+            )
+        try:
+            unverified = jwt.decode(visa_jws, options={"verify_signature": False})
+        except InvalidTokenError as exc:
+            raise AuthenticationError(f"a visa is not a well-formed JWS: {exc}") from exc
+        iss = unverified.get("iss")
+        vtype = _visa_type(unverified)
+        if not any(i == iss for i, _ in self._trust.pairs):
+            return VisaOutcome(vtype, False, f"visa issuer {iss!r} is not trusted; ignored"), 0
+        claims = await self._verified_claims(visa_jws, req, kind=f"{vtype} visa", typ=None)
+        if claims.get("sub") != subject:
+            raise AuthenticationError(
+                f"{vtype} visa from {iss} is for another subject than the passport"
+            )
+        visa = claims.get("ga4gh_visa_v1")
+        if not isinstance(visa, dict):
+            raise AuthenticationError(f"visa from {iss} has no ga4gh_visa_v1 object")
+        exp = int(claims["exp"])
+        if visa.get("conditions"):
+            return VisaOutcome(vtype, False, "visa has conditions; not implemented, ignored"), 0
+        if vtype == RESEARCHER_STATUS:
+            return self._researcher_status(visa), exp
+        if vtype == CONTROLLED_ACCESS_GRANTS:
+            return self._grant(visa, subject, iss, known), exp
+        return VisaOutcome(vtype, False, "visa type not used by this node; ignored"), 0
+
+    def _researcher_status(self, visa: dict[str, Any]) -> VisaOutcome:
+        by = visa.get("by")
+        if not isinstance(by, str) or by in ("", "self"):
+            return VisaOutcome(RESEARCHER_STATUS, False, "needs a by other than self; ignored")
+        return VisaOutcome(RESEARCHER_STATUS, True)
+
+    def _grant(
+        self, visa: dict[str, Any], subject: str, iss: str, known: set[str] | None
+    ) -> VisaOutcome:
+        cag = CONTROLLED_ACCESS_GRANTS
+        limit = self._limits.max_claim_chars
+        for name in ("by", "value", "source"):
+            value = visa.get(name)
+            if not isinstance(value, str) or not value or len(value) > limit:
+                return VisaOutcome(cag, False, f"{name} missing, empty or over {limit} chars")
+        asserted = visa.get("asserted")
+        if not isinstance(asserted, int | float) or asserted <= 0:
+            return VisaOutcome(cag, False, "asserted missing or not positive")
+        if asserted > self._clock() + self._access.leeway_s:
+            return VisaOutcome(cag, False, "asserted is in the future")
+        dataset_id = dataset_id_from_value(visa["value"])
+        if known is not None and dataset_id not in known:
+            return VisaOutcome(cag, False, "grant for a dataset this node does not hold")
+        if iss == self._own_issuer and self._entitlements is not None:
+            if not self._entitlements(subject, dataset_id, int(self._clock())):
+                return VisaOutcome(cag, False, "entitlement revoked, vetoed or expired",
+                                   dataset_id)
+        return VisaOutcome(cag, True, "", dataset_id)
+
+
+def _visa_type(claims: dict[str, Any]) -> str:
+    visa = claims.get("ga4gh_visa_v1")
+    vtype = visa.get("type") if isinstance(visa, dict) else None
+    return vtype if isinstance(vtype, str) else "unknown"
+
+
+def describe(outcomes: list[VisaOutcome]) -> str:
+    """A compact, token-free summary of visa outcomes (for debugging output)."""
+    return json.dumps([o.__dict__ for o in outcomes])

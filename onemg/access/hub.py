@@ -1,0 +1,58 @@
+"""Hub-side adapters: verify callers' hub access tokens, mint member-scoped passports.
+
+``create_hub_app(settings, network, verifier=..., member_credentials=...)`` takes these:
+
+- :class:`HubTokenVerifier` turns the hub's own access tokens (from ``POST /oidc/login``) into a
+  :class:`~onemg.security.Principal`;
+- :class:`BrokerCredentials` implements ``onemg.network.credentials.MemberCredentials``: for
+  each member it mints a passport with ``aud`` = that member, holding the hub's visas and that
+  member's current ControlledAccessGrants (pulled from its ``/api/permissions/{sub}``). The
+  caller's own token is never forwarded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onemg.access.api import HubAccess
+from onemg.errors import AuthenticationError
+from onemg.security import ANONYMOUS, Principal
+
+
+class HubTokenVerifier:
+    """A :class:`~onemg.security.CredentialVerifier` for the hub's own access tokens."""
+
+    def __init__(self, access: HubAccess) -> None:
+        self._access = access
+
+    async def verify(self, token: str | None) -> Principal:
+        """ANONYMOUS without a token; the account's subject for a valid one; 401 otherwise."""
+        if not token:
+            return ANONYMOUS
+        try:
+            sub = self._access.broker.subject_of(token)
+            identity = self._access.accounts.identity(sub)
+        except AuthenticationError as exc:
+            self._access.audit.record(user=None, action="auth.verify", resource="hub",
+                                      result="denied", reason=str(exc), origin="hub-api")
+            raise
+        return Principal(subject=identity.sub, registered=bool(identity.researcher_status_at))
+
+
+class BrokerCredentials:
+    """Mints member-scoped passports for the hub's fan-out (``MemberCredentials``)."""
+
+    def __init__(self, access: HubAccess) -> None:
+        self._access = access
+
+    async def for_member(self, member: Any, principal: Principal) -> str | None:
+        """A passport for ``member.passport_audience``, or None for anonymous callers."""
+        if not principal.authenticated:
+            return None
+        identity = self._access.accounts.identity(principal.subject)
+        audience = member.passport_audience
+        passport = await self._access.broker.member_passport(
+            identity, audience, node_urls=[audience], http=self._access.http)
+        self._access.audit.record(user=identity.sub, action="broker.passport",
+                                  resource=audience, result="granted", origin="hub-fanout")
+        return passport

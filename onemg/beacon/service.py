@@ -1,0 +1,274 @@
+"""Answering Beacon entry queries: scope, policy, set algebra, privacy floor, records.
+
+One function, :func:`answer`, serves every entry path. A request is reduced per dataset to one of
+two things: a set of individuals (for individuals, biosamples, runs, analyses: one each per
+individual) or a list of variant rows (for g_variants). Filters give an individual set; variant
+parameters give rows; a path id (``/individuals/{id}/...``, ``/g_variants/{id}/...``) constrains
+either. Cross-entry queries meet in the middle: carriers of rows within an individual set, or rows
+carried by at least one individual of a set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from onemg.beacon import responses as rsp
+from onemg.beacon.entries import BY_PATH, PER_INDIVIDUAL, EntryType
+from onemg.beacon.policy import decide, floor_count, total
+from onemg.beacon.request import BeaconRequest
+from onemg.beacon.store import DatasetHandle, NodeData
+from onemg.beacon.variant_records import case_level, frequencies, variant_record
+from onemg.beacon.variants import VariantRequest, parse_variant
+from onemg.catalogue.filters import UnknownFilterError
+from onemg.errors import InvalidInputError, NotFoundError
+from onemg.individual_set import IndividualSet
+from onemg.security import AuditSink, Principal
+from onemg.settings import BeaconSettings
+
+_MAX_CASES = 1000  # caseLevelData entries per variant record
+
+
+@dataclass(frozen=True)
+class Source:
+    """The ``/{entry}/{id}`` part of a path such as ``/individuals/{id}/g_variants``."""
+
+    entry: str  # path segment
+    id: str
+
+
+@dataclass
+class _Hit:
+    """One dataset's answer before disclosure rules: a set or rows, and its exact size."""
+
+    ds: DatasetHandle
+    count: int
+    members: IndividualSet | None = None
+    rows: np.ndarray | None = None
+    within: IndividualSet | None = None
+
+
+def _scope(store: NodeData, request: BeaconRequest, source: Source | None) -> list[DatasetHandle]:
+    if request.dataset_ids is not None:
+        handles = [store.dataset(d) for d in request.dataset_ids]
+    else:
+        handles = store.datasets()
+    if source is not None and source.entry == "datasets":
+        ds = store.dataset(source.id)
+        handles = [h for h in handles if h.id == ds.id]
+    if source is not None and source.entry == "cohorts":
+        wanted = _cohort_datasets(store, source.id)
+        handles = [h for h in handles if h.id in wanted]
+    if source is not None and (source.entry in PER_INDIVIDUAL or source.entry == "g_variants"):
+        # A record id lives in some datasets only; the others are not part of the question.
+        handles = [h for h in handles if _holds(store, h, source)]
+        if not handles:
+            raise NotFoundError(f"{BY_PATH[source.entry].id} {source.id!r} is not in any "
+                                "dataset on this node")
+    return handles
+
+
+def _holds(store: NodeData, ds: DatasetHandle, source: Source) -> bool:
+    if source.entry == "g_variants":
+        try:
+            ds.index.lookup(source.id)
+        except (NotFoundError, InvalidInputError):
+            return False
+        return True
+    return store.index_of(ds.id, BY_PATH[source.entry].id, source.id) is not None
+
+
+def _cohort_datasets(store: NodeData, cohort_id: str) -> set[str]:
+    for record in store.collections("cohort"):
+        if record.get("id") == cohort_id:
+            linked = record.get("datasetIds") or record.get("datasets") or []
+            ids = {str(x) for x in linked} if isinstance(linked, list) else set()
+            # One study cohort per dataset: a cohort shares its dataset's id unless linked.
+            return ids or ({cohort_id} if cohort_id in store.handles else set(store.handles))
+    raise NotFoundError(f"cohort {cohort_id!r} is not on this node")
+
+
+def _rows(ds: DatasetHandle, vq: VariantRequest) -> np.ndarray:
+    if vq.impossible:
+        return np.zeros(0, dtype=np.int64)
+    from onemg.genomics import VariantQuery
+
+    rows = ds.index.find(VariantQuery(
+        vq.contig, start=vq.start, end=None if vq.kind == "sequence" else vq.end, ref=vq.ref,
+        alt=vq.alt, variant_type=vq.variant_type, start_max=vq.start_max, end_min=vq.end_min,
+        end_max=vq.end_max, kind=vq.kind))
+    if vq.check is not None and rows.size:
+        keep = [v.row for v in ds.index.variants(rows) if vq.check.accepts(v.pos, v.ref, v.alt)]
+        rows = np.asarray(keep, dtype=np.int64)
+    return rows
+
+
+def _filters(store: NodeData, ds: DatasetHandle, request: BeaconRequest
+             ) -> IndividualSet | None | UnknownFilterError:
+    try:
+        return store.filter_set(ds.id, request.filters)
+    except UnknownFilterError as exc:
+        return exc
+
+
+def _compute(store: NodeData, ds: DatasetHandle, target: EntryType, request: BeaconRequest,
+             vq: VariantRequest | None, source: Source | None, within: IndividualSet | None,
+             need_members: bool) -> _Hit | None:
+    """One dataset's exact answer, or ``None`` when the path id is not in this dataset."""
+    index = ds.index
+    src_rows: np.ndarray | None = None
+    if source is not None and source.entry in PER_INDIVIDUAL:
+        idx = store.index_of(ds.id, BY_PATH[source.entry].id, source.id)
+        if idx is None:
+            return None
+        one = IndividualSet.from_indices([idx], ds.n)
+        within = one if within is None else (within & one)
+    elif source is not None and source.entry == "g_variants":
+        try:
+            src_rows = np.asarray([index.lookup(source.id)], dtype=np.int64)
+        except NotFoundError:
+            return None
+    if target.path == "g_variants":
+        rows = src_rows if src_rows is not None else (
+            _rows(ds, vq) if vq is not None else np.arange(index.n_variants, dtype=np.int64))
+        if vq is not None and src_rows is not None:
+            rows = np.intersect1d(rows, _rows(ds, vq))
+        if within is not None and rows.size:
+            rows = index.rows_carried_by(rows, within)
+        return _Hit(ds, int(rows.size), rows=rows, within=within)
+    rows = src_rows
+    if vq is not None:
+        rows = _rows(ds, vq) if rows is None else np.intersect1d(rows, _rows(ds, vq))
+    if rows is None:
+        members = within if within is not None else None
+        count = len(members) if members is not None else ds.n
+        if need_members and members is None:
+            members = IndividualSet.all(ds.n)
+        return _Hit(ds, count, members=members)
+    if not need_members:
+        # The hot path: one popcount per row, no set is materialised.
+        return _Hit(ds, index.count_carriers(rows, within=within) if rows.size else 0)
+    members = index.carrier_set(rows, within=within) if rows.size else IndividualSet.empty(ds.n)
+    return _Hit(ds, len(members), members=members)
+
+
+def answer(
+    store: NodeData,
+    request: BeaconRequest,
+    target: EntryType,
+    principal: Principal,
+    *,
+    settings: BeaconSettings,
+    audit: AuditSink,
+    source: Source | None = None,
+    origin: str | None = None,
+) -> dict[str, Any]:
+    """Answer one entry request (``/{target}``, ``/{target}/{id}`` or ``/{src}/{id}/{target}``).
+
+    Raises:
+        InvalidInputError: malformed parameters or filters unknown to every dataset in scope.
+        NotFoundError: an unknown dataset id, or a path id found in no dataset in scope.
+        AccessDeniedError: an authenticated caller asked for more than it may see.
+    """
+    if target.collection and (source is None or source.entry == target.path):
+        return _collections(store, request, target, settings, source)
+    vq = parse_variant(request.variant_params, gene_region=store.gene_region)
+    handles = _scope(store, request, source)
+    decision = decide(request.granularity, [(h.id, h.access) for h in handles], principal,
+                      audit=audit, action=f"beacon:{target.path}", origin=origin)
+    granularity = decision.granularity
+    need_members = granularity == "record"
+    hits: list[_Hit] = []
+    unknown: list[UnknownFilterError] = []
+    for ds in (store.handles[d] for d in decision.dataset_ids):
+        within = _filters(store, ds, request)
+        if isinstance(within, UnknownFilterError):
+            # Unknown here but maybe known elsewhere: this dataset simply has no match.
+            unknown.append(within)
+            hits.append(_Hit(ds, 0, members=IndividualSet.empty(ds.n),
+                             rows=np.zeros(0, dtype=np.int64)))
+            continue
+        hit = _compute(store, ds, target, request, vq, source, within, need_members)
+        if hit is not None:
+            hits.append(hit)
+    if unknown and len(unknown) == len(decision.dataset_ids):
+        raise unknown[0]
+    if source is not None and source.entry != "datasets" and source.entry != "cohorts" \
+            and not hits:
+        raise NotFoundError(f"{BY_PATH[source.entry].id} {source.id!r} is not in any dataset "
+                            "you may query on this node")
+    protect = granularity != "record"
+    sets = []
+    for hit in hits:
+        count = floor_count(hit.count, settings.k_anonymity, protect=protect)
+        results: list[dict[str, Any]] = []
+        if granularity == "record":
+            results = _records(store, hit, target, request,
+                               controlled=hit.ds.id in decision.controlled,
+                               beacon_id=settings.beacon_id)
+        sets.append(rsp.ResultSet(hit.ds.id, count, results))
+    info = None
+    if unknown:
+        info = {"warnings": [f"dataset(s) {', '.join(u.ids)}: {u}" for u in unknown]}
+    return rsp.entry_response(settings, request, target, granularity,
+                              total(s.count for s in sets), sets, info=info)
+
+
+def _records(store: NodeData, hit: _Hit, target: EntryType, request: BeaconRequest, *,
+             controlled: bool, beacon_id: str) -> list[dict[str, Any]]:
+    lo, hi = request.offset, request.offset + request.limit
+    if target.path != "g_variants":
+        members = hit.members if hit.members is not None else IndividualSet.all(hit.ds.n)
+        return store.records(hit.ds.id, target.id, members.indices[lo:hi])
+    rows = hit.rows[lo:hi] if hit.rows is not None else np.zeros(0, dtype=np.int64)
+    out = []
+    for v in hit.ds.index.variants(rows):
+        freq = frequencies(v, dataset_id=hit.ds.id, country=hit.ds.country,
+                           source=f"{beacon_id} {hit.ds.title}", version=hit.ds.version or "1",
+                           exact_counts=controlled)
+        cases = _cases(store, hit, v.row) if controlled else None
+        out.append(variant_record(v, frequency=freq, cases=cases))
+    return out
+
+
+def _cases(store: NodeData, hit: _Hit, row: int) -> list[dict[str, Any]]:
+    carriers, is_hom = hit.ds.index.zygosity(row)
+    if hit.within is not None and carriers.size:
+        keep = hit.within.mask[carriers]
+        carriers, is_hom = carriers[keep], is_hom[keep]
+    carriers, is_hom = carriers[:_MAX_CASES], is_hom[:_MAX_CASES]
+    samples = store.records(hit.ds.id, "biosample", carriers)
+    by_index = dict(zip((int(i) for i in carriers), samples, strict=False))
+    return case_level(carriers.tolist(), is_hom.tolist(), by_index)
+
+
+def _collections(store: NodeData, request: BeaconRequest, target: EntryType,
+                 settings: BeaconSettings, source: Source | None) -> dict[str, Any]:
+    items = store.collections(target.id)
+    if target.path == "datasets" and request.dataset_ids is not None:
+        wanted = set(request.dataset_ids)
+        items = [i for i in items if i.get("id") in wanted]
+    if source is not None:
+        items = [i for i in items if i.get("id") == source.id]
+        if not items:
+            raise NotFoundError(f"{target.id} {source.id!r} is not on this node")
+    # Collections are catalogue metadata, not people: listed in full unless asked otherwise.
+    granularity = request.granularity if request.granularity_given else "record"
+    return rsp.collections_response(settings, request, target, granularity, items)
+
+
+def filtering_terms(store: NodeData, *, dataset_id: str | None = None,
+                    cohort_id: str | None = None) -> list[dict[str, Any]]:
+    """Terms usable in ``filters`` (node-wide, or for one dataset or cohort)."""
+    if cohort_id is not None:
+        ids = sorted(_cohort_datasets(store, cohort_id))
+        merged: dict[str, dict[str, Any]] = {}
+        for ds_id in ids:
+            for term in store.filtering_terms(ds_id):
+                merged.setdefault(term["id"], term)
+        return list(merged.values())
+    if dataset_id is not None:
+        store.dataset(dataset_id)
+    return store.filtering_terms(dataset_id)

@@ -1,0 +1,196 @@
+"""The node's data as the Beacon sees it: catalogue + one variant index per dataset.
+
+:class:`NodeData` is built once in the app lifespan (``NodeData.open(settings)``) and kept on
+``app.state``. It precomputes what every request needs (the dataset list, their access maps, the
+open indexes) and caches filter -> individual-set resolutions, so a repeated phenotype filter
+costs a dictionary lookup. Tests build it from fakes with the same method names.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
+from typing import Any, Protocol
+
+import numpy as np
+
+from onemg.beacon.filters import Filter
+from onemg.beacon.policy import DEFAULT_ACCESS
+from onemg.errors import InvalidInputError, NotFoundError
+from onemg.individual_set import IndividualSet
+from onemg.settings import Settings
+
+
+class IndexLike(Protocol):
+    """The part of ``onemg.genomics.VariantIndex`` the Beacon uses."""
+
+    n_individuals: int
+    n_variants: int
+
+    def find(self, q: Any) -> np.ndarray: ...
+    def lookup(self, internal_id: str) -> int: ...
+    def variants(self, rows: Any) -> list[Any]: ...
+    def zygosity(self, row: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def count_carriers(self, rows: Any, within: IndividualSet | None = None) -> int: ...
+    def carrier_set(self, rows: Any, within: IndividualSet | None = None) -> IndividualSet: ...
+    def rows_carried_by(self, rows: Any, within: IndividualSet) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class DatasetHandle:
+    """One published dataset: its catalogue facts and its open variant index."""
+
+    id: str
+    info: Any  # onemg.catalogue.DatasetInfo
+    index: IndexLike
+    access: Mapping[str, str]
+    n: int
+    country: str | None = None
+    title: str = ""
+    version: str = ""
+
+
+def _access(info: Any) -> dict[str, str]:
+    raw = getattr(info, "access", None) or {}
+    return {g: str(raw.get(g, DEFAULT_ACCESS[g])).upper() for g in DEFAULT_ACCESS}
+
+
+@dataclass
+class NodeData:
+    """Catalogue, datasets and indexes of one node, plus bounded caches (per app, not global)."""
+
+    catalogue: Any
+    handles: dict[str, DatasetHandle]
+    gene_lookup: Any = None
+    cache_size: int = 512
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: Lock = field(default_factory=Lock, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings) -> NodeData:
+        """Open the catalogue database and every published dataset's index."""
+        from onemg.catalogue import Catalogue
+        from onemg.db import make_engine, migrate
+        from onemg.genomics import VariantIndex, gene_region
+
+        engine = make_engine(settings.db_url)
+        try:
+            migrate(engine)  # a fresh node (nothing ingested yet) serves an empty catalogue
+        except Exception:  # noqa: BLE001 - another worker migrating at the same moment
+            time.sleep(0.5)
+            migrate(engine)
+        catalogue = Catalogue(engine)
+        data = cls.from_catalogue(
+            catalogue,
+            lambda info: VariantIndex.open(Path(settings.data_dir) / info.data_path / "index"),
+            gene_lookup=gene_region,
+        )
+        data.warm()
+        return data
+
+    def warm(self) -> None:
+        """Pay first-query costs at start-up, not on a caller's request: load the catalogue's
+        per-dataset columns and its ontology, and cache the two sex filters."""
+        from onemg.catalogue import OntologyFilter
+
+        for ds in self.datasets():
+            for term in ("NCIT:C16576", "NCIT:C20197"):
+                self.filter_set(ds.id, (OntologyFilter(term),))
+        ontology = getattr(self.catalogue, "ontology", None)
+        if ontology is not None and self.handles:
+            # Any HPO term resolution loads the ontology once for the process.
+            first = next(iter(self.handles))
+            try:
+                self.catalogue.individual_set(first, [OntologyFilter("HP:0000118")])
+            except InvalidInputError:
+                pass
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Any, open_index: Any, *, gene_lookup: Any = None
+                       ) -> NodeData:
+        """Build from a catalogue and a function opening a dataset's index."""
+        handles = {}
+        for info in catalogue.datasets():
+            index = open_index(info)
+            handles[info.id] = DatasetHandle(
+                id=info.id, info=info, index=index, access=_access(info),
+                n=int(index.n_individuals), country=getattr(info, "country", None),
+                title=getattr(info, "title", "") or info.id,
+                version=str(getattr(info, "version", "") or ""))
+        return cls(catalogue, handles, gene_lookup)
+
+    # datasets ----------------------------------------------------------------------------
+    def datasets(self) -> list[DatasetHandle]:
+        """Every published dataset, in id order."""
+        return [self.handles[k] for k in sorted(self.handles)]
+
+    def dataset(self, dataset_id: str) -> DatasetHandle:
+        """One dataset; raises NotFoundError naming the known ids."""
+        try:
+            return self.handles[dataset_id]
+        except KeyError:
+            raise NotFoundError(
+                f"dataset {dataset_id!r} is not published on this node; known datasets: "
+                f"{', '.join(sorted(self.handles)) or 'none'}") from None
+
+    def gene_region(self, symbol: str) -> tuple[str, int, int]:
+        """Gene symbol -> (contig, start0, end0); unknown symbols are a 400, not a 404."""
+        if self.gene_lookup is None:
+            raise InvalidInputError("geneId queries are not available on this node")
+        try:
+            return self.gene_lookup(symbol)
+        except NotFoundError as exc:
+            raise InvalidInputError(str(exc)) from None
+
+    # individuals -------------------------------------------------------------------------
+    def filter_set(self, dataset_id: str, filters: Sequence[Filter]) -> IndividualSet | None:
+        """Individuals matching every filter (``None`` = no filters = everyone); cached."""
+        if not filters:
+            return None
+        key = (dataset_id, tuple(filters))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        result = self.catalogue.individual_set(dataset_id, list(filters))
+        with self._lock:
+            self._cache[key] = result
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    def filters_cached(self, filters: Sequence[Filter]) -> bool:
+        """True when ``filters`` are resolved for every dataset (no SQL needed to answer)."""
+        if not filters:
+            return True
+        key = tuple(filters)
+        with self._lock:
+            return all((ds, key) in self._cache for ds in self.handles)
+
+    def index_of(self, dataset_id: str, entity: str, record_id: str) -> int | None:
+        """Dense index of a record in a dataset, or ``None`` when it is not there."""
+        try:
+            return int(self.catalogue.index_of(dataset_id, entity, record_id))
+        except (NotFoundError, KeyError, LookupError):
+            return None
+
+    def records(self, dataset_id: str, entity: str, indices: np.ndarray) -> list[dict]:
+        """Default-model records of one per-individual entity for ``indices``."""
+        method = {"individual": "individual_records", "biosample": "biosample_records",
+                  "run": "run_records", "analysis": "analysis_records"}[entity]
+        return list(getattr(self.catalogue, method)(dataset_id, [int(i) for i in indices]))
+
+    def collections(self, entity: str) -> list[dict]:
+        """Dataset or cohort records."""
+        if entity == "dataset":
+            return list(self.catalogue.dataset_records())
+        return list(self.catalogue.cohort_records())
+
+    def filtering_terms(self, dataset_id: str | None = None) -> list[dict]:
+        """Filtering terms present (in one dataset, or anywhere on the node)."""
+        return list(self.catalogue.filtering_terms(dataset_id))

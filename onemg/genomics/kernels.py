@@ -1,0 +1,170 @@
+"""Numeric kernels for the Beacon index: pure functions over numpy arrays, no I/O.
+
+Each kernel has a naive numpy reference in ``tests/genomics/test_kernels.py``.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(nogil=True, cache=True)
+def _count_block(g, group, n_alt, an_g, ac_g, carrier, hom):  # noqa: ANN001, ANN202
+    nv, ns, ploidy = g.shape
+    for i in range(nv):
+        for j in range(ns):
+            gr = group[j]
+            called = 0
+            missing = False
+            first = -3
+            same = True
+            for k in range(ploidy):
+                a = g[i, j, k]
+                if a >= 0:
+                    called += 1
+                    an_g[i, gr] += 1
+                    if 0 < a <= n_alt:
+                        ac_g[i, a - 1, gr] += 1
+                        carrier[i, a - 1, j] = True
+                    if first == -3:
+                        first = a
+                    elif a != first:
+                        same = False
+                elif a == -1:
+                    missing = True
+            # Homozygous = every ploidy slot called and equal (a haploid call counts: hemizygous).
+            if called > 0 and same and not missing and 0 < first <= n_alt:
+                hom[i, first - 1, j] = True
+
+
+def count_block(
+    genotypes: np.ndarray, group: np.ndarray, *, n_alt: int, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Allele counts per sample group and carrier/homozygote masks for one genotype block.
+
+    Args:
+        genotypes: ``int8[variants, samples, ploidy]`` allele indices; ``-1`` missing, ``-2``
+            fill (lower ploidy), as in VCF Zarr ``call_genotype``.
+        group: ``int32[samples]`` group code of each sample in ``0..n_groups-1``.
+        n_alt: number of ALT alleles to track (alleles ``1..n_alt``; others are ignored).
+        n_groups: number of sample groups.
+
+    Returns:
+        ``(an, ac, carrier, hom)``: ``an`` int64[variants, groups] called alleles;
+        ``ac`` int64[variants, n_alt, groups] copies of each ALT; ``carrier`` bool
+        [variants, n_alt, samples] sample has >= 1 copy; ``hom`` bool[variants, n_alt, samples]
+        every ploidy slot is that ALT.
+    """
+    nv, ns = genotypes.shape[0], genotypes.shape[1]
+    an = np.zeros((nv, n_groups), dtype=np.int64)
+    ac = np.zeros((nv, max(n_alt, 1), n_groups), dtype=np.int64)
+    carrier = np.zeros((nv, max(n_alt, 1), ns), dtype=np.bool_)
+    hom = np.zeros((nv, max(n_alt, 1), ns), dtype=np.bool_)
+    _count_block(np.ascontiguousarray(genotypes, dtype=np.int8),
+                 np.ascontiguousarray(group, dtype=np.int32), n_alt, an, ac, carrier, hom)
+    return an, ac[:, :n_alt], carrier[:, :n_alt], hom[:, :n_alt]
+
+
+def hybrid_split(
+    rows: np.ndarray, members: np.ndarray, *, n_rows: int, n: int, dense_min: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split (row, member) pairs into the hybrid layout: CSR for small rows, bitsets for big.
+
+    Args:
+        rows: ``int64[pairs]`` row of each pair, sorted (ties in any order).
+        members: ``int64[pairs]`` member index of each pair, ascending within a row.
+        n_rows: number of rows (rows with no pair are empty sparse rows).
+        n: universe size (individuals).
+        dense_min: a row with at least this many members is stored as a packed bitset.
+
+    Returns:
+        ``(kind, slot, count, offsets, indices, bits)``: ``kind`` uint8[n_rows] 0 sparse /
+        1 dense; ``slot`` int64[n_rows] CSR row number or bitset row number; ``count`` int32
+        members per row; ``offsets`` int64[n_sparse + 1]; ``indices`` int32 concatenated sparse
+        members; ``bits`` uint8[n_dense, (n + 7) // 8] little-endian packed bitsets.
+    """
+    count = np.bincount(rows, minlength=n_rows).astype(np.int32)
+    dense = count >= dense_min
+    kind = dense.astype(np.uint8)
+    slot = np.empty(n_rows, dtype=np.int64)
+    slot[~dense] = np.arange(int((~dense).sum()))
+    slot[dense] = np.arange(int(dense.sum()))
+    pair_dense = dense[rows]
+    sparse_counts = count[~dense]
+    offsets = np.zeros(sparse_counts.size + 1, dtype=np.int64)
+    np.cumsum(sparse_counts, out=offsets[1:])
+    indices = members[~pair_dense].astype(np.int32)
+    n_dense = int(dense.sum())
+    mask = np.zeros((n_dense, n), dtype=np.bool_)
+    if n_dense:
+        mask[slot[rows[pair_dense]], members[pair_dense]] = True
+    bits = np.packbits(mask, axis=1, bitorder="little") if n_dense else np.zeros(
+        (0, (n + 7) // 8), dtype=np.uint8)
+    return kind, slot, count, offsets, indices, bits
+
+
+def block_pairs(first: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, member) pairs of one boolean ``[rows, block_samples]`` block starting at ``first``.
+
+    Turning each block into pairs at once keeps memory proportional to carriers, not samples.
+    """
+    r, c = np.nonzero(mask)
+    return r.astype(np.int64), c.astype(np.int64) + first
+
+
+def pairs_from_masks(masks: list[tuple[int, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, member) pairs, grouped by row, from boolean ``[rows, block_samples]`` blocks.
+
+    Args:
+        masks: ``(first_sample, mask)`` per sample block, in increasing ``first_sample`` order.
+
+    Returns:
+        ``(rows, members)`` int64 arrays sorted by row, then member.
+    """
+    return merge_pairs([block_pairs(first, mask) for first, mask in masks])
+
+
+def merge_pairs(blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Merge per-sample-block pairs (blocks in sample order) into row-major order."""
+    rows_parts = [r for r, _ in blocks]
+    member_parts = [m for _, m in blocks]
+    if not rows_parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows = np.concatenate(rows_parts).astype(np.int64)
+    members = np.concatenate(member_parts).astype(np.int64)
+    # Blocks come in sample order, so a stable sort by row keeps members ascending.
+    order = np.argsort(rows, kind="stable")
+    return rows[order], members[order]
+
+
+def hom_rank_bits(
+    car_rows: np.ndarray, car_members: np.ndarray, hom_rows: np.ndarray,
+    hom_members: np.ndarray, *, n_rows: int, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, one bit per carrier (in carrier order): is that carrier homozygous?
+
+    Homozygotes are a subset of carriers, so a bitset over the row's carriers costs
+    ``carriers / 8`` bytes — less than either a list or an ``n``-bit set of homozygotes.
+
+    Args:
+        car_rows, car_members: carrier pairs, sorted by row then member.
+        hom_rows, hom_members: homozygote pairs (a subset), sorted the same way.
+        n_rows: number of rows.
+        n: universe size.
+
+    Returns:
+        ``(starts, bits)``: ``starts`` int64[n_rows] byte offset of each row in ``bits``; row
+        ``r`` owns ``ceil(count_r / 8)`` bytes, packed with ``bitorder="little"``.
+    """
+    count = np.bincount(car_rows, minlength=n_rows).astype(np.int64)
+    nbytes = (count + 7) // 8
+    starts = np.zeros(n_rows, dtype=np.int64)
+    np.cumsum(nbytes[:-1], out=starts[1:])
+    first = np.zeros(n_rows, dtype=np.int64)
+    np.cumsum(count[:-1], out=first[1:])
+    flat = np.zeros(int(nbytes.sum()) * 8, dtype=np.bool_)
+    if hom_rows.size:
+        where = np.searchsorted(car_rows * n + car_members, hom_rows * n + hom_members)
+        flat[starts[hom_rows] * 8 + (where - first[hom_rows])] = True
+    return starts, np.packbits(flat, bitorder="little")

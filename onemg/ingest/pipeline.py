@@ -1,0 +1,234 @@
+"""`onemg ingest`: validate, convert, index, publish atomically, clean up.
+
+Crash safety (``kill -9`` at any point leaves the node as before): every file is built under
+``tmp/<uuid>/``, flushed, then renamed into ``datasets/<id>/<version>/``; the catalogue rows for
+that version are written in one transaction and the dataset pointer is switched in a second one.
+Readers follow only the pointer, so until that commit the previous version is what is served.
+Old versions, orphan folders and ``tmp/`` leftovers are removed afterwards and again at the start
+of the next ingest (under the node's ingest lock).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from onemg.errors import ConflictError, NotFoundError
+from onemg.genomics import build_index, convert_genotypes, sample_ids, write_sample_strata
+from onemg.ingest.inputs import IngestInputs, match_samples
+from onemg.ingest.layout import NodeLayout, fsync_tree, new_version, publish_dir
+
+#: ``progress(step, done, total)``; steps: validate, convert, index, publish, cleanup.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an ingest did."""
+
+    dataset_id: str
+    version: str
+    previous_version: str | None
+    n_individuals: int
+    n_variants: int
+    path: Path
+    dropped_vcf_samples: list[str] = field(default_factory=list)
+    unloaded_records: list[str] = field(default_factory=list)
+    skipped_alleles: int = 0
+    skipped_records_contig: int = 0
+    cleaned: list[str] = field(default_factory=list)
+
+
+def open_catalogue(database_url: str):  # noqa: ANN201 - the catalogue type is imported lazily
+    """Engine + migrated schema + :class:`onemg.catalogue.Catalogue` for ``database_url``."""
+    from onemg.catalogue import Catalogue
+    from onemg.db import make_engine, migrate
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    return Catalogue(engine)
+
+
+def clean_leftovers(layout: NodeLayout, catalogue) -> list[str]:  # noqa: ANN001
+    """Remove staging leftovers, stale versions and folders no catalogue row points to.
+
+    Call with the node lock held. Returns a description of each thing removed.
+    """
+    removed = [f"tmp/{p.name}" for p in layout.clear_tmp()]
+    for dataset_id, version in catalogue.stale_versions():
+        catalogue.drop_version(dataset_id, version)
+        layout.remove_version(dataset_id, version)
+        removed.append(f"datasets/{dataset_id}/{version} (stale)")
+    for dataset_id, versions in layout.version_dirs().items():
+        try:
+            current = catalogue.dataset(dataset_id).version
+        except NotFoundError:
+            current = None
+        for version in versions:
+            if version != current:
+                layout.remove_version(dataset_id, version)
+                removed.append(f"datasets/{dataset_id}/{version} (orphan)")
+    return removed
+
+
+def _exists(catalogue, dataset_id: str) -> bool:  # noqa: ANN001
+    try:
+        catalogue.dataset(dataset_id)
+    except NotFoundError:
+        return False
+    return True
+
+
+def ingest(
+    inputs: IngestInputs,
+    *,
+    data_dir: Path,
+    database_url: str,
+    replace: bool = False,
+    allow_unmatched: bool = False,
+    workers: int = 0,
+    progress: Progress | None = None,
+    show_progress: bool = False,
+) -> IngestResult:
+    """Load one dataset version into a node and make it the served one.
+
+    Args:
+        inputs: resolved files and descriptor (:func:`onemg.ingest.resolve_inputs`).
+        data_dir: the node data directory.
+        database_url: the node's catalogue database.
+        replace: allow replacing an existing dataset with the same id.
+        allow_unmatched: ingest only individuals present in both the VCF and the metadata
+            (VCF-only samples are dropped from the genotypes; metadata-only records are not
+            loaded) instead of failing.
+        workers: worker processes for conversion and indexing (0 = this process).
+        progress: step callback.
+        show_progress: let bio2zarr draw its own progress bars during conversion.
+
+    Raises:
+        ConflictError: the dataset exists and ``replace`` is false, or another ingest runs.
+        InvalidInputError: any input problem, with file, line and field.
+    """
+    from onemg.catalogue import check_terms, parse_phenopackets
+    from onemg.ontology import load_ontology
+
+    def step(name: str, done: int = 0, total: int = 1) -> None:
+        if progress:
+            progress(name, done, total)
+
+    layout = NodeLayout(data_dir)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    catalogue = open_catalogue(database_url)
+    with layout.lock():
+        step("validate")
+        cleaned = clean_leftovers(layout, catalogue)
+        ds_id = inputs.dataset_id
+        if _exists(catalogue, ds_id) and not replace:
+            raise ConflictError(f"dataset {ds_id!r} already exists in {layout.root}; pass "
+                                "--replace to publish a new version of it")
+        records = parse_phenopackets(inputs.metadata)
+        check_terms(records, load_ontology())
+        samples = sample_ids(inputs.genotypes)
+        match = match_samples(samples, [r.id for r in records], allow_unmatched=allow_unmatched,
+                              genotypes=inputs.genotypes, metadata=inputs.metadata)
+        by_id = {r.id: r for r in records}
+        kept_records = [by_id[s] for s in match.kept]
+        step("validate", 1, 1)
+
+        stage = layout.new_staging()
+        try:
+            version = new_version()
+            build = stage / version
+            build.mkdir()
+            step("convert")
+            vcz = build / "genotypes.vcz"
+            convert_genotypes(inputs.genotypes, vcz, staging=stage / "work",
+                              keep_samples=match.kept if match.vcf_only else None,
+                              workers=workers, show_progress=show_progress)
+            country = str(inputs.descriptor.get("country") or "")
+            write_sample_strata(vcz, sex=[r.sex for r in kept_records],
+                                country=[country] * len(kept_records))
+            step("convert", 1, 1)
+            summary = build_index(vcz, build / "index", workers=workers,
+                                  progress=lambda d, t: step("index", d, t))
+            (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
+            step("publish")
+            fsync_tree(build)
+            final = layout.version_dir(ds_id, version)
+            publish_dir(build, final)
+            catalogue.stage_version(inputs.descriptor, version=version, records=kept_records,
+                                    sample_ids=match.kept,
+                                    data_path=layout.relative(final),
+                                    country=country or None)
+            previous = catalogue.publish_version(ds_id, version)
+            step("publish", 1, 1)
+            step("cleanup")
+            if previous and previous != version:
+                catalogue.drop_version(ds_id, previous)
+                layout.remove_version(ds_id, previous)
+            layout.clear_tmp()
+        finally:
+            # On an error (not a kill) leave nothing behind; a kill is cleaned at next start.
+            shutil.rmtree(stage, ignore_errors=True)
+        step("cleanup", 1, 1)
+    return IngestResult(
+        dataset_id=ds_id, version=version, previous_version=previous,
+        n_individuals=len(match.kept), n_variants=summary.n_variants, path=final,
+        dropped_vcf_samples=match.vcf_only, unloaded_records=match.metadata_only,
+        skipped_alleles=summary.skipped_alleles,
+        skipped_records_contig=summary.skipped_records_contig, cleaned=cleaned)
+
+
+def existing_layout(data_dir: Path) -> NodeLayout:
+    """The layout of an existing node directory; raises NotFoundError if there is none."""
+    layout = NodeLayout(data_dir)
+    if not layout.root.is_dir():
+        raise NotFoundError(f"no node data directory at {layout.root}; check --data-dir "
+                            "(`onemg ingest` creates it)")
+    return layout
+
+
+def delete_dataset(dataset_id: str, *, data_dir: Path, database_url: str) -> None:
+    """Remove a dataset's catalogue rows, then its files.
+
+    Raises:
+        NotFoundError: no such dataset.
+    """
+    layout = existing_layout(data_dir)
+    catalogue = open_catalogue(database_url)
+    with layout.lock():
+        catalogue.dataset(dataset_id)  # raises NotFoundError
+        catalogue.delete_dataset(dataset_id)
+        for version in layout.version_dirs().get(dataset_id, []):
+            layout.remove_version(dataset_id, version)
+
+
+def rebuild_index(dataset_id: str, *, data_dir: Path, database_url: str, workers: int = 0,
+                  progress: Progress | None = None):  # noqa: ANN201
+    """Rebuild the served version's Beacon index from its VCF Zarr, swapping it in atomically.
+
+    Returns:
+        The :class:`onemg.genomics.IndexSummary`.
+    """
+    import os
+
+    layout = existing_layout(data_dir)
+    catalogue = open_catalogue(database_url)
+    with layout.lock():
+        info = catalogue.dataset(dataset_id)
+        version_dir = layout.resolve(info.data_path)
+        stage = layout.new_staging()
+        summary = build_index(version_dir / "genotypes.vcz", stage / "index", workers=workers,
+                              progress=(lambda d, t: progress("index", d, t)) if progress
+                              else None)
+        fsync_tree(stage / "index")
+        # Two renames: a reader opening in between finds no index for an instant, never a
+        # half-written one.
+        old = stage / "old-index"
+        if (version_dir / "index").exists():
+            os.rename(version_dir / "index", old)
+        os.rename(stage / "index", version_dir / "index")
+        shutil.rmtree(stage, ignore_errors=True)
+    return summary

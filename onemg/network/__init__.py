@@ -1,0 +1,41 @@
+"""The hub's Beacon Network: member registry, concurrent fan-out, honest merging, and the
+``onemg demo`` orchestration (see ``docs/network.md``).
+
+The web app is built by :func:`onemg.web.hub_app.create_hub_app`; everything it needs is here.
+"""
+
+from __future__ import annotations
+
+from onemg.network.breaker import CircuitBreaker
+from onemg.network.config import MemberConfig, NetworkConfig, load_hub_config, parse_hub_config
+from onemg.network.counts import CountPart, CountTotal, read_count, read_member_total, total
+from onemg.network.credentials import MemberCredentials, PublicView
+from onemg.network.fanout import MemberOutcome, fan_out
+from onemg.network.merge import merge_entry
+from onemg.network.registry import MemberRegistry, MemberState
+from onemg.network.request import NetworkQuery, from_get, from_post
+from onemg.network.service import NetworkService
+
+__all__ = [
+    "CircuitBreaker",
+    "CountPart",
+    "CountTotal",
+    "MemberConfig",
+    "MemberCredentials",
+    "MemberOutcome",
+    "MemberRegistry",
+    "MemberState",
+    "NetworkConfig",
+    "NetworkQuery",
+    "NetworkService",
+    "PublicView",
+    "fan_out",
+    "from_get",
+    "from_post",
+    "load_hub_config",
+    "merge_entry",
+    "parse_hub_config",
+    "read_count",
+    "read_member_total",
+    "total",
+]

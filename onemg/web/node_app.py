@@ -1,0 +1,105 @@
+"""The national node's FastAPI app: the Beacon v2 API under ``/api``.
+
+``create_node_app(settings)`` builds a fresh app. The node's data (catalogue, indexes, caches),
+the credential verifier and the audit sink live on ``app.state``; the data is opened in the
+lifespan, once per worker process. Other capabilities (access, retrieval) add their routers to the
+returned app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from onemg import __version__
+from onemg.access.wiring import attach_node_access
+from onemg.beacon.audit import JsonLinesAuditSink
+from onemg.beacon.routes import BeaconJSON, build_router
+from onemg.beacon.store import NodeData
+from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
+from onemg.settings import Settings
+from onemg.web.errors import install_error_handlers
+
+
+class ServerTiming:
+    """Pure ASGI middleware adding ``Server-Timing: app;dur=<ms>`` to every HTTP response.
+
+    The duration covers routing, parsing, the query and serialisation inside this process, i.e.
+    what a load test cannot separate from its own client overhead.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+
+        async def timed_send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                ms = (time.perf_counter() - t0) * 1000
+                headers = list(message.get("headers", []))
+                headers.append((b"server-timing", f"app;dur={ms:.3f}".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
+
+
+def create_node_app(
+    settings: Settings,
+    *,
+    verifier: CredentialVerifier | None = None,
+    audit: AuditSink | None = None,
+    store: NodeData | None = None,
+) -> FastAPI:
+    """Build the node app.
+
+    Args:
+        settings: the node's settings (``data_dir``, database, ``[beacon]``).
+        verifier: turns bearer tokens into principals; default serves PUBLIC tiers only.
+        audit: where access decisions go; default appends JSON lines to ``data_dir/audit.log``.
+        store: the node's data; default opens ``settings.data_dir`` in the lifespan (tests
+            pass prepared data).
+    """
+    own_audit = audit is None
+    audit_sink: AuditSink = audit or JsonLinesAuditSink(settings.data_dir / "audit.log")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is None:
+            app.state.store = NodeData.open(settings)
+        try:
+            yield
+        finally:
+            if own_audit and isinstance(audit_sink, JsonLinesAuditSink):
+                audit_sink.close()
+
+    app = FastAPI(
+        title=f"{settings.beacon.name} (Beacon v2)",
+        version=__version__,
+        description="GA4GH Beacon v2 API of a 1+ Million Genomes national node. Counts below "
+                    f"k={settings.beacon.k_anonymity} are reported as imprecise; see /api/info.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        default_response_class=BeaconJSON,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.verifier = verifier or PublicOnlyVerifier()
+    app.state.audit = audit_sink
+    if store is not None:
+        app.state.store = store  # prepared data needs no lifespan (ASGI test clients)
+    install_error_handlers(app, settings.beacon)
+    app.include_router(build_router())
+    # Controlled access: hash-chained audit, passport clearinghouse, DAC and visa-issuer routes.
+    attach_node_access(app, settings, verifier=verifier, audit=audit)
+    app.add_middleware(ServerTiming)
+    return app

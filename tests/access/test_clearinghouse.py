@@ -1,0 +1,278 @@
+"""The attack matrix: every forged, stale or misdirected credential is refused and audited."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from onemg.access.audit import verify_store
+from onemg.access.keys import SigningKey
+from onemg.access.store import AuditStore
+from onemg.access.tokens import (
+    CONTROLLED_ACCESS_GRANTS,
+    PASSPORT_TYP,
+    RESEARCHER_STATUS,
+    dataset_urn,
+    sign_passport,
+    sign_visa,
+)
+from tests.access.conftest import HUB, NODE, Network
+
+SUB = "3f9a2c-alice"
+EVIL = "http://evil.test/"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _passport(net: Network, key: SigningKey, *, visas=(), iss: str = HUB, sub: str = SUB,
+              iat: int | None = None, exp: int | None = None, aud=(NODE,),
+              jku: str | None = None) -> str:
+    now = int(net.clock())
+    return sign_passport(key, iss=iss, sub=sub, visas=list(visas), iat=now if iat is None else iat,
+                         exp=now + 600 if exp is None else exp, aud=aud, jku=jku)
+
+
+def _grant(net: Network, key: SigningKey, dataset: str, *, sub: str = SUB, iss: str = NODE,
+           jku: str | None = None, exp_in: int = 600, conditions: bool = False) -> str:
+    now = int(net.clock())
+    token = sign_visa(key, iss=iss, jku=jku or f"{iss}api/jwk", sub=sub,
+                      visa_type=CONTROLLED_ACCESS_GRANTS, value=dataset_urn(dataset),
+                      source=iss, by="dac", asserted=now - 60, iat=now, exp=now + exp_in)
+    if not conditions:
+        return token
+    # Re-sign with conditions added (the clearinghouse must ignore such visas).
+    import jwt
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["ga4gh_visa_v1"]["conditions"] = [[{"type": "AffiliationAndRole",
+                                               "value": "const:faculty@uni.fi"}]]
+    return jwt.encode(claims, key.private, algorithm=key.alg,
+                      headers={"kid": key.kid, "jku": jku or f"{iss}api/jwk"})
+
+
+def _hs256_with_public_key(net: Network, hub_key: SigningKey) -> str:
+    pem = hub_key.private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    now = int(net.clock())
+    header = {"alg": "HS256", "typ": PASSPORT_TYP, "kid": hub_key.kid}
+    payload = {"iss": HUB, "sub": SUB, "aud": [NODE], "iat": now, "exp": now + 600,
+               "ga4gh_passport_v1": []}
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(payload).encode())}"
+    sig = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(sig)}"
+
+
+def _alg_none(net: Network, hub_key: SigningKey) -> str:
+    now = int(net.clock())
+    header = {"alg": "none", "typ": PASSPORT_TYP, "kid": hub_key.kid}
+    payload = {"iss": HUB, "sub": SUB, "aud": [NODE], "iat": now, "exp": now + 600,
+               "ga4gh_passport_v1": []}
+    return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(payload).encode())}."
+
+
+def _forged(net: Network, hub_key: SigningKey, evil_key: SigningKey) -> str:
+    """Signed by another key but claiming the hub's kid."""
+    import jwt
+
+    now = int(net.clock())
+    payload = {"iss": HUB, "sub": SUB, "aud": [NODE], "iat": now, "exp": now + 600,
+               "ga4gh_passport_v1": []}
+    return jwt.encode(payload, evil_key.private, algorithm="ES256",
+                      headers={"typ": PASSPORT_TYP, "kid": hub_key.kid})
+
+
+def _not_yet_valid(net: Network, hub_key: SigningKey) -> str:
+    import jwt
+
+    now = int(net.clock())
+    payload = {"iss": HUB, "sub": SUB, "aud": [NODE], "iat": now, "nbf": now + 3600,
+               "exp": now + 7200, "ga4gh_passport_v1": []}
+    return jwt.encode(payload, hub_key.private, algorithm=hub_key.alg,
+                      headers={"typ": PASSPORT_TYP, "kid": hub_key.kid})
+
+
+ATTACKS_401 = {
+    "forged signature": lambda n, h, nk, e: _forged(n, h, e),
+    "alg none": lambda n, h, nk, e: _alg_none(n, h),
+    "HS256 signed with the public key": lambda n, h, nk, e: _hs256_with_public_key(n, h),
+    "expired": lambda n, h, nk, e: _passport(n, h, iat=int(n.clock()) - 7200,
+                                             exp=int(n.clock()) - 3600),
+    "not yet valid": lambda n, h, nk, e: _not_yet_valid(n, h),
+    "issued in the future": lambda n, h, nk, e: _passport(n, h, iat=int(n.clock()) + 3600,
+                                                          exp=int(n.clock()) + 7200),
+    "unknown issuer": lambda n, h, nk, e: _passport(n, e, iss=EVIL, jku=f"{EVIL}jwks"),
+    "allow-listed iss with foreign jku": lambda n, h, nk, e: _passport(n, e, jku=f"{EVIL}jwks"),
+    "unknown kid": lambda n, h, nk, e: _passport(n, e),
+    "wrong audience": lambda n, h, nk, e: _passport(n, h, aud=("http://node-se.test/",)),
+    "visa for another subject": lambda n, h, nk, e: _passport(
+        n, h, visas=[_grant(n, nk, "synth-fi-1", sub="someone-else")]),
+    "visa from trusted iss with foreign jku": lambda n, h, nk, e: _passport(
+        n, h, visas=[_grant(n, e, "synth-fi-1", jku=f"{EVIL}jwks")]),
+    "visa forged with node kid": lambda n, h, nk, e: _passport(
+        n, h, visas=[_grant(n, SigningKey(e.private, e.alg, nk.kid), "synth-fi-1")]),
+    "expired visa": lambda n, h, nk, e: _passport(
+        n, h, visas=[_grant(n, nk, "synth-fi-1", exp_in=-3600)]),
+    "too many visas": lambda n, h, nk, e: _passport(
+        n, h, visas=[_grant(n, nk, "synth-fi-1")] * 201),
+    "garbage": lambda n, h, nk, e: "not-a-jwt",
+}
+REASONS = {
+    "forged signature": "signature is invalid", "alg none": "alg 'none'",
+    "HS256 signed with the public key": "alg 'HS256'", "expired": "expired",
+    "not yet valid": "not valid yet", "issued in the future": "future",
+    "unknown issuer": "not in this node's trusted issuers",
+    "allow-listed iss with foreign jku": "not allow-listed", "unknown kid": "unknown kid",
+    "wrong audience": "audience", "visa for another subject": "another subject",
+    "visa from trusted iss with foreign jku": "not allow-listed",
+    "visa forged with node kid": "does not match the key", "expired visa": "visa expired",
+    "too many visas": "201 visas", "garbage": "well-formed",
+}
+
+
+@pytest.fixture
+def evil_calls(network: Network) -> list[str]:
+    """Requests that reached the attacker's host (there must be none)."""
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        return httpx.Response(500)
+
+    network.http._mounts[httpx._utils.URLPattern("http://evil.test")] = httpx.MockTransport(
+        handler)
+    return calls
+
+
+def _last_audit(net: Network):
+    return list(AuditStore(net.engine).entries())[-1]
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS_401))
+async def test_attack_is_401_and_audited(network: Network, hub_key: SigningKey,
+                                         node_key: SigningKey, evil_key: SigningKey,
+                                         evil_calls: list[str], attack: str) -> None:
+    network.node.entitlements.add(application_id="app-x", subject=SUB, dataset_id="synth-fi-1",
+                                  start=int(network.clock()) - 10,
+                                  end=int(network.clock()) + 10_000)
+    token = ATTACKS_401[attack](network, hub_key, node_key, evil_key)
+    resp = await network.records("synth-fi-1", token)
+    assert resp.status_code == 401, resp.text
+    assert resp.headers["www-authenticate"].startswith("Bearer")
+    entry = _last_audit(network)
+    assert (entry.action, entry.result, entry.user) == ("auth.verify", "denied", None)
+    assert REASONS[attack] in entry.reason
+    assert "eyJ" not in entry.reason
+    assert evil_calls == []  # keys are never fetched from a URL the token names
+    assert verify_store(AuditStore(network.engine)).ok
+
+
+async def test_valid_grant_opens_records(network: Network, hub_key: SigningKey,
+                                         node_key: SigningKey) -> None:
+    now = int(network.clock())
+    network.node.entitlements.add(application_id="app-x", subject=SUB, dataset_id="synth-fi-1",
+                                  start=now - 10, end=now + 10_000)
+    token = _passport(network, hub_key, visas=[_grant(network, node_key, "synth-fi-1")])
+    principal = await network.node.verifier.verify(token)
+    assert principal.datasets == {"synth-fi-1"}
+    assert principal.expires_at == now + 600
+    resp = await network.records("synth-fi-1", token)
+    assert resp.status_code == 200
+    entry = _last_audit(network)
+    assert (entry.user, entry.action, entry.resource, entry.result) == (
+        SUB, "beacon.records", "dataset:synth-fi-1", "granted")
+
+
+def _registered_visa(net: Network, key: SigningKey, iss: str = HUB) -> str:
+    now = int(net.clock())
+    return sign_visa(key, iss=iss, jku=f"{iss}oidc/jwks", sub=SUB, visa_type=RESEARCHER_STATUS,
+                     value="https://doi.org/10.1038/s41431-018-0219-y", source=iss, by="so",
+                     asserted=now - 100, iat=now, exp=now + 300)
+
+
+async def test_effective_expiry_is_minimum(network: Network, hub_key: SigningKey) -> None:
+    token = _passport(network, hub_key, visas=[_registered_visa(network, hub_key)])
+    principal = await network.node.verifier.verify(token)
+    assert principal.registered
+    assert principal.expires_at == int(network.clock()) + 300
+    assert principal.tiers_for("synth-fi-1") == {"PUBLIC", "REGISTERED"}
+
+
+async def test_no_token_is_anonymous_and_controlled_is_403(network: Network) -> None:
+    assert not (await network.node.verifier.verify(None)).authenticated
+    resp = await network.records("synth-fi-1", None)
+    assert resp.status_code == 403
+    assert (_last_audit(network).result, _last_audit(network).user) == ("denied", None)
+
+
+IGNORED_403 = {
+    "visa for another dataset": lambda n, h, nk, e: [_grant(n, nk, "synth-fi-2")],
+    "visa for a dataset the node lacks": lambda n, h, nk, e: [_grant(n, nk, "elsewhere")],
+    "visa with conditions": lambda n, h, nk, e: [_grant(n, nk, "synth-fi-1", conditions=True)],
+    "visa from an untrusted issuer": lambda n, h, nk, e: [
+        _grant(n, e, "synth-fi-1", iss=EVIL)],
+    "unknown visa type only": lambda n, h, nk, e: [sign_visa(
+        h, iss=HUB, jku=f"{HUB}oidc/jwks", sub=SUB, visa_type="https://example.org/custom",
+        value="x", source=HUB, by="system", asserted=1, iat=int(n.clock()),
+        exp=int(n.clock()) + 60)],
+    "grant without entitlement (revoked)": lambda n, h, nk, e: [
+        _grant(n, nk, "synth-fi-1")],
+}
+
+
+@pytest.mark.parametrize("case", list(IGNORED_403))
+async def test_insufficient_is_403_and_audited(network: Network, hub_key: SigningKey,
+                                               node_key: SigningKey, evil_key: SigningKey,
+                                               evil_calls: list[str], case: str) -> None:
+    now = int(network.clock())
+    network.node.entitlements.add(application_id="app-y", subject=SUB, dataset_id="synth-fi-2",
+                                  start=now - 10, end=now + 10_000)
+    visas = IGNORED_403[case](network, hub_key, node_key, evil_key)
+    resp = await network.records("synth-fi-1", _passport(network, hub_key, visas=visas))
+    assert resp.status_code == 403, resp.text
+    entry = _last_audit(network)
+    assert (entry.user, entry.action, entry.result) == (SUB, "beacon.records", "denied")
+    assert evil_calls == []
+
+
+async def test_jwks_is_cached(network: Network, hub_key: SigningKey) -> None:
+    calls: list[str] = []
+    inner = network.http._mounts[httpx._utils.URLPattern("http://hub.test")]
+
+    class Counting(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            calls.append(request.url.path)
+            return await inner.handle_async_request(request)
+
+    network.http._mounts[httpx._utils.URLPattern("http://hub.test")] = Counting()
+    for _ in range(3):
+        await network.node.verifier.verify(_passport(network, hub_key))
+    assert calls == ["/oidc/jwks"]
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "vetoed"])
+async def test_unexpired_visa_without_entitlement_is_403(network: Network, hub_key: SigningKey,
+                                                         node_key: SigningKey,
+                                                         change: str) -> None:
+    """The node re-checks its own grants: the visa JWT is still valid, the entitlement is not."""
+    now = int(network.clock())
+    network.node.entitlements.add(application_id="app-z", subject=SUB, dataset_id="synth-fi-1",
+                                  start=now - 10, end=now + 3000)
+    visa = _grant(network, node_key, "synth-fi-1", exp_in=3600)
+    assert (await network.records("synth-fi-1", _passport(network, hub_key, visas=[visa]))
+            ).status_code == 200
+    if change == "expired":
+        network.clock.advance(3001)
+    else:
+        network.node.entitlements.revoke_application("app-z", at=now, reason=change)
+    resp = await network.records("synth-fi-1", _passport(network, hub_key, visas=[visa]))
+    assert resp.status_code == 403
+    entry = _last_audit(network)
+    assert (entry.user, entry.resource, entry.result) == (SUB, "dataset:synth-fi-1", "denied")

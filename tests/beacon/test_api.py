@@ -1,0 +1,366 @@
+"""The Beacon API over fake data: shapes (schema-valid), semantics, tiers, privacy, errors."""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+import pytest
+
+from onemg.beacon import MemoryAuditSink
+from tests.beacon.conftest import auth, serve
+from tests.beacon.fakes import FakeDataset
+from tests.beacon_schema import validate, validate_beacon_response
+
+FRAMEWORK = {
+    "/api": "beaconInfoResponse",
+    "/api/info": "beaconInfoResponse",
+    "/api/service-info": "ga4gh-service-info-1-0-0-schema",
+    "/api/configuration": "beaconConfigurationResponse",
+    "/api/map": "beaconMapResponse",
+    "/api/entry_types": "beaconEntryTypesResponse",
+    "/api/filtering_terms": "beaconFilteringTermsResponse",
+    "/api/individuals/filtering_terms": "beaconFilteringTermsResponse",
+    "/api/datasets/ds-fi/filtering_terms": "beaconFilteringTermsResponse",
+    "/api/cohorts/ds-ee/filtering_terms": "beaconFilteringTermsResponse",
+}
+
+
+async def get_ok(client: httpx.AsyncClient, url: str, **kwargs: object) -> dict:
+    r = await client.get(url, **kwargs)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    validate_beacon_response(body)
+    return body
+
+
+@pytest.mark.parametrize(("path", "schema"), FRAMEWORK.items())
+async def test_framework_endpoints_validate(client: httpx.AsyncClient, path: str,
+                                            schema: str) -> None:
+    r = await client.get(path)
+    assert r.status_code == 200
+    validate(r.json(), schema)
+
+
+async def test_map_lists_every_entry_type_and_lookup(client: httpx.AsyncClient) -> None:
+    sets = (await client.get("/api/map")).json()["response"]["endpointSets"]
+    assert set(sets) == {"individual", "biosample", "genomicVariant", "analysis", "run",
+                         "dataset", "cohort"}
+    urls = {e["url"] for s in sets.values() for e in s["endpoints"].values()}
+    assert "http://node/api/g_variants/{id}/individuals" in urls
+    assert "http://node/api/datasets/{id}/individuals" in urls
+    # Every advertised URL answers (with a real id substituted).
+    for url in sorted(urls):
+        path = url.removeprefix("http://node").replace("{id}", "ds-fi")
+        r = await client.get(path)
+        assert r.status_code in (200, 404), (path, r.text)
+
+
+async def test_openapi_and_docs(client: httpx.AsyncClient) -> None:
+    doc = (await client.get("/api/openapi.json")).json()
+    assert "/api/g_variants/{id}/individuals" in doc["paths"]
+    assert set(doc["paths"]["/api/individuals"]) == {"get", "post"}
+    assert (await client.get("/api/docs")).status_code == 200
+
+
+async def test_server_timing_header(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/individuals")
+    assert r.headers["server-timing"].startswith("app;dur=")
+
+
+async def test_boolean_default_and_count(client: httpx.AsyncClient) -> None:
+    body = await get_ok(client, "/api/individuals")
+    assert body["meta"]["returnedGranularity"] == "boolean"
+    assert body["responseSummary"] == {"exists": True}
+    body = await get_ok(client, "/api/individuals?requestedGranularity=count")
+    assert body["responseSummary"]["numTotalResults"] == 70
+    assert {s["id"]: s["resultsCount"] for s in body["response"]["resultSets"]} == \
+        {"ds-fi": 40, "ds-ee": 30}
+
+
+async def test_anonymous_record_request_is_downgraded(client: httpx.AsyncClient,
+                                                      audit: MemoryAuditSink) -> None:
+    body = await get_ok(client, "/api/individuals?requestedGranularity=record")
+    assert body["meta"]["returnedGranularity"] == "count"
+    assert body["meta"]["receivedRequestSummary"]["requestedGranularity"] == "record"
+    assert all(s["results"] == [] for s in body["response"]["resultSets"])
+    assert audit.entries == []  # anonymous: PUBLIC tiers only, not audited
+    await get_ok(client, "/api/individuals?requestedGranularity=count", headers=auth("researcher"))
+    assert {(e["resource"], e["result"], e["user"]) for e in audit.entries} == \
+        {("ds-fi", "granted", "u-1"), ("ds-ee", "granted", "u-1")}
+
+
+async def test_controlled_principal_gets_records(client: httpx.AsyncClient) -> None:
+    body = await get_ok(client, "/api/individuals?requestedGranularity=record&limit=3",
+                        headers=auth("granted-all"))
+    assert body["meta"]["returnedGranularity"] == "record"
+    for rs in body["response"]["resultSets"]:
+        assert len(rs["results"]) == 3
+    # Page 2 of size 3 starts at record 3 (skip counts pages).
+    body2 = await get_ok(client, "/api/individuals?requestedGranularity=record&limit=3&skip=1",
+                         headers=auth("granted-all"))
+    assert body2["response"]["resultSets"][0]["results"][0]["id"].endswith("003")
+
+
+async def test_authenticated_but_insufficient_is_403(client: httpx.AsyncClient,
+                                                     audit: MemoryAuditSink) -> None:
+    r = await client.get("/api/individuals?requestedGranularity=record",
+                         headers=auth("granted-fi"))
+    assert r.status_code == 403
+    validate(r.json(), "beaconErrorResponse")
+    assert "ds-ee" in r.json()["error"]["errorMessage"]
+    assert any(e["result"] == "denied" and e["resource"] == "ds-ee" for e in audit.entries)
+    # Scoping the request to the granted dataset works.
+    body = await get_ok(client, "/api/individuals?requestedGranularity=record&datasetIds=ds-fi",
+                        headers=auth("granted-fi"))
+    assert body["meta"]["returnedGranularity"] == "record"
+
+
+async def test_bad_token_is_401(client: httpx.AsyncClient) -> None:
+    for headers in (auth("forged"), {"Authorization": "Basic abc"}):
+        r = await client.get("/api/individuals", headers=headers)
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"].startswith("Bearer")
+        validate(r.json(), "beaconErrorResponse")
+
+
+async def test_privacy_floor_on_counts(make_app, fake_datasets: list[FakeDataset]) -> None:  # noqa: ANN001
+    fi = fake_datasets[0]
+    # Find a variant with 1..4 carriers in ds-fi only (scope with datasetIds).
+    row = next(r for r, c in enumerate(fi.index.carriers) if 0 < len(c) < 5)
+    contig, pos, ref, alt = fi.index.sites[row]
+    url = (f"/api/individuals?requestedGranularity=count&datasetIds=ds-fi&referenceName="
+           f"{contig}&start={pos - 1}&referenceBases={ref}&alternateBases={alt}")
+    async with serve(make_app(k=5)) as c:
+        body = await get_ok(c, url)
+        s = body["responseSummary"]
+        assert s == {"exists": True, "numTotalResults": 5, "countPrecision": "imprecise",
+                     "countAdjustedTo": [5]}
+        rs = body["response"]["resultSets"][0]
+        assert rs["resultsCount"] == 5
+        assert rs["countPrecision"] == "imprecise"
+        # Record level (CONTROLLED) is exact.
+        body = await get_ok(c, url.replace("count", "record"), headers=auth("granted-fi"))
+        assert body["responseSummary"]["numTotalResults"] == len(fi.index.carriers[row])
+    async with serve(make_app(k=1)) as c:
+        body = await get_ok(c, url)
+        assert body["responseSummary"]["numTotalResults"] == len(fi.index.carriers[row])
+        assert body["responseSummary"]["countPrecision"] == "exact"
+
+
+async def test_total_is_sum_of_reported_counts(make_app) -> None:  # noqa: ANN001
+    # An exact total would let a caller subtract the large dataset's exact count.
+    async with serve(make_app(k=5)) as c:
+        body = await get_ok(c, "/api/individuals?requestedGranularity=count"
+                               "&includeResultsetResponses=ALL&referenceName=7&start=1009"
+                               "&alternateBases=G")
+    sets = body["response"]["resultSets"]
+    assert body["responseSummary"]["numTotalResults"] == sum(s["resultsCount"] for s in sets)
+
+
+async def test_zero_count_is_exact_and_false(client: httpx.AsyncClient) -> None:
+    body = await get_ok(client, "/api/individuals?requestedGranularity=count&referenceName=7"
+                                "&start=999&alternateBases=G&includeResultsetResponses=ALL")
+    assert body["responseSummary"] == {"exists": False, "numTotalResults": 0,
+                                       "countPrecision": "exact"}
+    assert {s["exists"] for s in body["response"]["resultSets"]} == {False}
+
+
+async def test_include_resultset_responses(client: httpx.AsyncClient) -> None:
+    base = "/api/g_variants?requestedGranularity=count&referenceName=7&start=1200&end=1210"
+    # Row 20 (pos 1201) exists only in ds-fi (30 SNVs) and not in ds-ee (20 SNVs).
+    hit = await get_ok(client, base)
+    assert [s["id"] for s in hit["response"]["resultSets"]] == ["ds-fi"]
+    miss = await get_ok(client, base + "&includeResultsetResponses=MISS")
+    assert [s["id"] for s in miss["response"]["resultSets"]] == ["ds-ee"]
+    everything = await get_ok(client, base + "&includeResultsetResponses=ALL")
+    assert len(everything["response"]["resultSets"]) == 2
+    none = await get_ok(client, base + "&includeResultsetResponses=NONE")
+    assert none["response"]["resultSets"] == []
+
+
+async def test_g_variant_records(client: httpx.AsyncClient) -> None:
+    body = await get_ok(client, "/api/g_variants?requestedGranularity=record&referenceName=7"
+                                "&start=4999&end=5000&datasetIds=ds-fi",
+                        headers=auth("granted-fi"))
+    [rec] = body["response"]["resultSets"][0]["results"]
+    assert rec["variantInternalId"] == "7:5000:ATCT:A"
+    assert rec["identifiers"]["genomicHGVSId"] == "NC_000007.14:g.5001_5003del"
+    pops = [f["population"] for f in rec["frequencyInPopulations"][0]["frequencies"]]
+    assert pops == ["FI", "female (FI)", "male (FI)"]
+    assert all("zygosity" in c for c in rec["caseLevelData"])
+
+
+async def test_g_variant_records_without_control_have_no_case_data(make_app,  # noqa: ANN001
+                                                                   fake_store) -> None:  # noqa: ANN001
+    for h in fake_store.handles.values():
+        object.__setattr__(h, "access", {"boolean": "PUBLIC", "count": "PUBLIC",
+                                         "record": "PUBLIC"})
+    async with serve(make_app(store=fake_store)) as c:
+        body = await get_ok(c, "/api/g_variants?requestedGranularity=record&referenceName=7"
+                               "&start=4999&end=5000")
+    recs = [r for s in body["response"]["resultSets"] for r in s["results"]]
+    assert recs
+    assert all("caseLevelData" not in r for r in recs)
+    assert all("alleleCount" not in f for r in recs
+               for f in r["frequencyInPopulations"][0]["frequencies"])
+
+
+@pytest.mark.parametrize("form", [
+    "NC_000007.14:g.5001_5003del", "chr7:g.5001_5003delTCT", "7:g.6000_6001insAG",
+    "7:g.1020A>G",
+])
+async def test_hgvs_short_forms(client: httpx.AsyncClient, form: str) -> None:
+    body = await get_ok(client, f"/api/g_variants?requestedGranularity=count"
+                                f"&datasetIds=ds-fi&genomicAlleleShortForm={form}",
+                        headers=auth("granted-fi"))
+    assert body["responseSummary"]["exists"] is True
+
+
+async def test_bracket_and_type_queries(client: httpx.AsyncClient) -> None:
+    body = await get_ok(client, "/api/g_variants?requestedGranularity=record&datasetIds=ds-fi"
+                                "&referenceName=NC_000007.14&start=4990,5000&end=5003,5010"
+                                "&variantType=DEL", headers=auth("granted-fi"))
+    ids = [r["variantInternalId"] for r in body["response"]["resultSets"][0]["results"]]
+    assert ids == ["7:5000:ATCT:A"]
+    body = await get_ok(client, "/api/g_variants?requestedGranularity=record&datasetIds=ds-fi"
+                                "&referenceName=7&start=0&end=100000&variantType=EFO:0030070",
+                        headers=auth("granted-fi"))
+    assert body["responseSummary"]["numTotalResults"] == 1  # the insertion (DUP -> INS)
+
+
+async def test_cross_entry_individuals_with_variant_and_filter(
+        client: httpx.AsyncClient, fake_datasets: list[FakeDataset]) -> None:
+    fi = fake_datasets[0]
+    row = 7  # pos 1070 (start 1069), n//2 carriers
+    females = {i for i, s in enumerate(fi.sexes) if s == "female"}
+    want = sorted(set(fi.index.carriers[row].tolist()) & females)
+    body = await client.post("/api/individuals", headers=auth("granted-fi"), json={
+        "meta": {"apiVersion": "v2.0.0"},
+        "query": {"requestParameters": {"g_variant": {
+            "referenceName": "chr7", "start": [1069], "alternateBases": "G"},
+            "datasets": {"datasetIds": ["ds-fi"]}},
+            "filters": [{"id": "NCIT:C16576"}], "requestedGranularity": "record",
+            "pagination": {"skip": 0, "limit": 50}}})
+    assert body.status_code == 200, body.text
+    data = body.json()
+    validate_beacon_response(data)
+    got = [r["id"] for r in data["response"]["resultSets"][0]["results"]]
+    assert got == [f"ds-fi-i{i:03d}" for i in want]
+
+
+async def test_cross_entry_g_variants_with_filter(client: httpx.AsyncClient,
+                                                  fake_datasets: list[FakeDataset]) -> None:
+    fi = fake_datasets[0]
+    males = np.array([s == "male" for s in fi.sexes])
+    want = [r for r, c in enumerate(fi.index.carriers) if males[c].any()]
+    body = await get_ok(client, "/api/g_variants?requestedGranularity=count&datasetIds=ds-fi"
+                                "&filters=NCIT:C20197", headers=auth("granted-fi"))
+    assert body["responseSummary"]["numTotalResults"] == len(want)
+
+
+@pytest.mark.parametrize(("path", "entity", "n"), [
+    ("/api/individuals/ds-fi-i007/biosamples", "biosample", 1),
+    ("/api/biosamples/ds-fi-b007/runs", "run", 1),
+    ("/api/biosamples/ds-fi-b007/analyses", "analysis", 1),
+    ("/api/runs/ds-fi-r007/analyses", "analysis", 1),
+    ("/api/individuals/ds-fi-i007", "individual", 1),
+    ("/api/g_variants/7:5000:ATCT:A/individuals", "individual", None),
+    ("/api/datasets/ds-ee/individuals", "individual", 30),
+    ("/api/cohorts/ds-ee/individuals", "individual", 30),
+])
+async def test_lookups(client: httpx.AsyncClient, fake_datasets: list[FakeDataset], path: str,
+                       entity: str, n: int | None) -> None:
+    body = await get_ok(client, path + "?requestedGranularity=record&limit=50",
+                        headers=auth("granted-all"))
+    assert body["meta"]["returnedSchemas"][0]["entityType"] == entity
+    if n is None:
+        n = sum(len(d.index.carriers[-3]) for d in fake_datasets)
+    assert body["responseSummary"]["numTotalResults"] == n
+
+
+async def test_individual_g_variants_lookup(client: httpx.AsyncClient,
+                                            fake_datasets: list[FakeDataset]) -> None:
+    fi = fake_datasets[0]
+    want = [r for r, c in enumerate(fi.index.carriers) if 7 in c]
+    body = await get_ok(client, "/api/individuals/ds-fi-i007/g_variants?requestedGranularity="
+                                "record&limit=50", headers=auth("granted-fi"))
+    assert body["responseSummary"]["numTotalResults"] == len(want)
+
+
+async def test_collections(client: httpx.AsyncClient) -> None:
+    body = await get_ok(client, "/api/datasets")
+    assert [d["id"] for d in body["response"]["collections"]] == ["ds-ee", "ds-fi"]
+    body = await get_ok(client, "/api/datasets/ds-fi")
+    assert [d["id"] for d in body["response"]["collections"]] == ["ds-fi"]
+    body = await get_ok(client, "/api/cohorts?requestedGranularity=count")
+    assert body["responseSummary"]["numTotalResults"] == 2
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status"), [
+    ("get", "/api/individuals/nobody", {}, 404),
+    ("get", "/api/g_variants/7:1:A:C", {}, 404),
+    ("get", "/api/datasets/nope", {}, 404),
+    ("get", "/api/individuals?datasetIds=nope", {}, 404),
+    ("get", "/api/nothing-here", {}, 404),
+    ("get", "/api/individuals?filters=HP:9999999", {}, 400),
+    ("get", "/api/individuals?requestedGranularity=everything", {}, 400),
+    ("get", "/api/individuals?skip=-1", {}, 400),
+    ("get", "/api/g_variants?referenceName=chr99&start=1&alternateBases=A", {}, 400),
+    ("get", "/api/g_variants?referenceName=7&start=abc&alternateBases=A", {}, 400),
+    ("get", "/api/g_variants?referenceName=7&start=10&end=5", {}, 400),
+    ("get", "/api/g_variants?referenceName=7&start=10&alternateBases=Z", {}, 400),
+    ("get", "/api/g_variants?assemblyId=GRCh37&referenceName=7&start=1&alternateBases=A", {},
+     400),
+    ("get", "/api/g_variants?genomicAlleleShortForm=rs12345", {}, 400),
+    ("get", "/api/g_variants?geneId=NOTAGENE", {}, 400),
+    ("post", "/api/individuals", {"content": b"{not json"}, 400),
+    ("post", "/api/individuals", {"json": {"query": {"pagination": {"skip": "x"}}}}, 400),
+    ("post", "/api/individuals", {"json": {"query": {"filters": [{"id": 5}]}}}, 400),
+    ("post", "/api/individuals", {"json": []}, 400),
+])
+async def test_errors_are_beacon_error_responses(client: httpx.AsyncClient, method: str,
+                                                 path: str, kwargs: dict, status: int) -> None:
+    r = await getattr(client, method)(path, **kwargs)
+    assert r.status_code == status, r.text
+    body = r.json()
+    validate(body, "beaconErrorResponse")
+    assert body["error"]["errorCode"] == status
+
+
+async def test_tolerant_request_forms(client: httpx.AsyncClient) -> None:
+    flat = {"meta": {"apiVersion": "v2.0.0"}, "query": {"requestParameters": {
+        "referenceName": "refseq:NC_000007.14", "start": "1069", "alternateBases": "G"},
+        "requestedGranularity": "COUNT"}}
+    nested = {"query": {"requestParameters": {"g_variant": {
+        "referenceName": "7", "start": 1069, "alternateBases": "G"}}},
+        "requestedGranularity": "count"}
+    counts = []
+    for body in (flat, nested):
+        r = await client.post("/api/individuals", json=body)
+        assert r.status_code == 200, r.text
+        validate_beacon_response(r.json())
+        counts.append(r.json()["responseSummary"]["numTotalResults"])
+    assert counts[0] == counts[1] > 0
+    r = await client.post("/api/individuals")  # no body at all: defaults
+    assert r.status_code == 200
+
+
+async def test_unknown_filter_in_some_datasets_warns(make_app, fake_store) -> None:  # noqa: ANN001
+    calls = fake_store.catalogue
+
+    class Partial:
+        def __getattr__(self, name: str) -> object:
+            return getattr(calls, name)
+
+        def individual_set(self, dataset_id: str, filters: list) -> object:
+            if dataset_id == "ds-ee":
+                from onemg.catalogue import UnknownFilterError
+                raise UnknownFilterError("HP:0001250 unknown in ds-ee", ["HP:0001250"])
+            return calls.individual_set(dataset_id, filters)
+
+    fake_store.catalogue = Partial()
+    async with serve(make_app(store=fake_store)) as c:
+        body = await get_ok(c, "/api/individuals?requestedGranularity=count&filters=HP:0001250"
+                               "&includeResultsetResponses=ALL")
+    assert "warnings" in body["info"]
+    assert {s["id"]: s["exists"] for s in body["response"]["resultSets"]}["ds-ee"] is False

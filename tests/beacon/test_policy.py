@@ -1,0 +1,66 @@
+"""Granularity tiers and the privacy floor."""
+
+from __future__ import annotations
+
+import pytest
+
+from onemg.beacon import MemoryAuditSink
+from onemg.beacon.policy import decide, floor_count, total
+from onemg.errors import AccessDeniedError
+from onemg.security import ANONYMOUS, Principal
+
+DEFAULT = {"boolean": "PUBLIC", "count": "PUBLIC", "record": "CONTROLLED"}
+REGISTERED_COUNT = {"boolean": "PUBLIC", "count": "REGISTERED", "record": "CONTROLLED"}
+CLOSED = {"boolean": "REGISTERED", "count": "REGISTERED", "record": "CONTROLLED"}
+OPEN = {"boolean": "PUBLIC", "count": "PUBLIC", "record": "PUBLIC"}
+
+
+@pytest.mark.parametrize(("principal", "requested", "datasets", "expected"), [
+    (ANONYMOUS, "record", [("a", DEFAULT)], ("count", ("a",))),
+    (ANONYMOUS, "record", [("a", OPEN)], ("record", ("a",))),
+    (ANONYMOUS, "count", [("a", REGISTERED_COUNT), ("b", DEFAULT)], ("boolean", ("a", "b"))),
+    (ANONYMOUS, "count", [("a", CLOSED), ("b", DEFAULT)], ("count", ("b",))),
+    (Principal("u", registered=True), "count", [("a", REGISTERED_COUNT)], ("count", ("a",))),
+    (Principal("u", datasets=frozenset({"a"})), "record", [("a", DEFAULT)],
+     ("record", ("a",))),
+    (Principal("u", registered=True), "boolean", [("a", CLOSED)], ("boolean", ("a",))),
+])
+def test_decide(principal: Principal, requested: str, datasets: list, expected: tuple) -> None:
+    audit = MemoryAuditSink()
+    d = decide(requested, datasets, principal, audit=audit, action="t")
+    assert (d.granularity, d.dataset_ids) == expected
+    # Anonymous requests only reach PUBLIC tiers and are not audited.
+    assert len(audit.entries) == (len(datasets) if principal.authenticated else 0)
+
+
+def test_authenticated_insufficient_is_denied_and_audited() -> None:
+    audit = MemoryAuditSink()
+    with pytest.raises(AccessDeniedError, match="b"):
+        decide("record", [("a", DEFAULT), ("b", DEFAULT)],
+               Principal("u", datasets=frozenset({"a"})), audit=audit, action="t")
+    assert [e["result"] for e in audit.entries] == ["denied"]
+    assert audit.entries[0]["user"] == "u"
+    assert audit.entries[0]["resource"] == "b"
+
+
+def test_controlled_set() -> None:
+    d = decide("count", [("a", DEFAULT), ("b", DEFAULT)],
+               Principal("u", datasets=frozenset({"a"})), audit=MemoryAuditSink(), action="t")
+    assert d.controlled == frozenset({"a"})
+
+
+@pytest.mark.parametrize(("count", "k", "reported", "exact"), [
+    (0, 5, 0, True), (1, 5, 5, False), (4, 5, 5, False), (5, 5, 5, True), (17, 5, 17, True),
+    (1, 1, 1, True),
+])
+def test_floor(count: int, k: int, reported: int, exact: bool) -> None:
+    r = floor_count(count, k, protect=True)
+    assert (r.count, r.exact, r.exists) == (reported, exact, count > 0)
+    assert r.precision == ("exact" if exact else "imprecise")
+    assert floor_count(count, k, protect=False).count == count
+
+
+def test_total_of_reported_parts() -> None:
+    t = total([floor_count(2, 5, protect=True), floor_count(100, 5, protect=True)])
+    assert (t.count, t.exact, t.adjusted_to) == (105, False, 105)
+    assert total([floor_count(0, 5, protect=True)]).exact

@@ -1,0 +1,76 @@
+"""Numeric kernels against naive references on small random inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from onemg.genomics import kernels
+
+
+def _naive_count(g: np.ndarray, group: np.ndarray, n_alt: int, n_groups: int):
+    nv, ns, ploidy = g.shape
+    an = np.zeros((nv, n_groups), np.int64)
+    ac = np.zeros((nv, n_alt, n_groups), np.int64)
+    car = np.zeros((nv, n_alt, ns), bool)
+    hom = np.zeros((nv, n_alt, ns), bool)
+    for i in range(nv):
+        for j in range(ns):
+            call = [int(a) for a in g[i, j] if a != -2]
+            called = [a for a in call if a >= 0]
+            an[i, group[j]] += len(called)
+            for k in range(1, n_alt + 1):
+                ac[i, k - 1, group[j]] += called.count(k)
+                car[i, k - 1, j] = k in called
+                hom[i, k - 1, j] = bool(call) and all(a == k for a in call)
+    return an, ac, car, hom
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_count_block_matches_naive(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    g = rng.integers(-1, 4, size=(7, 23, 2)).astype(np.int8)
+    g[rng.random(g.shape[:2]) < 0.1, 1] = -2  # some haploid calls
+    group = rng.integers(0, 5, size=23).astype(np.int32)
+    got = kernels.count_block(g, group, n_alt=3, n_groups=5)
+    for a, b in zip(got, _naive_count(g, group, 3, 5), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hybrid_split_round_trips(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, n_rows = 45, 12
+    masks = [(0, rng.random((n_rows, 20)) < rng.random((n_rows, 1))),
+             (20, rng.random((n_rows, 25)) < rng.random((n_rows, 1)))]
+    full = np.concatenate([m for _, m in masks], axis=1)
+    rows, members = kernels.pairs_from_masks(masks)
+    kind, slot, count, offsets, indices, bits = kernels.hybrid_split(
+        rows, members, n_rows=n_rows, n=n, dense_min=10)
+    np.testing.assert_array_equal(count, full.sum(axis=1))
+    for r in range(n_rows):
+        want = np.flatnonzero(full[r])
+        if kind[r] == 0:
+            got = indices[offsets[slot[r]]:offsets[slot[r] + 1]]
+            assert want.size < 10
+        else:
+            got = np.flatnonzero(np.unpackbits(bits[slot[r]], bitorder="little", count=n))
+            assert want.size >= 10
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hom_rank_bits_matches_naive(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, n_rows = 30, 9
+    car = rng.random((n_rows, n)) < rng.random((n_rows, 1))
+    hom = car & (rng.random((n_rows, n)) < 0.4)
+    cr, cm = np.nonzero(car)
+    hr, hm = np.nonzero(hom)
+    starts, bits = kernels.hom_rank_bits(cr, cm, hr, hm, n_rows=n_rows, n=n)
+    for r in range(n_rows):
+        members = np.flatnonzero(car[r])
+        nbytes = (members.size + 7) // 8
+        got = np.unpackbits(bits[starts[r]:starts[r] + nbytes], count=members.size,
+                            bitorder="little").astype(bool)
+        np.testing.assert_array_equal(got, hom[r, members])
