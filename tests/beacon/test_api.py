@@ -364,3 +364,16 @@ async def test_unknown_filter_in_some_datasets_warns(make_app, fake_store) -> No
                                "&includeResultsetResponses=ALL")
     assert "warnings" in body["info"]
     assert {s["id"]: s["exists"] for s in body["response"]["resultSets"]}["ds-ee"] is False
+
+
+async def test_empty_node_answers(make_app) -> None:  # noqa: ANN001
+    from onemg.beacon import NodeData
+    from tests.beacon.fakes import FakeCatalogue
+
+    empty = NodeData.from_catalogue(FakeCatalogue([]), lambda info: info.index)
+    async with serve(make_app(store=empty)) as c:
+        body = await get_ok(c, "/api/individuals?requestedGranularity=count")
+        assert body["meta"]["returnedGranularity"] == "count"
+        assert body["responseSummary"]["numTotalResults"] == 0
+        body = await get_ok(c, "/api/datasets")
+        assert body["response"]["collections"] == []
