@@ -104,6 +104,7 @@ async def post_request(
 async def _answer(request: Request, breq: BeaconRequest, target: EntryType,
                   source: Source | None) -> Response:
     state = request.app.state
+    state.store.refresh_if_stale()  # a re-ingest publishes new versions under a running node
     principal = await principal_of(request)
     origin = request.client.host if request.client else None
 
@@ -146,6 +147,7 @@ def _entry_handlers(target: EntryType, source_path: str | None
 async def _terms(request: Request, *, dataset_id: str | None = None,
                  cohort_id: str | None = None) -> Response:
     state = request.app.state
+    state.store.refresh_if_stale()
     terms = await run_in_threadpool(service.filtering_terms, state.store,
                                     dataset_id=dataset_id, cohort_id=cohort_id)
     return BeaconJSON(framework.filtering_terms_response(state.settings.beacon, terms))

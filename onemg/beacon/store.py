@@ -3,7 +3,7 @@
 :class:`NodeData` is built once in the app lifespan (``NodeData.open(settings)``) and kept on
 ``app.state``. It precomputes what every request needs (the dataset list, their access maps, the
 open indexes) and caches filter -> individual-set resolutions, so a repeated phenotype filter
-costs a dictionary lookup. Tests build it from fakes with the same method names.
+costs a dictionary lookup. It follows re-ingests: see :meth:`NodeData.refresh_if_stale`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,18 @@ class DatasetHandle:
     version: str = ""
 
 
+def _handles(infos: Sequence[Any], open_index: Any) -> dict[str, DatasetHandle]:
+    handles = {}
+    for info in infos:
+        index = open_index(info)
+        handles[info.id] = DatasetHandle(
+            id=info.id, info=info, index=index, access=_access(info),
+            n=int(index.n_individuals), country=getattr(info, "country", None),
+            title=getattr(info, "title", "") or info.id,
+            version=str(getattr(info, "version", "") or ""))
+    return handles
+
+
 def _access(info: Any) -> dict[str, str]:
     raw = getattr(info, "access", None) or {}
     return {g: str(raw.get(g, DEFAULT_ACCESS[g])).upper() for g in DEFAULT_ACCESS}
@@ -67,8 +79,13 @@ class NodeData:
     handles: dict[str, DatasetHandle]
     gene_lookup: Any = None
     cache_size: int = 512
+    #: Opens a dataset's index; when set, :meth:`refresh_if_stale` follows re-ingests.
+    open_index: Any = None
+    #: Seconds between checks of the catalogue's published versions.
+    refresh_s: float = 2.0
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: Lock = field(default_factory=Lock, repr=False)
+    _checked: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> NodeData:
@@ -92,6 +109,27 @@ class NodeData:
         data.warm()
         return data
 
+    def refresh_if_stale(self) -> bool:
+        """Follow datasets published, replaced or deleted since start-up.
+
+        Checks the catalogue's current versions at most every ``refresh_s`` seconds; when
+        they changed, opens the new indexes and drops cached filter sets. Returns True when
+        the datasets changed. Requests already running keep the handles they hold.
+        """
+        if self.open_index is None or time.monotonic() - self._checked < self.refresh_s:
+            return False
+        with self._lock:
+            if time.monotonic() - self._checked < self.refresh_s:
+                return False
+            self._checked = time.monotonic()
+            infos = self.catalogue.datasets()
+            current = {h.id: h.version for h in self.handles.values()}
+            if {i.id: str(i.version) for i in infos} == current:
+                return False
+            self.handles = _handles(infos, self.open_index)
+            self._cache.clear()
+            return True
+
     def warm(self) -> None:
         """Pay first-query costs at start-up, not on a caller's request: load the catalogue's
         per-dataset columns and its ontology, and cache the two sex filters."""
@@ -113,15 +151,8 @@ class NodeData:
     def from_catalogue(cls, catalogue: Any, open_index: Any, *, gene_lookup: Any = None
                        ) -> NodeData:
         """Build from a catalogue and a function opening a dataset's index."""
-        handles = {}
-        for info in catalogue.datasets():
-            index = open_index(info)
-            handles[info.id] = DatasetHandle(
-                id=info.id, info=info, index=index, access=_access(info),
-                n=int(index.n_individuals), country=getattr(info, "country", None),
-                title=getattr(info, "title", "") or info.id,
-                version=str(getattr(info, "version", "") or ""))
-        return cls(catalogue, handles, gene_lookup)
+        return cls(catalogue, _handles(catalogue.datasets(), open_index), gene_lookup,
+                   open_index=open_index)
 
     # datasets ----------------------------------------------------------------------------
     def datasets(self) -> list[DatasetHandle]:
@@ -151,7 +182,7 @@ class NodeData:
         """Individuals matching every filter (``None`` = no filters = everyone); cached."""
         if not filters:
             return None
-        key = (dataset_id, tuple(filters))
+        key = (dataset_id, self.handles[dataset_id].version, tuple(filters))
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -170,7 +201,7 @@ class NodeData:
             return True
         key = tuple(filters)
         with self._lock:
-            return all((ds, key) in self._cache for ds in self.handles)
+            return all((ds, h.version, key) in self._cache for ds, h in self.handles.items())
 
     def index_of(self, dataset_id: str, entity: str, record_id: str) -> int | None:
         """Dense index of a record in a dataset, or ``None`` when it is not there."""
