@@ -4,11 +4,21 @@ N workers) under an httpx asyncio client, compared with ``bcftools view -H -r`` 
 Usage::
 
     .venv/bin/python benchmarks/bench_beacon.py prepare --n 100000
-    .venv/bin/python benchmarks/bench_beacon.py run --n 100000 --workers 2 --seconds 10
+    .venv/bin/python benchmarks/bench_beacon.py prepare --n 1000000 --from-carriers
+    .venv/bin/python benchmarks/bench_beacon.py run --n 100000 --n 1000000 --workers 2 --seconds 5
 
 ``prepare`` synthesises one country (``onemg synth``: msprime genomes for 1 Mb of chr7 around CFTR,
 phenopackets, BCF + CSI) and ingests it into a node under ``bench-data/beacon-<n>/`` (reused).
-``run`` measures, for each query family, the server-side time (``Server-Timing: app;dur``, i.e.
+``prepare --from-carriers`` skips synth and the dense genotype conversion (about an hour at 1M
+here): the variant index is the one ``bench_index.py`` writes straight from carrier lists
+(``bench-data/index-<n>``: 1 Mb of chr1, per-site frequency spectrum of a 100k msprime
+simulation, carriers drawn at random — synthetic carrier sets, not a simulated 1M cohort), and
+the catalogue gets ``n`` synthetic individuals with random HPO features and ICD-10 diagnoses
+(``bench_catalogue.py``'s generator; sexes are the index's), staged and published through the
+real catalogue API. The node has the on-disk layout an ingest produces
+(``datasets/<id>/<version>/index`` + ``node.db``) but no VCF Zarr and no BCF, so no bcftools
+baseline. ``run`` takes ``--n`` several times and benchmarks each prepared node in turn; it
+measures, for each query family, the server-side time (``Server-Timing: app;dur``, i.e.
 routing + parsing + query + serialisation inside the worker), the client round trip, and the
 throughput at the given concurrency; then the in-process service time (no HTTP), and bcftools on
 the same variants. Client and server share the machine's cores: throughput is a lower bound.
@@ -18,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -67,18 +78,105 @@ def prepare(n: int, seed: int = 11) -> Path:
     return node
 
 
+def prepare_from_carriers(n: int, base_n: int = 100_000) -> Path:
+    """A node over the carrier-list index of ``bench_index.py`` and a synthetic catalogue."""
+    import dataclasses
+    import random as _random
+
+    from bench_catalogue import _pools, _records
+    from bench_index import make_index
+
+    from onemg.catalogue import Catalogue
+    from onemg.db import make_engine, migrate
+    from onemg.genomics import VariantIndex
+    from onemg.ingest.layout import NodeLayout, new_version
+
+    _, node = _paths(n)
+    done = node.parent / "prepared"
+    if done.exists():
+        return node
+    t0 = time.perf_counter()
+    src = make_index(n, min(base_n, n))  # cached under bench-data/index-<n>
+    index = VariantIndex.open(src)
+    if index.n_individuals != n:
+        raise RuntimeError(f"{src}: index has {index.n_individuals} individuals, expected {n}")
+    # The sexes bench_index.make_index gave the index strata (same generator, same seed).
+    sex = np.random.default_rng(2).choice(["female", "male"], size=n).tolist()
+    strata = json.loads((src / "manifest.json").read_text())["strata"]
+    an = np.load(src / "strata_an.npy", mmap_mode="r")
+    female = int(np.asarray(an[0])[strata.index("sex:female")])
+    if female != 2 * sex.count("female"):
+        raise RuntimeError(f"{src}: female allele number {female} does not match the sexes")
+    if node.exists():
+        shutil.rmtree(node)
+    layout = NodeLayout(node)
+    ds_id, version = f"synth-fi-carriers-{n}", new_version()
+    final = layout.version_dir(ds_id, version)
+    final.mkdir(parents=True)
+    try:  # hard links: the index files are never modified in place
+        shutil.copytree(src, final / "index", copy_function=os.link)
+    except OSError:
+        shutil.rmtree(final / "index", ignore_errors=True)
+        shutil.copytree(src, final / "index")
+    descriptor = {
+        "id": ds_id, "title": f"Synthetic carrier sets: Finland ({n:,} individuals)",
+        "description": (f"SYNTHETIC data, not from real people: {n} individuals whose genotypes "
+                        "are carrier sets drawn at random with the per-site frequency spectrum "
+                        f"of a {base_n:,}-sample msprime simulation of 1 Mb (chr1), not a "
+                        "simulated cohort; random HPO features and ICD-10 diagnoses."),
+        "country": "FI", "synthetic": True, "version": "1", "assemblyId": "GRCh38",
+        "createDateTime": "2026-01-01T00:00:00Z", "updateDateTime": "2026-01-01T00:00:00Z",
+        "counts": {"individuals": n, "variants": int(index.n_variants)},
+        "dataUseConditions": {"duoDataUse": [{"id": "DUO:0000042",
+                                              "label": "general research use"}]},
+        "access": {"boolean": "PUBLIC", "count": "PUBLIC", "record": "CONTROLLED"},
+    }
+    (final / "descriptor.json").write_text(json.dumps(descriptor, indent=1))
+    t1 = time.perf_counter()
+    rng = _random.Random(n)
+    hpo, icd = _pools(rng)
+    records = [dataclasses.replace(r, sex=s)
+               for r, s in zip(_records(n, rng, hpo, icd), sex, strict=True)]
+    engine = make_engine(f"sqlite:///{node / 'node.db'}")
+    migrate(engine)
+    cat = Catalogue(engine)
+    cat.stage_version(descriptor, version=version, records=records,
+                      sample_ids=[r.id for r in records], data_path=layout.relative(final),
+                      country="FI")
+    cat.publish_version(ds_id, version)
+    engine.dispose()
+    t2 = time.perf_counter()
+    done.write_text(f"from carriers: index {t1 - t0:.1f} s, catalogue {t2 - t1:.1f} s\n")
+    print(f"prepare n={n:,} from carriers: index {t1 - t0:.1f} s, catalogue {t2 - t1:.1f} s")
+    return node
+
+
+def _node(n: int, from_carriers: bool) -> Path:
+    """The prepared node for ``n`` (however it was prepared), else prepare it."""
+    _, node = _paths(n)
+    if (node.parent / "prepared").exists():
+        return node
+    return prepare_from_carriers(n) if from_carriers else prepare(n)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _variants(node: Path, count: int, seed: int = 1) -> tuple[list[tuple], str]:
-    """Random indexed variants (contig, pos, ref, alt, carriers) and the dataset id."""
+@functools.lru_cache(maxsize=1)
+def _store(node: Path):  # noqa: ANN202 - onemg.beacon.store.NodeData
+    """The node's data opened once per size (opening warms a 1M catalogue: seconds)."""
     from onemg.beacon.store import NodeData
     from onemg.settings import load_settings
 
-    store = NodeData.open(load_settings(node))
+    return NodeData.open(load_settings(node))
+
+
+def _variants(node: Path, count: int, seed: int = 1) -> tuple[list[tuple], str]:
+    """Random indexed variants (contig, pos, ref, alt, carriers) and the dataset id."""
+    store = _store(node)
     ds = store.datasets()[0]
     rng = random.Random(seed)
     rows = rng.sample(range(ds.index.n_variants), min(count, ds.index.n_variants))
@@ -174,11 +272,16 @@ def _in_process(node: Path, families: dict[str, list[dict]], reps: int = 300) ->
     return out
 
 
-def run(n: int, workers: int, seconds: float, concurrency: int) -> None:
+def run(n: int, workers: int, seconds: float, concurrency: int,
+        from_carriers: bool = False) -> None:
     """Start the node, load it, print figures."""
-    node = prepare(n)
+    node = _node(n, from_carriers)
     synth, _ = _paths(n)
     variants, ds_id = _variants(node, 200)
+    # Ranges start at the 1 Mb boundary below the first indexed variant (chr7:117 Mb for the
+    # synth cohort, chr1:0 for the carrier-list index).
+    contig, first = _first_variant(node)
+    start = (first - 1) // 1_000_000 * 1_000_000
     common = [v for v in variants if v[4] > 0]
     term = "NCIT:C16576"
     hp = _common_hpo(node, ds_id)
@@ -186,10 +289,10 @@ def run(n: int, workers: int, seconds: float, concurrency: int) -> None:
     single = [f"/api/individuals?{urlq}&referenceName={c}&start={p - 1}&referenceBases={r}"
               f"&alternateBases={a}" for c, p, r, a, _ in common]
     pheno = [u + f"&filters={term},{hp}" for u in single]
-    start = 117_000_000
-    ranges = [f"/api/g_variants?{urlq}&referenceName=7&start={start + k * 1000}"
+    ranges = [f"/api/g_variants?{urlq}&referenceName={contig}&start={start + k * 1000}"
               f"&end={start + k * 1000 + 1_000_000}" for k in range(5)]
     range_carriers = [u.replace("/g_variants", "/individuals") for u in ranges]
+    p50s: dict[str, float] = {}
     port = _free_port()
     log = open(node.parent / "serve.log", "wb")  # noqa: SIM115 - closed after the run
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -202,12 +305,14 @@ def run(n: int, workers: int, seconds: float, concurrency: int) -> None:
         _wait(base)
         # Warm-up: every worker resolves the filter sets once, pages the index in.
         asyncio.run(_load(base, pheno[:20] + single[:20], 4, concurrency))
-        print(f"onemg node serve: n={n:,} individuals, {workers} worker(s), concurrency "
-              f"{concurrency}, {seconds:.0f} s per family, client on the same machine")
+        print(f"onemg node serve: n={n:,} individuals ({ds_id}), {workers} worker(s), "
+              f"concurrency {concurrency}, {seconds:g} s per family, client on the same "
+              f"machine; filters {term},{hp}")
         for name, urls in (("single-variant count", single), ("variant ∩ phenotype count",
                            pheno), ("1 Mb range g_variants count", ranges),
                            ("1 Mb range carriers count", range_carriers)):
             r = asyncio.run(_load(base, urls, seconds, concurrency))
+            p50s.setdefault(name, r["server_p50"])
             print(f"  {name:30s} server p50 {r['server_p50']:.3f} ms p99 "
                   f"{r['server_p99']:.3f} ms | client p50 {r['client_p50']:.2f} ms p99 "
                   f"{r['client_p99']:.2f} ms | {r['rps']:,.0f} req/s ({r['requests']:,} req, "
@@ -221,12 +326,18 @@ def run(n: int, workers: int, seconds: float, concurrency: int) -> None:
         "variant ∩ phenotype count": [_params(u) for u in pheno],
         "1 Mb range carriers count": [_params(u) for u in range_carriers],
     }
-    for name, (p50, p99) in _in_process(node, fams).items():
+    inproc = _in_process(node, fams)
+    for name, (p50, p99) in inproc.items():
         print(f"  in-process {name:30s} p50 {p50:.3f} ms p99 {p99:.3f} ms")
-    bcf = next((synth / "fi").glob("*.bcf"))
+    bcf = next((synth / "fi").glob("*.bcf"), None) if (synth / "fi").is_dir() else None
+    if bcf is None:
+        print("  bcftools view -H -r: no BCF for this node (prepared from carrier lists)")
+        return
     bt = _bcftools(bcf, common[:20])
+    sp50, ip50 = p50s["single-variant count"], inproc["single-variant count"][0]
     print(f"  bcftools view -H -r (same variants, {bcf.name}): p50 {_pct(bt, 50):.1f} ms "
-          f"p99 {_pct(bt, 99):.1f} ms")
+          f"p99 {_pct(bt, 99):.1f} ms; single-variant p50 ratio: {_pct(bt, 50) / sp50:.0f}x "
+          f"server-side, {_pct(bt, 50) / ip50:.0f}x in-process")
 
 
 def _params(url: str) -> dict:
@@ -238,11 +349,14 @@ def _params(url: str) -> dict:
     return out
 
 
-def _common_hpo(node: Path, ds_id: str) -> str:
-    from onemg.beacon.store import NodeData
-    from onemg.settings import load_settings
+def _first_variant(node: Path) -> tuple[str, int]:
+    ds = _store(node).datasets()[0]
+    v = ds.index.variants([0])[0]
+    return v.contig, int(v.pos)
 
-    store = NodeData.open(load_settings(node))
+
+def _common_hpo(node: Path, ds_id: str) -> str:
+    store = _store(node)
     terms = [t["id"] for t in store.filtering_terms(ds_id) if t["id"].startswith("HP:")]
     return terms[0] if terms else "NCIT:C20197"
 
@@ -267,16 +381,23 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("prepare")
     p.add_argument("--n", type=int, default=100_000)
+    p.add_argument("--from-carriers", action="store_true",
+                   help="index from bench_index.py's carrier lists + synthetic catalogue "
+                        "(fast path for 1M; no BCF, no bcftools baseline)")
     r = sub.add_parser("run")
-    r.add_argument("--n", type=int, default=100_000)
+    r.add_argument("--n", type=int, action="append",
+                   help="individuals (repeatable: each prepared node in turn; default 100000)")
+    r.add_argument("--from-carriers", action="store_true",
+                   help="prepare missing nodes with the carrier-list path")
     r.add_argument("--workers", type=int, default=2)
     r.add_argument("--seconds", type=float, default=10)
     r.add_argument("--concurrency", type=int, default=32)
     args = ap.parse_args(argv)
     if args.cmd == "prepare":
-        prepare(args.n)
+        (prepare_from_carriers if args.from_carriers else prepare)(args.n)
     else:
-        run(args.n, args.workers, args.seconds, args.concurrency)
+        for n in args.n or [100_000]:
+            run(n, args.workers, args.seconds, args.concurrency, args.from_carriers)
     print(json.dumps({"done": args.cmd}))
     return 0
 

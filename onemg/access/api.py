@@ -76,12 +76,16 @@ def build_node_access(
     data_use: Callable[[str], DataUse | None] | None = None,
     key: SigningKey | None = None,
     audit: AuditSink | None = None,
+    request_audit: AuditSink | None = None,
 ) -> NodeAccess:
     """Assemble the node side: visa issuer key, clearinghouse, DAC workflow, audit.
 
     The clearinghouse trusts ``settings.access.trusted_issuers`` plus the node's own visa issuer
     (its keys are known locally, never fetched) and re-checks its own grants against the
-    entitlement table. ``audit`` defaults to the hash-chained log in the same database.
+    entitlement table. ``audit`` defaults to the hash-chained log in the same database;
+    ``request_audit`` (default ``audit``) takes the clearinghouse's per-request decisions, so a
+    node can buffer those (:class:`~onemg.access.audit.BufferedAudit`) while the DAC workflow
+    writes its events synchronously.
     """
     key = key or node_key(settings)
     audit = audit or HashChainAudit(AuditStore(engine), clock=clock)
@@ -91,7 +95,7 @@ def build_node_access(
     verifier = PassportVerifier(
         settings.access, jwks=cache, clock=clock, known_datasets=known_datasets,
         own_issuer=node_issuer(public_url), own_jku=node_jku(public_url),
-        entitlements=entitlement_check(entitlements), audit=audit,
+        entitlements=entitlement_check(entitlements), audit=request_audit or audit,
     )
     applications = ApplicationService(
         events=EventStore(engine), entitlements=entitlements, audit=audit,

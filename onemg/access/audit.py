@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from onemg.access.store import AuditRecord, AuditStore
 from onemg.errors import ConflictError, IntegrityError
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
@@ -56,6 +63,11 @@ class HashChainAudit:
         self._clock = clock
         self._retries = retries
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """Where entry times come from."""
+        return self._clock
+
     def record(
         self,
         *,
@@ -67,21 +79,192 @@ class HashChainAudit:
         origin: str | None = None,
     ) -> None:
         """Append one entry. ``user`` is pseudonymous; never pass tokens or personal data."""
-        at = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds")
+        self.append_entries([Entry(self._clock(), user, action, resource, result, reason,
+                                   origin)])
+
+    def append_entries(self, entries: Sequence[Entry]) -> None:
+        """Chain ``entries`` (in order) onto the head and write them in ONE transaction.
+
+        The result is the same chain as recording them one by one. A concurrent writer that
+        took one of the ``seq`` makes the whole batch fail with nothing written; it is then
+        re-chained on the new head and retried, so the chain stays linear across processes.
+
+        Raises:
+            IntegrityError: still losing the race after ``retries`` attempts (nothing written).
+        """
+        if not entries:
+            return
         for _ in range(self._retries):
             head = self._store.last()
             seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-            draft = AuditRecord(seq=seq, at=at, user=user, action=action,
-                                resource=_scrub(resource)[:255], result=result,
-                                reason=_scrub(reason), origin=origin[:255] if origin else None,
-                                prev_hash=prev, hash="")
-            final = AuditRecord(**{**draft.__dict__, "hash": entry_hash(prev, draft)})
+            batch: list[AuditRecord] = []
+            for e in entries:
+                final = _chained(seq, prev, e)
+                batch.append(final)
+                seq, prev = seq + 1, final.hash
             try:
-                self._store.append(final)
+                if len(batch) == 1:
+                    self._store.append(batch[0])
+                else:
+                    self._store.append_many(batch)
                 return
             except ConflictError:
                 continue
         raise IntegrityError("could not append to the audit log: too many concurrent writers")
+
+
+class Entry(NamedTuple):
+    """One audit entry before it is chained (``at`` is the Unix time of the decision).
+
+    A named tuple: built on the request path, where a frozen dataclass costs several times more.
+    """
+
+    at: float
+    user: str | None
+    action: str
+    resource: str
+    result: str
+    reason: str = ""
+    origin: str | None = None
+
+
+def _chained(seq: int, prev: str, e: Entry) -> AuditRecord:
+    at = datetime.fromtimestamp(e.at, UTC).isoformat(timespec="milliseconds")
+    draft = AuditRecord(seq=seq, at=at, user=e.user, action=e.action,
+                        resource=_scrub(e.resource)[:255], result=e.result,
+                        reason=_scrub(e.reason), origin=e.origin[:255] if e.origin else None,
+                        prev_hash=prev, hash="")
+    return AuditRecord(**{**draft.__dict__, "hash": entry_hash(prev, draft)})
+
+
+class BufferedAudit:
+    """Implements :class:`onemg.security.AuditSink` without SQL on the caller's path.
+
+    :meth:`record` only appends to an in-memory queue (a few hundred nanoseconds); a daemon
+    thread, started on first use in each process (so it survives uvicorn's fork of workers),
+    writes the queue to ``inner`` every ``interval_s`` seconds, or as soon as ``max_batch``
+    entries wait, each batch in one transaction through :meth:`HashChainAudit.append_entries`
+    (which keeps the chain linear when several worker processes share the database).
+
+    A failed write is logged (no entry content) and retried with back-off; its entries stay at
+    the head of the queue, in order, so nothing is dropped while the process lives. :meth:`close`
+    (app shutdown) stops the thread and writes everything left. Trade-off, documented in
+    ``docs/access.md``: a process killed without shutdown loses the entries of its last
+    interval (by default at most 0.2 s of decisions), and ``seq`` order across processes is
+    the order of the writes, so ``at`` of neighbouring entries may differ by up to an interval.
+    """
+
+    def __init__(self, inner: HashChainAudit, *, max_batch: int = 500,
+                 interval_s: float = 0.2, clock: Callable[[], float] | None = None,
+                 max_backoff_s: float = 5.0) -> None:
+        if max_batch < 1 or interval_s <= 0:
+            raise ValueError("max_batch must be >= 1 and interval_s > 0")
+        self._inner = inner
+        self._max_batch = max_batch
+        self._interval = interval_s
+        self._clock = clock or inner.clock
+        self._max_backoff = max_backoff_s
+        self._queue: deque[Entry] = deque()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._flush_lock = threading.Lock()  # one writer per process keeps the order
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self.failures = 0
+
+    def record(
+        self,
+        *,
+        user: str | None,
+        action: str,
+        resource: str,
+        result: str,
+        reason: str = "",
+        origin: str | None = None,
+    ) -> None:
+        """Queue one entry. ``user`` is pseudonymous; never pass tokens or personal data."""
+        if self._pid != os.getpid():
+            self._start()
+        self._queue.append(Entry(self._clock(), user, action, resource, result, reason, origin))
+        if len(self._queue) >= self._max_batch:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Entries queued and not yet written."""
+        return len(self._queue)
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._pid == os.getpid():
+                return
+            if self._pid:
+                # A forked child: the parent writes what it queued; its thread and locks are
+                # not ours, so start afresh.
+                self._queue.clear()
+            self._flush_lock = threading.Lock()
+            self._wake = threading.Event()
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._run, name="onemg-audit-flush",
+                                            daemon=True)
+            self._pid = os.getpid()
+            self._thread.start()
+
+    def _run(self) -> None:
+        backoff = self._interval
+        while not self._stop.is_set():
+            self._wake.wait(backoff)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            if self.flush():
+                backoff = self._interval
+            else:
+                backoff = min(max(backoff * 2, self._interval), self._max_backoff)
+
+    def flush(self) -> bool:
+        """Write every queued entry now; False (and logged) when a write failed."""
+        with self._flush_lock:
+            while self._queue:
+                batch: list[Entry] = []
+                while self._queue and len(batch) < self._max_batch:
+                    batch.append(self._queue.popleft())
+                try:
+                    self._inner.append_entries(batch)
+                except Exception as exc:  # noqa: BLE001 - any failure: keep entries, retry
+                    self._queue.extendleft(reversed(batch))
+                    self.failures += 1
+                    log.error("audit flush of %d entries failed (%s); %d entries kept queued, "
+                              "retrying", len(batch), type(exc).__name__, len(self._queue))
+                    return False
+        return True
+
+    def close(self, *, attempts: int = 5) -> None:
+        """Stop the thread and write every queued entry (called on app shutdown).
+
+        Raises:
+            IntegrityError: the database refused the remaining entries ``attempts`` times
+                (they are logged as lost by count, never silently).
+        """
+        with self._start_lock:
+            thread, mine = self._thread, self._pid == os.getpid()
+            self._stop.set()
+            self._wake.set()
+            if thread is not None and thread.is_alive() and mine:
+                thread.join()
+            self._thread = None
+            if mine:
+                self._pid = 0  # a later record() (app started again) starts a new thread
+        delay = 0.05
+        for _ in range(attempts):
+            if self.flush():
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, self._max_backoff)
+        lost = len(self._queue)
+        log.error("audit log: %d entries could not be written at shutdown", lost)
+        raise IntegrityError(f"{lost} audit entries could not be written at shutdown")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 :func:`attach_node_access` is called once by ``create_node_app``. It
 
-- uses the hash-chained SQL audit log unless the caller passed an audit sink;
+- uses the hash-chained SQL audit log unless the caller passed an audit sink; per-request
+  decisions (Beacon queries, passport verification) go through a
+  :class:`~onemg.access.audit.BufferedAudit` around it, so no request waits for SQL, while the
+  DAC workflow appends synchronously; the buffer is flushed and stopped with the app's lifespan;
 - installs the :class:`~onemg.access.clearinghouse.PassportVerifier` when the node trusts at
   least one issuer (``[access] trusted_issuers``) and the caller passed no verifier;
 - mounts the DAC / visa-issuer / JWKS routes;
@@ -23,10 +26,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from onemg.access.api import NodeAccess, build_node_access
+from onemg.access.audit import BufferedAudit, HashChainAudit
 from onemg.access.duo import DataUse
 from onemg.access.routes_node import node_router
+from onemg.access.store import AuditStore
 from onemg.errors import NotFoundError
 from onemg.security import AuditSink, CredentialVerifier, Principal
 from onemg.settings import Settings
@@ -46,6 +52,7 @@ class LazyNodeAccess:
         self._access: NodeAccess | None = None
         self.http = httpx.AsyncClient(timeout=JWKS_TIMEOUT_S, follow_redirects=False)
         self._engine: Any = None
+        self.buffered: BufferedAudit | None = None
 
     def __call__(self) -> NodeAccess:
         if self._access is None:
@@ -74,15 +81,29 @@ class LazyNodeAccess:
                 return None
             return DataUse.from_beacon(conditions) if conditions else None
 
+        audit, request_audit = self._audit, None
+        if audit is None:
+            chain = HashChainAudit(AuditStore(engine), clock=self._clock)
+            self.buffered = BufferedAudit(chain)
+            audit, request_audit = chain, self.buffered
         return build_node_access(self._settings, engine=engine, http=self.http,
                                  known_datasets=known_datasets, data_use=data_use,
-                                 audit=self._audit, clock=self._clock)
+                                 audit=audit, request_audit=request_audit, clock=self._clock)
+
+    def request_audit(self) -> AuditSink:
+        """The sink for per-request decisions (buffered unless the caller passed a sink)."""
+        access = self()
+        return self.buffered if self.buffered is not None else access.audit
 
     async def aclose(self) -> None:
-        """Close the HTTP client and the engine."""
-        await self.http.aclose()
-        if self._engine is not None:
-            self._engine.dispose()
+        """Flush the buffered audit, close the HTTP client and the engine."""
+        try:
+            if self.buffered is not None:
+                await run_in_threadpool(self.buffered.close)
+        finally:
+            await self.http.aclose()
+            if self._engine is not None:
+                self._engine.dispose()
 
 
 class _LazyVerifier:
@@ -98,7 +119,7 @@ class _LazyAudit:
         self._lazy = lazy
 
     def record(self, **entry: Any) -> None:
-        self._lazy().audit.record(**entry)
+        self._lazy.request_audit().record(**entry)
 
 
 def attach_node_access(

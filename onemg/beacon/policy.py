@@ -8,10 +8,13 @@ Granularity (``docs/beacon.md`` "Access levels"):
   that one of its tiers (``Principal.tiers_for``) allows; the response is given at the coarsest of
   these, so one ``meta.returnedGranularity`` is true of every dataset in it;
 * anonymous callers are downgraded silently (datasets they may not even query are left out);
-  they only ever reach PUBLIC tiers, fixed by configuration, so their requests are not audited
-  (an anonymous flood must not be able to grow the hash-chained audit log);
-* every decision about an authenticated caller, granted or denied, is audited per dataset;
-  an authenticated caller who asks for more than its credentials allow on the datasets in scope
+* every decision, anonymous or not, is audited per dataset in scope: ``user`` is the
+  pseudonymous subject or ``"anonymous"``, ``resource`` is ``dataset:<id>/<entry type>``,
+  ``result`` is ``granted`` (the requested granularity), ``downgraded`` (a coarser one) or
+  ``denied``, and ``reason`` says ``requested=<g> returned=<g>``. The node's sink buffers
+  entries in memory and writes them in batches (``onemg.access.audit.BufferedAudit``), so
+  auditing costs no SQL on the request path;
+* an authenticated caller who asks for more than its credentials allow on the datasets in scope
   gets a 403 naming those datasets, so a valid passport never silently yields less.
 
 Privacy floor (counts of people below record granularity): a count ``c`` with ``0 < c < k`` is
@@ -56,6 +59,14 @@ def _finest(access: Mapping[str, str], tiers: frozenset[str], requested: str) ->
     return best
 
 
+ANONYMOUS_USER = "anonymous"
+
+
+def resource_of(ds_id: str, entry_type: str | None) -> str:
+    """The audit ``resource`` of a decision on one dataset."""
+    return f"dataset:{ds_id}/{entry_type}" if entry_type else f"dataset:{ds_id}"
+
+
 def decide(
     requested: str,
     datasets: Sequence[tuple[str, Mapping[str, str]]],
@@ -64,6 +75,7 @@ def decide(
     audit: AuditSink,
     action: str,
     origin: str | None = None,
+    entry_type: str | None = None,
 ) -> Decision:
     """Apply the tier policy to ``(dataset_id, access)`` pairs in scope and audit each decision.
 
@@ -71,25 +83,29 @@ def decide(
         AccessDeniedError: an authenticated caller asked for a granularity its credentials do
             not allow on some dataset in scope.
     """
+    user = principal.subject or ANONYMOUS_USER
     granted: list[tuple[str, str]] = []
     short: list[str] = []
+    refused: list[str] = []
     for ds_id, access in datasets:
         tiers = principal.tiers_for(ds_id)
         finest = _finest(access, tiers, requested)
         if finest != requested:
             short.append(ds_id)
         if finest is None:
-            if principal.authenticated:
-                audit.record(user=principal.subject, action=action, resource=ds_id,
-                             result="denied", reason=f"{requested} needs "
-                             f"{access.get('boolean', 'PUBLIC')} tier", origin=origin)
+            refused.append(ds_id)
             continue
         granted.append((ds_id, finest))
     if principal.authenticated and short:
+        for ds_id, _ in granted:
+            if ds_id not in short:
+                audit.record(user=user, action=action, resource=resource_of(ds_id, entry_type),
+                             result="denied", reason=f"requested={requested} returned=none "
+                             "(403: not granted on another dataset in scope)", origin=origin)
         for ds_id in short:
-            audit.record(user=principal.subject, action=action, resource=ds_id,
-                         result="denied", reason=f"{requested} granularity not granted",
-                         origin=origin)
+            audit.record(user=user, action=action, resource=resource_of(ds_id, entry_type),
+                         result="denied", reason=f"requested={requested} returned=none "
+                         "(403: granularity not granted)", origin=origin)
         raise AccessDeniedError(
             f"your credentials do not allow {requested} granularity on dataset(s) "
             f"{', '.join(short)}; ask for a coarser requestedGranularity, or limit the query "
@@ -99,10 +115,14 @@ def decide(
     level = min((GRANULARITIES.index(g) for _, g in granted),
                 default=GRANULARITIES.index(requested))
     returned = GRANULARITIES[level]
-    if principal.authenticated:
-        for ds_id, _ in granted:
-            audit.record(user=principal.subject, action=action, resource=ds_id,
-                         result="granted", reason=f"{returned} granularity", origin=origin)
+    for ds_id in refused:
+        audit.record(user=user, action=action, resource=resource_of(ds_id, entry_type),
+                     result="denied", reason=f"requested={requested} returned=none "
+                     "(no tier held allows any granularity; left out)", origin=origin)
+    for ds_id, _ in granted:
+        audit.record(user=user, action=action, resource=resource_of(ds_id, entry_type),
+                     result="granted" if returned == requested else "downgraded",
+                     reason=f"requested={requested} returned={returned}", origin=origin)
     controlled = frozenset(ds for ds, _ in granted if "CONTROLLED" in principal.tiers_for(ds))
     return Decision(returned, tuple(ds for ds, _ in granted), controlled)
 

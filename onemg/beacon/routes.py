@@ -26,7 +26,7 @@ from onemg.beacon.request import (
     from_query_string,
 )
 from onemg.beacon.service import Source
-from onemg.errors import AuthenticationError
+from onemg.errors import AccessDeniedError, AuthenticationError
 from onemg.security import Principal
 
 
@@ -105,15 +105,22 @@ async def _answer(request: Request, breq: BeaconRequest, target: EntryType,
                   source: Source | None) -> Response:
     state = request.app.state
     state.store.refresh_if_stale()  # a re-ingest publishes new versions under a running node
-    principal = await principal_of(request)
     origin = request.client.host if request.client else None
+    try:
+        principal = await principal_of(request)
+    except (AuthenticationError, AccessDeniedError) as exc:
+        status = 401 if isinstance(exc, AuthenticationError) else 403
+        service.audit_refusal(state.store, breq, target, source, audit=state.audit,
+                              status=status, origin=origin)
+        raise
 
     def call() -> dict[str, Any]:
         return service.answer(state.store, breq, target, principal,
                               settings=state.settings.beacon, audit=state.audit,
                               source=source, origin=origin)
 
-    # Authenticated requests are audited (a SQL write with the hash-chained log): thread pool.
+    # Every decision is audited, but the node's sink only queues it in memory (no SQL here);
+    # authenticated requests (passport checks may touch SQL) go to the thread pool.
     cheap = breq.granularity != "record" and state.store.filters_cached(breq.filters) \
         and not target.collection and not principal.authenticated
     body = call() if cheap else await run_in_threadpool(call)

@@ -17,7 +17,7 @@ import numpy as np
 
 from onemg.beacon import responses as rsp
 from onemg.beacon.entries import BY_PATH, PER_INDIVIDUAL, EntryType
-from onemg.beacon.policy import decide, floor_count, total
+from onemg.beacon.policy import ANONYMOUS_USER, decide, floor_count, resource_of, total
 from onemg.beacon.request import BeaconRequest
 from onemg.beacon.store import DatasetHandle, NodeData
 from onemg.beacon.variant_records import case_level, frequencies, variant_record
@@ -29,6 +29,8 @@ from onemg.security import AuditSink, Principal
 from onemg.settings import BeaconSettings
 
 _MAX_CASES = 1000  # caseLevelData entries per variant record
+#: The audit ``action`` of every Beacon entry-request decision.
+AUDIT_ACTION = "beacon.query"
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,35 @@ def _scope(store: NodeData, request: BeaconRequest, source: Source | None) -> li
             raise NotFoundError(f"{BY_PATH[source.entry].id} {source.id!r} is not in any "
                                 "dataset on this node")
     return handles
+
+
+def scope_ids(store: NodeData, request: BeaconRequest, source: Source | None) -> list[str]:
+    """Ids of the datasets a request is about, for auditing a refusal (``*`` if none).
+
+    Cheap on purpose (no record lookups): a refused request must not cost the node more work.
+    """
+    if request.dataset_ids is not None:
+        ids = list(request.dataset_ids)
+    elif source is not None and source.entry == "datasets":
+        ids = [source.id]
+    else:
+        ids = [h.id for h in store.datasets()]
+    return ids or ["*"]
+
+
+def audit_refusal(store: NodeData, request: BeaconRequest, target: EntryType,
+                  source: Source | None, *, audit: AuditSink, status: int,
+                  origin: str | None = None) -> None:
+    """Audit a request refused before the policy ran (bad credentials: 401 or 403).
+
+    The caller is recorded as ``anonymous``: its credentials were not accepted, and neither the
+    token nor anything read from it is logged.
+    """
+    for ds_id in scope_ids(store, request, source):
+        audit.record(user=ANONYMOUS_USER, action=AUDIT_ACTION,
+                     resource=resource_of(ds_id, target.path), result="denied",
+                     reason=f"requested={request.granularity} returned=none "
+                     f"({status}: credentials rejected)", origin=origin)
 
 
 def _holds(store: NodeData, ds: DatasetHandle, source: Source) -> bool:
@@ -177,7 +208,8 @@ def answer(
     vq = parse_variant(request.variant_params, gene_region=store.gene_region)
     handles = _scope(store, request, source)
     decision = decide(request.granularity, [(h.id, h.access) for h in handles], principal,
-                      audit=audit, action=f"beacon:{target.path}", origin=origin)
+                      audit=audit, action=AUDIT_ACTION, origin=origin,
+                      entry_type=target.path)
     granularity = decision.granularity
     need_members = granularity == "record"
     hits: list[_Hit] = []

@@ -70,7 +70,7 @@ def _population(label: str, country: str | None) -> str:
 
 def frequencies(v: VariantLike, *, dataset_id: str, country: str | None, source: str,
                 version: str, exact_counts: bool) -> dict[str, Any]:
-    """One ``FrequencyInPopulations`` item for the dataset: overall, then every stratum."""
+    """One ``FrequencyInPopulations`` item for the dataset: overall, then each non-empty stratum."""
     def item(population: str, ac: int, an: int) -> dict[str, Any]:
         out: dict[str, Any] = {"population": population,
                                "alleleFrequency": round(ac / an, 8) if an else 0.0}
@@ -83,6 +83,8 @@ def frequencies(v: VariantLike, *, dataset_id: str, country: str | None, source:
     for label, (ac, an) in sorted(v.strata.items()):
         if label == f"country:{country}":
             continue  # same as the overall line: a dataset is one country's cohort
+        if not an:
+            continue  # nobody in this stratum (e.g. no unknown-sex people): no frequency to give
         rows.append(item(_population(label, country), ac, an))
     return {"source": source, "sourceReference": f"urn:onemg:dataset:{dataset_id}",
             "version": version, "frequencies": rows}

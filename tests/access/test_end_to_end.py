@@ -198,6 +198,9 @@ def test_apply_approve_query_revoke(node_dir: Path, tmp_path: Path) -> None:
     assert ("application.approved", "ok") in actions
     assert ("application.vetoed", "ok") in actions
     assert ("auth.verify", "denied") in actions
-    assert any(e.result == "granted" and e.resource.endswith(dataset) for e in entries)
+    # Beacon decisions are buffered in the node and flushed at the latest on shutdown.
+    beacon = {(e.user, e.result, e.resource) for e in entries if e.action == "beacon.query"}
+    assert (people["alice"], "granted", f"dataset:{dataset}/individuals") in beacon
+    assert (people["alice"], "denied", f"dataset:{dataset}/individuals") in beacon  # the 403s
     assert all("eyJ" not in (e.reason + e.resource) for e in entries)
     hub_engine.dispose()

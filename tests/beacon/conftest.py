@@ -1,11 +1,12 @@
-"""Fixtures for the Beacon tests: a node over fake data, clients, and a token verifier."""
+"""Fixtures for the Beacon tests: real ingested nodes over known data, clients, and a token
+verifier."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -14,9 +15,9 @@ from fastapi import FastAPI
 from onemg.beacon import MemoryAuditSink, NodeData
 from onemg.errors import AuthenticationError
 from onemg.security import ANONYMOUS, Principal
-from onemg.settings import BeaconSettings, Settings
+from onemg.settings import BeaconSettings, Settings, load_settings
 from onemg.web.node_app import create_node_app
-from tests.beacon.fakes import FakeCatalogue, FakeDataset, make_dataset
+from tests.beacon.node_data import DatasetSpec, datasets, ingest_node
 
 
 class TokenVerifier:
@@ -56,21 +57,40 @@ async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-def _datasets() -> list[FakeDataset]:
-    return [make_dataset("ds-fi", 40, 30, seed=1, country="FI"),
-            make_dataset("ds-ee", 30, 20, seed=2, country="EE")]
+@pytest.fixture(scope="session")
+def node_specs() -> list[DatasetSpec]:
+    """The known data of the shared node's datasets (ds-fi, ds-ee): the tests' expectations."""
+    return datasets()
+
+
+@pytest.fixture(scope="session")
+def node_dir(node_specs: list[DatasetSpec], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real node data dir: :func:`node_specs` written as VCF + phenopackets and ingested."""
+    return ingest_node(tmp_path_factory.mktemp("node"), node_specs,
+                       tmp_path_factory.mktemp("node_sources"))
+
+
+@pytest.fixture(scope="session")
+def open_node_dir(node_specs: list[DatasetSpec], tmp_path_factory: pytest.TempPathFactory
+                  ) -> Path:
+    """A second real node whose one dataset (ds-fi's data as ``ds-open``) has PUBLIC records."""
+    spec = dataclasses.replace(node_specs[0], id="ds-open",
+                               access={"boolean": "PUBLIC", "count": "PUBLIC",
+                                       "record": "PUBLIC"})
+    return ingest_node(tmp_path_factory.mktemp("open_node"), [spec],
+                       tmp_path_factory.mktemp("open_node_sources"))
+
+
+def node_settings(node: Path, k: int = 5) -> Settings:
+    """The node's own settings with the test privacy floor and page size."""
+    return load_settings(node, environ={}).replace(
+        beacon=BeaconSettings(k_anonymity=k, max_page_size=50))
 
 
 @pytest.fixture
-def fake_datasets() -> list[FakeDataset]:
-    """Two small datasets with different sizes and countries (fresh per test)."""
-    return _datasets()
-
-
-@pytest.fixture
-def fake_store(fake_datasets: list[FakeDataset]) -> NodeData:
-    """NodeData over the fake catalogue and indexes (fresh per test: may be modified)."""
-    return NodeData.from_catalogue(FakeCatalogue(fake_datasets), lambda info: info.index)
+def node_store(node_dir: Path) -> NodeData:
+    """NodeData opened over the real node (fresh per test: may be modified)."""
+    return NodeData.open(node_settings(node_dir))
 
 
 @pytest.fixture(scope="session")
@@ -86,33 +106,28 @@ def audit(_shared_audit: MemoryAuditSink) -> MemoryAuditSink:
 
 
 @pytest.fixture(scope="session")
-def shared_app(_shared_audit: MemoryAuditSink, tmp_path_factory: pytest.TempPathFactory
-               ) -> FastAPI:
-    """One node app over unchanging fake data, reused by read-only tests (building routes
-    costs most of a second)."""
-    store = NodeData.from_catalogue(FakeCatalogue(_datasets()), lambda info: info.index)
-    settings = Settings(data_dir=tmp_path_factory.mktemp("node"),
-                        beacon=BeaconSettings(k_anonymity=5, max_page_size=50))
-    return create_node_app(settings, verifier=TokenVerifier(TOKENS), audit=_shared_audit,
-                           store=store)
+def shared_app(_shared_audit: MemoryAuditSink, node_dir: Path) -> FastAPI:
+    """One app over the real node, reused by read-only tests (building routes costs most of a
+    second); it opens the node's catalogue and indexes in its lifespan."""
+    return create_node_app(node_settings(node_dir), verifier=TokenVerifier(TOKENS),
+                           audit=_shared_audit)
 
 
 @pytest.fixture
-def make_app(fake_store: NodeData, audit: MemoryAuditSink, tmp_path: Path
-             ) -> Callable[..., FastAPI]:
-    """Factory: a fresh node app over the fake data (``k`` sets the privacy floor)."""
-    def make(k: int = 5, **kwargs: Any) -> FastAPI:
-        settings = Settings(data_dir=tmp_path, beacon=BeaconSettings(k_anonymity=k,
-                                                                     max_page_size=50))
-        return create_node_app(settings, verifier=TokenVerifier(TOKENS), audit=audit,
-                               store=kwargs.get("store", fake_store))
+def make_app(node_dir: Path, audit: MemoryAuditSink) -> Callable[..., FastAPI]:
+    """Factory: a fresh app over a real node (``k`` sets the privacy floor; ``node`` another
+    data dir; ``store`` prepared NodeData)."""
+    def make(k: int = 5, *, node: Path | None = None, store: NodeData | None = None
+             ) -> FastAPI:
+        return create_node_app(node_settings(node or node_dir, k),
+                               verifier=TokenVerifier(TOKENS), audit=audit, store=store)
     return make
 
 
 @pytest.fixture
 async def client(shared_app: FastAPI, audit: MemoryAuditSink
                  ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the shared fake node (k=5)."""
+    """A client of the shared real node (k=5)."""
     async with serve(shared_app) as c:
         yield c
 

@@ -1,14 +1,16 @@
-"""The Beacon API over fake data: shapes (schema-valid), semantics, tiers, privacy, errors."""
+"""The Beacon API over a real ingested node with known data (tests/beacon/node_data.py): shapes
+(schema-valid), semantics, tiers, privacy, errors. Expectations come from the data specs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
-import numpy as np
 import pytest
 
 from onemg.beacon import MemoryAuditSink
 from tests.beacon.conftest import auth, serve
-from tests.beacon.fakes import FakeDataset
+from tests.beacon.node_data import DEL, GTC_SEIZURE, HYPERTENSION, SEIZURE, DatasetSpec
 from tests.beacon_schema import validate, validate_beacon_response
 
 FRAMEWORK = {
@@ -67,14 +69,15 @@ async def test_server_timing_header(client: httpx.AsyncClient) -> None:
     assert r.headers["server-timing"].startswith("app;dur=")
 
 
-async def test_boolean_default_and_count(client: httpx.AsyncClient) -> None:
+async def test_boolean_default_and_count(client: httpx.AsyncClient,
+                                         node_specs: list[DatasetSpec]) -> None:
     body = await get_ok(client, "/api/individuals")
     assert body["meta"]["returnedGranularity"] == "boolean"
     assert body["responseSummary"] == {"exists": True}
     body = await get_ok(client, "/api/individuals?requestedGranularity=count")
-    assert body["responseSummary"]["numTotalResults"] == 70
+    assert body["responseSummary"]["numTotalResults"] == sum(d.n for d in node_specs) == 70
     assert {s["id"]: s["resultsCount"] for s in body["response"]["resultSets"]} == \
-        {"ds-fi": 40, "ds-ee": 30}
+        {d.id: d.n for d in node_specs} == {"ds-fi": 40, "ds-ee": 30}
 
 
 async def test_anonymous_record_request_is_downgraded(client: httpx.AsyncClient,
@@ -83,10 +86,15 @@ async def test_anonymous_record_request_is_downgraded(client: httpx.AsyncClient,
     assert body["meta"]["returnedGranularity"] == "count"
     assert body["meta"]["receivedRequestSummary"]["requestedGranularity"] == "record"
     assert all(s["results"] == [] for s in body["response"]["resultSets"])
-    assert audit.entries == []  # anonymous: PUBLIC tiers only, not audited
+    # Every decision is audited per dataset in scope, anonymous ones too.
+    assert {(e["resource"], e["result"], e["user"]) for e in audit.entries} == \
+        {("dataset:ds-fi/individuals", "downgraded", "anonymous"),
+         ("dataset:ds-ee/individuals", "downgraded", "anonymous")}
+    audit.entries.clear()
     await get_ok(client, "/api/individuals?requestedGranularity=count", headers=auth("researcher"))
     assert {(e["resource"], e["result"], e["user"]) for e in audit.entries} == \
-        {("ds-fi", "granted", "u-1"), ("ds-ee", "granted", "u-1")}
+        {("dataset:ds-fi/individuals", "granted", "u-1"),
+         ("dataset:ds-ee/individuals", "granted", "u-1")}
 
 
 async def test_controlled_principal_gets_records(client: httpx.AsyncClient) -> None:
@@ -108,7 +116,8 @@ async def test_authenticated_but_insufficient_is_403(client: httpx.AsyncClient,
     assert r.status_code == 403
     validate(r.json(), "beaconErrorResponse")
     assert "ds-ee" in r.json()["error"]["errorMessage"]
-    assert any(e["result"] == "denied" and e["resource"] == "ds-ee" for e in audit.entries)
+    assert any(e["result"] == "denied" and e["resource"] == "dataset:ds-ee/individuals"
+               for e in audit.entries)
     # Scoping the request to the granted dataset works.
     body = await get_ok(client, "/api/individuals?requestedGranularity=record&datasetIds=ds-fi",
                         headers=auth("granted-fi"))
@@ -123,13 +132,13 @@ async def test_bad_token_is_401(client: httpx.AsyncClient) -> None:
         validate(r.json(), "beaconErrorResponse")
 
 
-async def test_privacy_floor_on_counts(make_app, fake_datasets: list[FakeDataset]) -> None:  # noqa: ANN001
-    fi = fake_datasets[0]
+async def test_privacy_floor_on_counts(make_app, node_specs: list[DatasetSpec]) -> None:  # noqa: ANN001
+    fi = node_specs[0]
     # Find a variant with 1..4 carriers in ds-fi only (scope with datasetIds).
-    row = next(r for r, c in enumerate(fi.index.carriers) if 0 < len(c) < 5)
-    contig, pos, ref, alt = fi.index.sites[row]
+    site = next(s for s in fi.sites if 0 < len(s.carriers) < 5)
     url = (f"/api/individuals?requestedGranularity=count&datasetIds=ds-fi&referenceName="
-           f"{contig}&start={pos - 1}&referenceBases={ref}&alternateBases={alt}")
+           f"{site.contig}&start={site.pos - 1}&referenceBases={site.ref}"
+           f"&alternateBases={site.alt}")
     async with serve(make_app(k=5)) as c:
         body = await get_ok(c, url)
         s = body["responseSummary"]
@@ -140,10 +149,10 @@ async def test_privacy_floor_on_counts(make_app, fake_datasets: list[FakeDataset
         assert rs["countPrecision"] == "imprecise"
         # Record level (CONTROLLED) is exact.
         body = await get_ok(c, url.replace("count", "record"), headers=auth("granted-fi"))
-        assert body["responseSummary"]["numTotalResults"] == len(fi.index.carriers[row])
+        assert body["responseSummary"]["numTotalResults"] == len(site.carriers)
     async with serve(make_app(k=1)) as c:
         body = await get_ok(c, url)
-        assert body["responseSummary"]["numTotalResults"] == len(fi.index.carriers[row])
+        assert body["responseSummary"]["numTotalResults"] == len(site.carriers)
         assert body["responseSummary"]["countPrecision"] == "exact"
 
 
@@ -165,9 +174,13 @@ async def test_zero_count_is_exact_and_false(client: httpx.AsyncClient) -> None:
     assert {s["exists"] for s in body["response"]["resultSets"]} == {False}
 
 
-async def test_include_resultset_responses(client: httpx.AsyncClient) -> None:
+async def test_include_resultset_responses(client: httpx.AsyncClient,
+                                           node_specs: list[DatasetSpec]) -> None:
+    fi, ee = node_specs
+    assert fi.site("7:1210:A:G").carriers
+    assert not any(s.pos in range(1201, 1211) for s in ee.sites)
     base = "/api/g_variants?requestedGranularity=count&referenceName=7&start=1200&end=1210"
-    # Row 20 (pos 1201) exists only in ds-fi (30 SNVs) and not in ds-ee (20 SNVs).
+    # chr7:1210 A>G exists only in ds-fi (30 SNVs) and not in ds-ee (20 SNVs).
     hit = await get_ok(client, base)
     assert [s["id"] for s in hit["response"]["resultSets"]] == ["ds-fi"]
     miss = await get_ok(client, base + "&includeResultsetResponses=MISS")
@@ -178,28 +191,36 @@ async def test_include_resultset_responses(client: httpx.AsyncClient) -> None:
     assert none["response"]["resultSets"] == []
 
 
-async def test_g_variant_records(client: httpx.AsyncClient) -> None:
+async def test_g_variant_records(client: httpx.AsyncClient,
+                                 node_specs: list[DatasetSpec]) -> None:
     body = await get_ok(client, "/api/g_variants?requestedGranularity=record&referenceName=7"
                                 "&start=4999&end=5000&datasetIds=ds-fi",
                         headers=auth("granted-fi"))
     [rec] = body["response"]["resultSets"][0]["results"]
     assert rec["variantInternalId"] == "7:5000:ATCT:A"
     assert rec["identifiers"]["genomicHGVSId"] == "NC_000007.14:g.5001_5003del"
-    pops = [f["population"] for f in rec["frequencyInPopulations"][0]["frequencies"]]
-    assert pops == ["FI", "female (FI)", "male (FI)"]
-    assert all("zygosity" in c for c in rec["caseLevelData"])
+    freqs = rec["frequencyInPopulations"][0]["frequencies"]
+    assert [f["population"] for f in freqs] == ["FI", "female (FI)", "male (FI)"]
+    # Allele counts from the written genotypes: carriers + homozygotes (ALT/ALT count twice).
+    site = node_specs[0].site(DEL)
+    female = {i for i, s in enumerate(node_specs[0].sexes) if s == "female"}
+    assert freqs[0]["alleleCount"] == len(site.carriers) + len(site.homs)
+    assert freqs[1]["alleleCount"] == len(site.carriers & female) + len(site.homs & female)
+    assert freqs[0]["alleleNumber"] == 2 * node_specs[0].n
+    cases = {c["biosampleId"]: c["zygosity"]["id"] for c in rec["caseLevelData"]}
+    assert cases == {f"ds-fi-b{i:03d}": "GENO:0000136" if i in site.homs else "GENO:0000135"
+                     for i in site.carriers}
 
 
-async def test_g_variant_records_without_control_have_no_case_data(make_app,  # noqa: ANN001
-                                                                   fake_store) -> None:  # noqa: ANN001
-    for h in fake_store.handles.values():
-        object.__setattr__(h, "access", {"boolean": "PUBLIC", "count": "PUBLIC",
-                                         "record": "PUBLIC"})
-    async with serve(make_app(store=fake_store)) as c:
+async def test_g_variant_records_without_control_have_no_case_data(
+        make_app, open_node_dir: Path) -> None:  # noqa: ANN001
+    # ds-open publishes records to everyone: anonymous callers get records, not case data.
+    async with serve(make_app(node=open_node_dir)) as c:
         body = await get_ok(c, "/api/g_variants?requestedGranularity=record&referenceName=7"
                                "&start=4999&end=5000")
+    assert body["meta"]["returnedGranularity"] == "record"
     recs = [r for s in body["response"]["resultSets"] for r in s["results"]]
-    assert recs
+    assert [r["variantInternalId"] for r in recs] == [DEL]
     assert all("caseLevelData" not in r for r in recs)
     assert all("alleleCount" not in f for r in recs
                for f in r["frequencyInPopulations"][0]["frequencies"])
@@ -216,7 +237,8 @@ async def test_hgvs_short_forms(client: httpx.AsyncClient, form: str) -> None:
     assert body["responseSummary"]["exists"] is True
 
 
-async def test_bracket_and_type_queries(client: httpx.AsyncClient) -> None:
+async def test_bracket_and_type_queries(client: httpx.AsyncClient,
+                                        node_specs: list[DatasetSpec]) -> None:
     body = await get_ok(client, "/api/g_variants?requestedGranularity=record&datasetIds=ds-fi"
                                 "&referenceName=NC_000007.14&start=4990,5000&end=5003,5010"
                                 "&variantType=DEL", headers=auth("granted-fi"))
@@ -225,15 +247,18 @@ async def test_bracket_and_type_queries(client: httpx.AsyncClient) -> None:
     body = await get_ok(client, "/api/g_variants?requestedGranularity=record&datasetIds=ds-fi"
                                 "&referenceName=7&start=0&end=100000&variantType=EFO:0030070",
                         headers=auth("granted-fi"))
-    assert body["responseSummary"]["numTotalResults"] == 1  # the insertion (DUP -> INS)
+    # The insertion (DUP -> INS), written padded inside a multi-allelic record.
+    assert [s.key for s in node_specs[0].sites if s.vtype == "INS"] == ["7:6000:C:CAG"]
+    assert body["responseSummary"]["numTotalResults"] == 1
 
 
 async def test_cross_entry_individuals_with_variant_and_filter(
-        client: httpx.AsyncClient, fake_datasets: list[FakeDataset]) -> None:
-    fi = fake_datasets[0]
-    row = 7  # pos 1070 (start 1069), n//2 carriers
+        client: httpx.AsyncClient, node_specs: list[DatasetSpec]) -> None:
+    fi = node_specs[0]
+    site = fi.site("7:1070:A:G")  # start 1069, n//2 carriers
     females = {i for i, s in enumerate(fi.sexes) if s == "female"}
-    want = sorted(set(fi.index.carriers[row].tolist()) & females)
+    want = sorted(site.carriers & females)
+    assert len(want) >= 5
     body = await client.post("/api/individuals", headers=auth("granted-fi"), json={
         "meta": {"apiVersion": "v2.0.0"},
         "query": {"requestParameters": {"g_variant": {
@@ -248,11 +273,37 @@ async def test_cross_entry_individuals_with_variant_and_filter(
     assert got == [f"ds-fi-i{i:03d}" for i in want]
 
 
+@pytest.mark.parametrize(("filters", "terms"), [
+    ("HP:0001250", {SEIZURE, GTC_SEIZURE}),  # descendants included by default
+    ("HP:0002069", {GTC_SEIZURE}),
+    ("HP:0000822", {HYPERTENSION}),
+])
+async def test_phenotype_filter_records(client: httpx.AsyncClient, node_specs: list[DatasetSpec],
+                                        filters: str, terms: set[str]) -> None:
+    body = await get_ok(client, f"/api/individuals?requestedGranularity=record&limit=50"
+                                f"&filters={filters}", headers=auth("granted-all"))
+    got = {rs["id"]: [r["id"] for r in rs["results"]] for rs in body["response"]["resultSets"]}
+    want = {d.id: [d.individual_id(i) for i, t in enumerate(d.hpo) if t & terms]
+            for d in node_specs}
+    assert got == want
+
+
+async def test_phenotype_and_disease_and_year_counts(client: httpx.AsyncClient,
+                                                     node_specs: list[DatasetSpec]) -> None:
+    fi = node_specs[0]
+    body = await get_ok(client, "/api/individuals?requestedGranularity=count&datasetIds=ds-fi"
+                                "&filters=ICD10:E84.0,yearOfBirth>=1960")
+    want = [i for i in range(fi.n) if "ICD10:E84.0" in fi.icd[i] and fi.years[i] >= 1960]
+    n = len(want)
+    assert n >= 5  # above the privacy floor: an exact count
+    assert body["responseSummary"]["numTotalResults"] == (5 if 0 < n < 5 else n)
+
+
 async def test_cross_entry_g_variants_with_filter(client: httpx.AsyncClient,
-                                                  fake_datasets: list[FakeDataset]) -> None:
-    fi = fake_datasets[0]
-    males = np.array([s == "male" for s in fi.sexes])
-    want = [r for r, c in enumerate(fi.index.carriers) if males[c].any()]
+                                                  node_specs: list[DatasetSpec]) -> None:
+    fi = node_specs[0]
+    males = {i for i, s in enumerate(fi.sexes) if s == "male"}
+    want = [s.key for s in fi.sites if s.carriers & males]
     body = await get_ok(client, "/api/g_variants?requestedGranularity=count&datasetIds=ds-fi"
                                 "&filters=NCIT:C20197", headers=auth("granted-fi"))
     assert body["responseSummary"]["numTotalResults"] == len(want)
@@ -268,23 +319,27 @@ async def test_cross_entry_g_variants_with_filter(client: httpx.AsyncClient,
     ("/api/datasets/ds-ee/individuals", "individual", 30),
     ("/api/cohorts/ds-ee/individuals", "individual", 30),
 ])
-async def test_lookups(client: httpx.AsyncClient, fake_datasets: list[FakeDataset], path: str,
+async def test_lookups(client: httpx.AsyncClient, node_specs: list[DatasetSpec], path: str,
                        entity: str, n: int | None) -> None:
     body = await get_ok(client, path + "?requestedGranularity=record&limit=50",
                         headers=auth("granted-all"))
     assert body["meta"]["returnedSchemas"][0]["entityType"] == entity
     if n is None:
-        n = sum(len(d.index.carriers[-3]) for d in fake_datasets)
+        n = sum(len(d.site(DEL).carriers) for d in node_specs)
     assert body["responseSummary"]["numTotalResults"] == n
 
 
 async def test_individual_g_variants_lookup(client: httpx.AsyncClient,
-                                            fake_datasets: list[FakeDataset]) -> None:
-    fi = fake_datasets[0]
-    want = [r for r, c in enumerate(fi.index.carriers) if 7 in c]
+                                            node_specs: list[DatasetSpec]) -> None:
+    fi = node_specs[0]
+    want = [s.key for s in fi.sites if 7 in s.carriers]
+    # Individual 7 is 1/2 at the multi-allelic chr7:6000 record: it carries both ALTs.
+    assert {"7:6000:C:CAG", "7:6000:C:T"} <= set(want)
     body = await get_ok(client, "/api/individuals/ds-fi-i007/g_variants?requestedGranularity="
                                 "record&limit=50", headers=auth("granted-fi"))
     assert body["responseSummary"]["numTotalResults"] == len(want)
+    got = [r["variantInternalId"] for rs in body["response"]["resultSets"] for r in rs["results"]]
+    assert sorted(got) == sorted(want)
 
 
 async def test_collections(client: httpx.AsyncClient) -> None:
@@ -345,8 +400,11 @@ async def test_tolerant_request_forms(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
 
 
-async def test_unknown_filter_in_some_datasets_warns(make_app, fake_store) -> None:  # noqa: ANN001
-    calls = fake_store.catalogue
+async def test_unknown_filter_in_some_datasets_warns(make_app, node_store,  # noqa: ANN001
+                                                    node_specs: list[DatasetSpec]) -> None:
+    # The real catalogue knows the same terms in every dataset, so a term missing from one
+    # dataset is injected: the real catalogue answers everything else.
+    calls = node_store.catalogue
 
     class Partial:
         def __getattr__(self, name: str) -> object:
@@ -358,20 +416,20 @@ async def test_unknown_filter_in_some_datasets_warns(make_app, fake_store) -> No
                 raise UnknownFilterError("HP:0001250 unknown in ds-ee", ["HP:0001250"])
             return calls.individual_set(dataset_id, filters)
 
-    fake_store.catalogue = Partial()
-    async with serve(make_app(store=fake_store)) as c:
+    node_store.catalogue = Partial()
+    async with serve(make_app(store=node_store)) as c:
         body = await get_ok(c, "/api/individuals?requestedGranularity=count&filters=HP:0001250"
                                "&includeResultsetResponses=ALL")
+    # HP:0001250 includes its descendant HP:0002069 by default.
+    want = sum(1 for t in node_specs[0].hpo if t & {SEIZURE, GTC_SEIZURE})
     assert "warnings" in body["info"]
-    assert {s["id"]: s["exists"] for s in body["response"]["resultSets"]}["ds-ee"] is False
+    got = {s["id"]: (s["exists"], s["resultsCount"]) for s in body["response"]["resultSets"]}
+    assert got == {"ds-ee": (False, 0), "ds-fi": (True, want)}
 
 
-async def test_empty_node_answers(make_app) -> None:  # noqa: ANN001
-    from onemg.beacon import NodeData
-    from tests.beacon.fakes import FakeCatalogue
-
-    empty = NodeData.from_catalogue(FakeCatalogue([]), lambda info: info.index)
-    async with serve(make_app(store=empty)) as c:
+async def test_empty_node_answers(make_app, tmp_path: Path) -> None:  # noqa: ANN001
+    # A node data dir where nothing has been ingested yet.
+    async with serve(make_app(node=tmp_path)) as c:
         body = await get_ok(c, "/api/individuals?requestedGranularity=count")
         assert body["meta"]["returnedGranularity"] == "count"
         assert body["responseSummary"]["numTotalResults"] == 0

@@ -29,8 +29,27 @@ def test_decide(principal: Principal, requested: str, datasets: list, expected: 
     audit = MemoryAuditSink()
     d = decide(requested, datasets, principal, audit=audit, action="t")
     assert (d.granularity, d.dataset_ids) == expected
-    # Anonymous requests only reach PUBLIC tiers and are not audited.
-    assert len(audit.entries) == (len(datasets) if principal.authenticated else 0)
+    # Every decision is audited, anonymous ones too: one entry per dataset in scope.
+    assert len(audit.entries) == len(datasets)
+    assert {e["user"] for e in audit.entries} == {principal.subject or "anonymous"}
+    returned = expected[0]
+    for e in audit.entries:
+        ds = e["resource"].removeprefix("dataset:")
+        if ds not in expected[1]:
+            assert e["result"] == "denied"
+        else:
+            assert e["result"] == ("granted" if returned == requested else "downgraded")
+            assert e["reason"] == f"requested={requested} returned={returned}"
+
+
+def test_anonymous_downgrade_is_audited_with_entry_type() -> None:
+    audit = MemoryAuditSink()
+    decide("record", [("a", DEFAULT)], ANONYMOUS, audit=audit, action="beacon.query",
+           entry_type="individuals", origin="10.0.0.1")
+    assert audit.entries == [{"user": "anonymous", "action": "beacon.query",
+                              "resource": "dataset:a/individuals", "result": "downgraded",
+                              "reason": "requested=record returned=count",
+                              "origin": "10.0.0.1"}]
 
 
 def test_authenticated_insufficient_is_denied_and_audited() -> None:
@@ -38,9 +57,12 @@ def test_authenticated_insufficient_is_denied_and_audited() -> None:
     with pytest.raises(AccessDeniedError, match="b"):
         decide("record", [("a", DEFAULT), ("b", DEFAULT)],
                Principal("u", datasets=frozenset({"a"})), audit=audit, action="t")
-    assert [e["result"] for e in audit.entries] == ["denied"]
-    assert audit.entries[0]["user"] == "u"
-    assert audit.entries[0]["resource"] == "b"
+    # The whole request is refused: every dataset in scope is audited as denied.
+    assert {(e["resource"], e["result"]) for e in audit.entries} == {
+        ("dataset:a", "denied"), ("dataset:b", "denied")}
+    assert {e["user"] for e in audit.entries} == {"u"}
+    (b,) = [e for e in audit.entries if e["resource"] == "dataset:b"]
+    assert "403: granularity not granted" in b["reason"]
 
 
 def test_controlled_set() -> None:
