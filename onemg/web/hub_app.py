@@ -9,84 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi import FastAPI
 
 from onemg import __version__
-from onemg.errors import (
-    AccessDeniedError,
-    AuthenticationError,
-    InvalidInputError,
-    NotFoundError,
-    OnemgError,
-    UpstreamError,
-)
 from onemg.network.access_hook import wire_broker
 from onemg.network.config import NetworkConfig
 from onemg.network.credentials import MemberCredentials
 from onemg.network.registry import MemberRegistry
-from onemg.network.request import API_VERSION
-from onemg.network.routes import create_router, json_response
+from onemg.network.routes import create_router
 from onemg.network.service import NetworkService
 from onemg.security import CredentialVerifier
 from onemg.settings import Settings
-
-log = logging.getLogger(__name__)
-
-_STATUS: tuple[tuple[type[OnemgError], int], ...] = (
-    (InvalidInputError, 400),
-    (AuthenticationError, 401),
-    (AccessDeniedError, 403),
-    (NotFoundError, 404),
-    (UpstreamError, 502),
-)
-
-
-def _error_body(settings: Settings, status: int, message: str) -> dict[str, Any]:
-    # beaconErrorResponse: meta needs a receivedRequestSummary even when the request was unusable.
-    return {
-        "meta": {
-            "beaconId": settings.beacon.beacon_id,
-            "apiVersion": API_VERSION,
-            "returnedGranularity": "boolean",
-            "returnedSchemas": [],
-            "receivedRequestSummary": {
-                "apiVersion": API_VERSION,
-                "requestedSchemas": [],
-                "pagination": {"skip": 0, "limit": 0},
-                "requestedGranularity": "boolean",
-            },
-        },
-        "error": {"errorCode": status, "errorMessage": message},
-    }
-
-
-def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
-    async def onemg_error(request: Request, exc: Exception) -> Response:
-        status = next((code for cls, code in _STATUS if isinstance(exc, cls)), 500)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        response = json_response(_error_body(settings, status, str(exc)), status)
-        if headers:
-            response.headers.update(headers)
-        return response
-
-    async def validation_error(request: Request, exc: Exception) -> Response:
-        return json_response(_error_body(settings, 400, f"invalid request: {exc}"), 400)
-
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # The hub must keep serving whatever happens; the details go to the log, not the caller.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return json_response(_error_body(settings, 500, "internal error in the hub"), 500)
-
-    app.add_exception_handler(OnemgError, onemg_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, unexpected)
+from onemg.web.errors import install_error_handlers
 
 
 def create_hub_app(
@@ -145,7 +82,7 @@ def create_hub_app(
         description="1+MG Beacon Network: one query, answered by every national node.",
         lifespan=lifespan,
     )
-    _install_error_handlers(app, settings)
+    install_error_handlers(app, settings.beacon)
     if network.broker:
         broker_verifier, broker_credentials = wire_broker(app, settings, network)
         verifier = verifier or broker_verifier
