@@ -4,7 +4,7 @@ The web layer uses ``build_router()`` and ``NodeData``; everything else is reach
 for the hub (which reuses the request model and the privacy floor).
 """
 
-from onemg.beacon.audit import JsonLinesAuditSink, MemoryAuditSink
+from onemg.beacon.audit import MemoryAuditSink
 from onemg.beacon.entries import ENTRY_TYPES, EntryType
 from onemg.beacon.policy import ReportedCount, decide, floor_count
 from onemg.beacon.request import BeaconRequest, BeaconRequestBody, from_body, from_query_string
@@ -20,7 +20,6 @@ __all__ = [
     "BeaconRequestBody",
     "DatasetHandle",
     "EntryType",
-    "JsonLinesAuditSink",
     "MemoryAuditSink",
     "NodeData",
     "ReportedCount",

@@ -17,7 +17,6 @@ from fastapi import FastAPI
 
 from onemg import __version__
 from onemg.access.wiring import attach_node_access
-from onemg.beacon.audit import JsonLinesAuditSink
 from onemg.beacon.routes import BeaconJSON, build_router
 from onemg.beacon.store import NodeData
 from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
@@ -64,22 +63,16 @@ def create_node_app(
     Args:
         settings: the node's settings (``data_dir``, database, ``[beacon]``).
         verifier: turns bearer tokens into principals; default serves PUBLIC tiers only.
-        audit: where access decisions go; default appends JSON lines to ``data_dir/audit.log``.
+        audit: where access decisions go; default is the node's hash-chained audit log
+            (buffered, see ``onemg.access.wiring``).
         store: the node's data; default opens ``settings.data_dir`` in the lifespan (tests
             pass prepared data).
     """
-    own_audit = audit is None
-    audit_sink: AuditSink = audit or JsonLinesAuditSink(settings.data_dir / "audit.log")
-
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is None:
             app.state.store = NodeData.open(settings)
-        try:
-            yield
-        finally:
-            if own_audit and isinstance(audit_sink, JsonLinesAuditSink):
-                audit_sink.close()
+        yield
 
     app = FastAPI(
         title=f"{settings.beacon.name} (Beacon v2)",
@@ -94,7 +87,7 @@ def create_node_app(
     )
     app.state.settings = settings
     app.state.verifier = verifier or PublicOnlyVerifier()
-    app.state.audit = audit_sink
+    app.state.audit = audit  # attach_node_access supplies the default below
     if store is not None:
         app.state.store = store  # prepared data needs no lifespan (ASGI test clients)
     install_error_handlers(app, settings.beacon)
