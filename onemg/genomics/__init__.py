@@ -7,7 +7,12 @@ The Beacon uses exactly this surface::
     index.count_carriers(rows, within=individual_set)
 """
 
-from onemg.genomics.convert import convert_genotypes, sample_ids, write_sample_strata
+from onemg.genomics.convert import (
+    convert_and_index,
+    convert_genotypes,
+    sample_ids,
+    write_sample_strata,
+)
 from onemg.genomics.genes import gene_region
 from onemg.genomics.index import Variant, VariantIndex, VariantQuery
 from onemg.genomics.index_build import IndexSummary, build_index
@@ -29,6 +34,7 @@ __all__ = [
     "VariantQuery",
     "build_index",
     "build_index_from_carriers",
+    "convert_and_index",
     "convert_genotypes",
     "gene_region",
     "normalize_allele",

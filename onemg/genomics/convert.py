@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import zarr
 
 from onemg.errors import InvalidInputError
+from onemg.genomics.index_build import IndexSummary
 from onemg.genomics.vcfcheck import locate_malformed
 
 
@@ -74,7 +75,7 @@ def _stage_input(src: Path, staging: Path, keep: Sequence[str] | None) -> Path:
         if keep is not None:
             samples = staging / "keep-samples.txt"
             samples.write_text("\n".join(keep) + "\n")
-            cmd += ["-S", str(samples)]
+            cmd += ["-I", "-S", str(samples)]  # -I: INFO stays as in the input
         _run([*cmd, str(src)], src)
     else:
         # A link in staging lets us add the index bio2zarr needs without touching the input.
@@ -149,6 +150,89 @@ def convert_genotypes(
             f"{src}: conversion to VCF Zarr failed: {exc}") from exc
     finally:
         shutil.rmtree(staging / "icf", ignore_errors=True)
+
+
+def convert_and_index(
+    src: Path,
+    vcz: Path,
+    index: Path,
+    *,
+    sex: Sequence[str],
+    country: Sequence[str],
+    staging: Path,
+    keep_samples: Sequence[str] | None = None,
+    workers: int = 0,
+    show_progress: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    variants_chunk_size: int | None = None,
+) -> IndexSummary:
+    """Genotypes -> VCF Zarr store ``vcz`` (with the strata arrays) + Beacon index ``index``.
+
+    A VCF/BCF whose only FORMAT field is GT is read once (:mod:`onemg.genomics.vcf_stream`)
+    and indexed while it is converted; anything else goes through :func:`convert_genotypes`
+    then :func:`onemg.genomics.build_index`. Both give the same store and index.
+
+    Args:
+        src, staging, keep_samples, workers, show_progress: as :func:`convert_genotypes`.
+        sex, country: per-sample strata in output order (see :func:`write_sample_strata`).
+        progress: ``progress(done_chunks, total_chunks)`` for the index.
+        variants_chunk_size: Zarr chunk height (default bio2zarr's 1,000 records).
+
+    Raises:
+        InvalidInputError: unreadable input; a malformed record is reported as ``file:line``.
+    """
+    from onemg.genomics import vcf_stream
+    from onemg.genomics.index_build import build_index
+
+    def two_pass() -> IndexSummary:
+        convert_genotypes(src, vcz, staging=staging, keep_samples=keep_samples,
+                          workers=workers, show_progress=show_progress,
+                          variants_chunk_size=variants_chunk_size)
+        write_sample_strata(vcz, sex=sex, country=country)
+        return build_index(vcz, index, workers=workers, progress=progress)
+
+    if genotype_format(src) == "vcz" or not vcf_stream.streamable(src):
+        return two_pass()
+    try:
+        summary = _one_pass(src, vcz, index, sex=sex, country=country, staging=staging,
+                            keep_samples=keep_samples, show_progress=show_progress,
+                            progress=progress, variants_chunk_size=variants_chunk_size)
+    except vcf_stream.NotStreamableError:
+        return two_pass()
+    except InvalidInputError as exc:
+        where = locate_malformed(src)
+        if where:
+            raise InvalidInputError(where + "; fix or drop that record") from exc
+        raise
+    write_sample_strata(vcz, sex=sex, country=country)
+    return summary
+
+
+def _one_pass(src: Path, vcz: Path, index: Path, *, sex: Sequence[str],
+              country: Sequence[str], staging: Path, keep_samples: Sequence[str] | None,
+              show_progress: bool, progress: Callable[[int, int], None] | None,
+              variants_chunk_size: int | None) -> IndexSummary:
+    from onemg.genomics import vcf_stream
+    from onemg.genomics.index_build import StreamingIndexBuilder
+
+    source = vcf_stream.StreamedVcf(src, keep_samples=keep_samples, scratch=staging)
+    try:
+        if len(sex) != source.num_samples:
+            raise InvalidInputError(f"{src}: {len(sex)} strata for {source.num_samples} samples")
+        schema = source.generate_schema(variants_chunk_size)
+        chunk = schema.dimensions["variants"].chunk_size
+        builder = StreamingIndexBuilder(
+            index, sex=sex, country=country, contig_ids=source.scan.contigs, source=vcz,
+            progress=progress, total_chunks=-(-source.num_records // chunk))
+        source.on_chunk = builder.add
+        try:
+            vcf_stream.write_store(source, vcz, schema, show_progress=show_progress)
+        except BaseException:
+            builder.abort()
+            raise
+        return builder.finish()
+    finally:
+        source.close()
 
 
 def write_sample_strata(vcz: Path, *, sex: Sequence[str], country: Sequence[str]) -> None:

@@ -17,7 +17,8 @@ import concurrent.futures
 import json
 import multiprocessing
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,15 +90,38 @@ def _build_chunk(task: _ChunkTask) -> _ChunkRows:
     vchunk, schunk = gt.chunks[0], gt.chunks[1]
     v0 = task.chunk * vchunk
     v1 = min(v0 + vchunk, gt.shape[0])
-    n = gt.shape[1]
-    alleles = root["variant_allele"][v0:v1]
-    positions = root["variant_position"][v0:v1]
-    contig_codes = root["variant_contig"][v0:v1]
-    contig_ids = root["contig_id"][:]
+    return index_chunk(
+        task.chunk, Path(task.parts), alleles=root["variant_allele"][v0:v1],
+        positions=root["variant_position"][v0:v1],
+        contig_codes=root["variant_contig"][v0:v1], contig_ids=root["contig_id"][:],
+        genotypes=lambda s0, s1: gt[v0:v1, s0:s1], n=int(gt.shape[1]), samples_chunk=schunk,
+        group=task.group, n_groups=task.n_groups, dense_min=task.dense_min)
+
+
+def index_chunk(
+    chunk: int,
+    parts: Path,
+    *,
+    alleles: np.ndarray,
+    positions: np.ndarray,
+    contig_codes: np.ndarray,
+    contig_ids: Sequence[str] | np.ndarray,
+    genotypes: Callable[[int, int], np.ndarray],
+    n: int,
+    samples_chunk: int,
+    group: np.ndarray,
+    n_groups: int,
+    dense_min: int,
+) -> _ChunkRows:
+    """Normalise, count and write the carriers of one chunk of VCF records.
+
+    ``genotypes(s0, s1)`` returns the chunk's ``call_genotype`` columns ``s0:s1`` (from a
+    store, or from memory during a one-pass conversion).
+    """
     names: dict[int, str | None] = {}
     rec, allele_k, c_out, p_out, r_out, a_out = [], [], [], [], [], []
     skipped = skipped_contigs = 0
-    for i in range(v1 - v0):
+    for i in range(len(positions)):
         code = int(contig_codes[i])
         if code not in names:
             try:
@@ -122,25 +146,26 @@ def _build_chunk(task: _ChunkTask) -> _ChunkRows:
     k_a = np.asarray(allele_k, dtype=np.int64)
     n_rows = rec_a.size
     n_alt = max(alleles.shape[1] - 1, 1)
-    an_g = np.zeros((n_rows, task.n_groups), dtype=np.int64)
-    ac_g = np.zeros((n_rows, task.n_groups), dtype=np.int64)
-    car_pairs, hom_pairs = [], []
+    row_of = np.full((len(positions), n_alt), -1, dtype=np.int64)
+    row_of[rec_a, k_a - 1] = np.arange(n_rows)
+    an_rec = np.zeros((len(positions), n_groups), dtype=np.int64)
+    ac_g = np.zeros((n_rows, n_groups), dtype=np.int64)
+    blocks = []
     if n_rows:
-        for s0 in range(0, n, schunk):
-            s1 = min(s0 + schunk, n)
-            an, ac, car, hom = kernels.count_block(
-                gt[v0:v1, s0:s1], task.group[s0:s1], n_alt=n_alt, n_groups=task.n_groups)
-            an_g += an[rec_a]
-            ac_g += ac[rec_a, k_a - 1]
-            car_pairs.append(kernels.block_pairs(s0, car[rec_a, k_a - 1]))
-            hom_pairs.append(kernels.block_pairs(s0, hom[rec_a, k_a - 1]))
-    part = Path(task.parts) / f"{task.chunk:06d}"
-    rows, members = kernels.merge_pairs(car_pairs)
+        for s0 in range(0, n, samples_chunk):
+            s1 = min(s0 + samples_chunk, n)
+            an, ac, rows, members, hom = kernels.count_rows(
+                genotypes(s0, s1), group[s0:s1], row_of, n_rows=n_rows, n_groups=n_groups)
+            an_rec += an
+            ac_g += ac
+            blocks.append((rows, members + s0, hom))
+    an_g = an_rec[rec_a]
+    rows, members, hom = kernels.merge_row_pairs(blocks)
+    part = parts / f"{chunk:06d}"
     hybrid.save_part(part / "carriers", kernels.hybrid_split(
-        rows, members, n_rows=n_rows, n=n, dense_min=task.dense_min))
-    hom_rows, hom_members = kernels.merge_pairs(hom_pairs)
+        rows, members, n_rows=n_rows, n=n, dense_min=dense_min))
     hybrid.save_rank_part(part / "homs", *kernels.hom_rank_bits(
-        rows, members, hom_rows, hom_members, n_rows=n_rows, n=n))
+        rows, members, rows[hom], members[hom], n_rows=n_rows, n=n))
     return _ChunkRows(np.asarray(c_out, np.uint8), np.asarray(p_out, np.int32), r_out, a_out,
                       an_g, ac_g, skipped, skipped_contigs)
 
@@ -237,14 +262,92 @@ def build_index(
             results.append(_build_chunk(task))
             if progress:
                 progress(len(results), n_chunks)
-    _finalise(out, results, n=n, labels=labels, member=member, n_chunks=n_chunks,
-              dense_min=dense_min, vcz=vcz)
-    shutil.rmtree(parts, ignore_errors=True)
+    return _complete(out, results, n=n, labels=labels, member=member, dense_min=dense_min,
+                     source=vcz)
+
+
+def _complete(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str],
+              member: np.ndarray, dense_min: int, source: Path) -> IndexSummary:
+    """Write the final index files from the chunk results (in chunk order) and summarise."""
+    _finalise(out, results, n=n, labels=labels, member=member, n_chunks=len(results),
+              dense_min=dense_min, vcz=source)
+    shutil.rmtree(out / "parts", ignore_errors=True)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return IndexSummary(
         n_variants=sum(len(r.ref) for r in results), n_individuals=n,
         skipped_alleles=sum(r.skipped_alleles for r in results),
         skipped_records_contig=sum(r.skipped_contigs for r in results), bytes=size)
+
+
+class StreamingIndexBuilder:
+    """Builds the index from record chunks handed over during a one-pass conversion.
+
+    Chunks are indexed on one background thread: the counting kernel releases the GIL, so it
+    runs beside the conversion instead of re-reading the finished store. At most
+    ``max_pending`` chunks wait in memory; :meth:`add` blocks beyond that.
+
+    Args:
+        out: destination folder (created; must not exist).
+        sex, country: per-sample strata in store order (as :func:`write_sample_strata`).
+        contig_ids: the store's ``contig_id`` (what ``contig_codes`` index into).
+        source: the store path recorded in the manifest.
+    """
+
+    def __init__(self, out: Path, *, sex: Sequence[str], country: Sequence[str],
+                 contig_ids: Sequence[str], source: Path, max_pending: int = 2,
+                 samples_chunk: int = 10_000,
+                 progress: Callable[[int, int], None] | None = None,
+                 total_chunks: int = 0) -> None:
+        self.out = out
+        self.n = len(sex)
+        self.group, self.labels, self.member = _group_matrix(np.asarray(sex, dtype=str),
+                                                            np.asarray(country, dtype=str))
+        self.dense_min = max(1, -(-self.n // DENSE_DIVISOR))
+        self.contig_ids = list(contig_ids)
+        self.source = source
+        self.max_pending = max_pending
+        self.samples_chunk = samples_chunk  # bounds the kernel's per-block carrier masks
+        self.progress = progress
+        self.total_chunks = total_chunks
+        out.mkdir(parents=True, exist_ok=False)
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="index")
+        self._futures: list[concurrent.futures.Future[_ChunkRows]] = []
+        self._lock = threading.Lock()
+        self._done = 0
+
+    def add(self, alleles: np.ndarray, positions: np.ndarray, contig_codes: np.ndarray,
+            genotypes: np.ndarray) -> None:
+        """Queue the next chunk (``genotypes``: int8[records, samples, ploidy])."""
+        chunk = len(self._futures)
+        if chunk >= self.max_pending:
+            self._futures[chunk - self.max_pending].result()  # back-pressure; re-raises
+        self._futures.append(self._pool.submit(
+            index_chunk, chunk, self.out / "parts", alleles=alleles, positions=positions,
+            contig_codes=contig_codes, contig_ids=self.contig_ids,
+            genotypes=lambda s0, s1: genotypes[:, s0:s1], n=self.n,
+            samples_chunk=self.samples_chunk, group=self.group, n_groups=self.member.shape[0],
+            dense_min=self.dense_min))
+        if self.progress:
+            self._futures[-1].add_done_callback(self._tick)
+
+    def _tick(self, _future: concurrent.futures.Future[_ChunkRows]) -> None:
+        with self._lock:
+            self._done += 1
+            done = self._done
+        self.progress(done, max(self.total_chunks, len(self._futures)))  # type: ignore[misc]
+
+    def finish(self) -> IndexSummary:
+        """Wait for every chunk and write the final index."""
+        results = [f.result() for f in self._futures]
+        self._pool.shutdown()
+        return _complete(self.out, results, n=self.n, labels=self.labels, member=self.member,
+                         dense_min=self.dense_min, source=self.source)
+
+    def abort(self) -> None:
+        """Stop after a failed conversion (the caller removes ``out``)."""
+        for f in self._futures:
+            f.cancel()
+        self._pool.shutdown(wait=True)
 
 
 def _finalise(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str],

@@ -66,6 +66,104 @@ def count_block(
     return an, ac[:, :n_alt], carrier[:, :n_alt], hom[:, :n_alt]
 
 
+@numba.njit(nogil=True, cache=True)
+def _row_pairs(g, group, row_of, an_rec, ac_row, cap):  # noqa: ANN001, ANN202
+    nv, ns, ploidy = g.shape
+    n_alt = row_of.shape[1]
+    rows = np.empty(cap, dtype=np.int64)
+    members = np.empty(cap, dtype=np.int64)
+    hom = np.zeros(cap, dtype=np.bool_)
+    m = 0
+    for i in range(nv):
+        an_i = an_rec[i]
+        for j in range(ns):
+            gr = group[j]
+            if ploidy == 2 and g[i, j, 0] == 0 and g[i, j, 1] == 0:
+                an_i[gr] += 2  # the common case, hom-ref: nothing else to record
+                continue
+            called = 0
+            missing = False
+            first = -3
+            first_pair = -1
+            same = True
+            for k in range(ploidy):
+                a = g[i, j, k]
+                if a >= 0:
+                    called += 1
+                    an_i[gr] += 1
+                    if 0 < a <= n_alt and row_of[i, a - 1] >= 0:
+                        r = row_of[i, a - 1]
+                        ac_row[r, gr] += 1
+                        # One pair per (row, sample): skip an allele this sample repeats.
+                        seen = False
+                        for kk in range(k):
+                            if g[i, j, kk] == a:
+                                seen = True
+                        if not seen:
+                            if m == cap:  # grow: carriers are not known in advance
+                                cap *= 2
+                                rows2 = np.empty(cap, dtype=np.int64)
+                                members2 = np.empty(cap, dtype=np.int64)
+                                hom2 = np.zeros(cap, dtype=np.bool_)
+                                rows2[:m] = rows[:m]
+                                members2[:m] = members[:m]
+                                hom2[:m] = hom[:m]
+                                rows, members, hom = rows2, members2, hom2
+                            if first == -3:
+                                first_pair = m
+                            rows[m] = r
+                            members[m] = j
+                            m += 1
+                    if first == -3:
+                        first = a
+                    elif a != first:
+                        same = False
+                elif a == -1:
+                    missing = True
+            # Homozygous = every ploidy slot called and equal (a haploid call counts: hemizygous).
+            if called > 0 and same and not missing and first_pair >= 0:
+                hom[first_pair] = True
+    return rows[:m], members[:m], hom[:m]
+
+
+def count_rows(
+    genotypes: np.ndarray, group: np.ndarray, row_of: np.ndarray, *, n_rows: int,
+    n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Counts and carrier pairs of index rows straight from a genotype block.
+
+    The sparse counterpart of :func:`count_block`: no ``samples``-wide masks are built, so
+    time and memory follow the carriers. Rows are (record, ALT) pairs that survived
+    normalisation.
+
+    Args:
+        genotypes: ``int8[records, samples, ploidy]`` as in :func:`count_block`.
+        group: ``int32[samples]`` group code per sample.
+        row_of: ``int64[records, n_alt]`` index row of each (record, ALT ``a``) at
+            ``[:, a - 1]``, or ``-1`` for an ALT that has no row.
+        n_rows: number of index rows.
+        n_groups: number of sample groups.
+
+    Returns:
+        ``(an, ac, rows, members, hom)``: ``an`` int64[records, groups] called alleles;
+        ``ac`` int64[n_rows, groups] copies of the row's ALT; ``rows``/``members`` int64
+        carrier pairs sorted by row then sample; ``hom`` bool per pair: every ploidy slot is
+        the row's ALT.
+    """
+    g = np.ascontiguousarray(genotypes, dtype=np.int8)
+    nv = g.shape[0]
+    an = np.zeros((nv, n_groups), dtype=np.int64)
+    ac = np.zeros((n_rows, n_groups), dtype=np.int64)
+    rows, members, hom = _row_pairs(
+        g, np.ascontiguousarray(group, dtype=np.int32),
+        np.ascontiguousarray(row_of, dtype=np.int64), an, ac, max(1024, 64 * nv))
+    if rows.size > 1 and np.any(rows[1:] < rows[:-1]):
+        # A multi-allelic record interleaves its rows sample by sample: put rows together.
+        order = np.argsort(rows, kind="stable")
+        rows, members, hom = rows[order], members[order], hom[order]
+    return an, ac, rows, members, hom
+
+
 def hybrid_split(
     rows: np.ndarray, members: np.ndarray, *, n_rows: int, n: int, dense_min: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -136,6 +234,20 @@ def merge_pairs(blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
     # Blocks come in sample order, so a stable sort by row keeps members ascending.
     order = np.argsort(rows, kind="stable")
     return rows[order], members[order]
+
+
+def merge_row_pairs(
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge :func:`count_rows` outputs of sample blocks (in sample order) into row order."""
+    if not blocks:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.bool_)
+    if len(blocks) == 1:
+        return blocks[0]
+    rows = np.concatenate([b[0] for b in blocks])
+    order = np.argsort(rows, kind="stable")  # blocks are in sample order: members stay sorted
+    return (rows[order], np.concatenate([b[1] for b in blocks])[order],
+            np.concatenate([b[2] for b in blocks])[order])
 
 
 def hom_rank_bits(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onemg.errors import ConflictError, NotFoundError
-from onemg.genomics import build_index, convert_genotypes, sample_ids, write_sample_strata
+from onemg.genomics import build_index, convert_and_index, sample_ids
 from onemg.ingest.inputs import IngestInputs, match_samples
 from onemg.ingest.layout import NodeLayout, fsync_tree, new_version, publish_dir
 
@@ -144,15 +144,13 @@ def ingest(
             build.mkdir()
             step("convert")
             vcz = build / "genotypes.vcz"
-            convert_genotypes(inputs.genotypes, vcz, staging=stage / "work",
-                              keep_samples=match.kept if match.vcf_only else None,
-                              workers=workers, show_progress=show_progress)
             country = str(inputs.descriptor.get("country") or "")
-            write_sample_strata(vcz, sex=[r.sex for r in kept_records],
-                                country=[country] * len(kept_records))
+            summary = convert_and_index(
+                inputs.genotypes, vcz, build / "index", sex=[r.sex for r in kept_records],
+                country=[country] * len(kept_records), staging=stage / "work",
+                keep_samples=match.kept if match.vcf_only else None, workers=workers,
+                show_progress=show_progress, progress=lambda d, t: step("index", d, t))
             step("convert", 1, 1)
-            summary = build_index(vcz, build / "index", workers=workers,
-                                  progress=lambda d, t: step("index", d, t))
             (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
             step("publish")
             fsync_tree(build)

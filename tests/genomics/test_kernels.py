@@ -74,3 +74,26 @@ def test_hom_rank_bits_matches_naive(seed: int) -> None:
         got = np.unpackbits(bits[starts[r]:starts[r] + nbytes], count=members.size,
                             bitorder="little").astype(bool)
         np.testing.assert_array_equal(got, hom[r, members])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_count_rows_matches_naive(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    g = rng.integers(-1, 4, size=(9, 31, 2)).astype(np.int8)
+    g[rng.random(g.shape[:2]) < 0.1, 1] = -2  # some haploid calls
+    g[rng.random(g.shape[:2]) < 0.4] = 0  # plenty of hom-ref (the kernel's fast path)
+    group = rng.integers(0, 4, size=31).astype(np.int32)
+    # Some (record, ALT) pairs have no row, as when normalisation drops an allele.
+    row_of = np.full((9, 3), -1, dtype=np.int64)
+    keep = rng.random((9, 3)) < 0.8
+    row_of[keep] = np.arange(int(keep.sum()))
+    n_rows = int(keep.sum())
+    an, ac, rows, members, hom = kernels.count_rows(g, group, row_of, n_rows=n_rows,
+                                                    n_groups=4)
+    an_ref, ac_ref, car_ref, hom_ref = _naive_count(g, group, 3, 4)
+    np.testing.assert_array_equal(an, an_ref)
+    rec, alt = np.nonzero(keep)
+    np.testing.assert_array_equal(ac, ac_ref[rec, alt])
+    want = [(r, j) for r in range(n_rows) for j in range(31) if car_ref[rec[r], alt[r], j]]
+    assert list(zip(rows.tolist(), members.tolist(), strict=True)) == want
+    assert hom.tolist() == [bool(hom_ref[rec[r], alt[r], j]) for r, j in want]
