@@ -15,7 +15,9 @@ _DATA_DIR = typer.Option(..., "--data-dir", help="Node data directory.", show_de
 _DB_URL = typer.Option(None, "--database-url",
                        help="SQLAlchemy URL of the node database (default: NODE_DIR/node.db).")
 _WORKERS = typer.Option(0, "--workers", min=0,
-                        help="Worker processes for conversion and indexing (0 = this process).")
+                        help="Worker processes for the two-pass conversion and for index builds "
+                             "from a store (0 = this process). A one-pass ingest (GT-only "
+                             "VCF/BCF) always runs bcftools beside one indexing thread.")
 
 _STEPS = {"validate": "validating inputs", "convert": "VCF -> VCF Zarr",
           "index": "building Beacon index", "publish": "publishing", "cleanup": "cleaning up"}

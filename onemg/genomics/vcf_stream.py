@@ -18,6 +18,7 @@ see :func:`streamable`.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
 import os
@@ -110,13 +111,20 @@ def _bump(f: b2z.VcfField, text: str) -> None:
             s.min_value = min(s.min_value, min(ints))
 
 
-def scan(path: Path, header_contigs: Sequence[str]) -> Scan:
+def scan(path: Path, header_contigs: Sequence[str],
+         info: list[b2z.VcfField] | None = None) -> Scan:
     """Scan ``path`` with ``bcftools query`` (no sample columns are parsed).
 
+    Args:
+        path: the VCF/BCF.
+        header_contigs: contig names from the header, in order.
+        info: the header's INFO fields (read from ``path`` if not given).
+
     Raises:
-        InvalidInputError: bcftools cannot read the file.
+        InvalidInputError: bcftools cannot read the file, or it is not sorted.
     """
-    info, _ = _header_fields(path)
+    if info is None:
+        info, _ = _header_fields(path)
     fixed = {f.name: f for f in b2z.fixed_vcf_field_definitions()}
     tags = "".join(f"\t%INFO/{f.name}" for f in info)
     fmt = f"%CHROM\t%POS\t%END\t%REF\t%ALT\t%FILTER{tags}\n"
@@ -141,6 +149,8 @@ def _read_scan(proc: subprocess.Popen[str], path: Path, out: Scan,
     n = 0
     done: set[str] = set()  # contigs already left behind: each must come in one run
     chrom, last = "", 0
+    pos_min, pos_max, rlen_max, alts_max = math.inf, -math.inf, -math.inf, 0
+    filters: set[str] = set()
     with proc.stdout:
         for line in proc.stdout:
             cols = line.rstrip("\n").split("\t")
@@ -153,19 +163,28 @@ def _read_scan(proc: subprocess.Popen[str], path: Path, out: Scan,
                                             "`bcftools sort`")
                 done.add(chrom)
                 chrom, last = cols[0], 0
+                if chrom not in known:
+                    known.add(chrom)
+                    out.contigs.append(chrom)
             if pos < last:
                 raise InvalidInputError(f"{path}: record {n} ({chrom}:{pos}) is not sorted: it "
                                         f"follows position {last}; sort it with `bcftools sort`")
             last = pos
-            if cols[0] not in known:
-                known.add(cols[0])
-                out.contigs.append(cols[0])
-            _bump(fixed["POS"], cols[1])
-            _bump(fixed["rlen"], str(int(cols[2]) - int(cols[1]) + 1))
-            _bump(fixed["ALT"], cols[4])
-            out.filters_seen.update(cols[5].split(";"))
+            # The fixed columns' bounds inline (the hot loop); INFO through _bump.
+            pos_min, pos_max = min(pos_min, pos), max(pos_max, pos)
+            rlen_max = max(rlen_max, int(cols[2]) - pos + 1)
+            if cols[4] != ".":
+                alts_max = max(alts_max, cols[4].count(",") + 1)
+            filters.add(cols[5])
             for f, value in zip(info, cols[6:], strict=True):
-                _bump(f, value)
+                if value != ".":
+                    _bump(f, value)
+    if n:
+        fixed["POS"].summary.max_number = fixed["rlen"].summary.max_number = 1
+        fixed["POS"].summary.min_value, fixed["POS"].summary.max_value = pos_min, pos_max
+        fixed["rlen"].summary.min_value = fixed["rlen"].summary.max_value = rlen_max
+        fixed["ALT"].summary.max_number = alts_max
+    out.filters_seen = {f for value in filters for f in value.split(";")}
     if proc.wait() != 0:
         raise InvalidInputError(f"{path}: bcftools query failed: {_read_all(errors)}")
     errors.close()
@@ -178,6 +197,40 @@ def _read_all(fh: IO[bytes]) -> str:
     text = fh.read().decode(errors="replace").strip()
     fh.close()
     return text[-2000:]  # the end says what stopped it
+
+
+_BCF_MISSING = np.iinfo(np.int32).min
+_BCF_VECTOR_END = _BCF_MISSING + 1
+
+
+def decode_calls(raw: np.ndarray) -> np.ndarray:
+    """Allele indices from BCF-encoded GT values (``(allele + 1) << 1 | phased``).
+
+    Gives what cyvcf2's ``genotype.array()`` gives (and bio2zarr stores): ``-1`` for a missing
+    allele, ``-2`` for a slot past a sample's ploidy. Vectorised numpy: cheaper than building
+    cyvcf2's per-record genotype object (tested against it). The phase bit of a call is
+    ``raw[:, 1] & 1``.
+    """
+    alleles = raw >> 1
+    alleles -= 1
+    if raw.size and raw.min() < 0:  # only the two sentinels are negative
+        alleles[raw == _BCF_VECTOR_END] = constants.INT_FILL
+        alleles[raw == _BCF_MISSING] = constants.INT_MISSING
+    return alleles
+
+
+#: ``F_SETPIPE_SZ`` (Linux): a 64 KiB pipe holds less than one 100k-sample record; a wider one
+#: lets bcftools run ahead while this process compresses.
+_F_SETPIPE_SZ = 1031
+
+
+def _widen_pipe(fd: int) -> None:
+    try:
+        with open("/proc/sys/fs/pipe-max-size") as fh:
+            size = int(fh.read())
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, size)
+    except OSError:  # not Linux, or not allowed: correct, only slower
+        logger.debug("could not widen the bcftools pipe", exc_info=True)
 
 
 def _sanitiser(f: b2z.VcfField, shape: tuple[int, ...], dtype: Any):  # noqa: ANN202
@@ -239,6 +292,8 @@ class StreamedVcf(vcz.Source):
             if pass_index > 0:
                 filters.insert(0, filters.pop(pass_index))
             declared = {h["ID"] for h in head.header_iter() if h["HeaderType"] == "CONTIG"}
+            info = [b2z.VcfField.from_header(h) for h in head.header_iter()
+                    if h["HeaderType"] == "INFO"]
             all_samples = list(head.samples)
             names = list(head.seqnames)
             try:
@@ -248,7 +303,7 @@ class StreamedVcf(vcz.Source):
             self._raw_header = head.raw_header
         finally:
             head.close()
-        self.scan = scan(path, names)
+        self.scan = scan(path, names, info)
         undeclared = [c for c in self.scan.contigs if c not in declared]
         if undeclared:
             # bcftools cannot write BCF for a contig missing from the header.
@@ -367,21 +422,19 @@ class StreamedVcf(vcz.Source):
             if shape is not None:
                 gt = self._row(i, shape, alleles, v) if self.on_chunk else np.empty(shape,
                                                                                    np.int8)
-                genotype = v.genotype  # builds a copy: read it once
-                if genotype is None:
+                raw = v.format("GT", int)  # BCF-encoded calls, None if the record has none
+                if raw is None:
                     gt[:] = constants.INT_MISSING
                     phased = np.zeros(shape[:-1], dtype=bool)
                 else:
-                    g = genotype.array()
-                    k = g.shape[1] - 1
+                    k = raw.shape[1]
                     if k > shape[-1]:
                         raise InvalidInputError(
                             f"{self._path}: {v.CHROM}:{v.POS} has ploidy {k}; only calls up "
                             f"to ploidy {MAX_PLOIDY} are supported")
-                    # cyvcf2's calls already use bio2zarr's -1 (missing) and -2 (fill).
-                    gt[:, :k] = g[:, :k]
+                    gt[:, :k] = decode_calls(raw)
                     gt[:, k:] = constants.INT_FILL
-                    phased = g[:, k]
+                    phased = raw[:, 1] & 1 if k > 1 else np.zeros(shape[:-1], dtype=bool)
                 if shape[-1] == 1:
                     phased = np.ones(shape[:-1], dtype=bool)  # as bio2zarr: haploid is phased
             if self.on_chunk is not None:
@@ -462,12 +515,13 @@ class StreamedVcf(vcz.Source):
             self._proc = subprocess.Popen([*cmd, str(self._path)], stdout=subprocess.PIPE,
                                           stderr=self._errors)
             assert self._proc.stdout is not None
+            _widen_pipe(self._proc.stdout.fileno())
             try:
                 self._reader = VCF(f"/dev/fd/{self._proc.stdout.fileno()}")
             except OSError as exc:
                 # bcftools wrote nothing: its own message says why.
                 self._proc.wait()
-                self._proc = None
+                self.close()
                 raise InvalidInputError(f"{self._path}: bcftools view failed: "
                                         f"{_read_all(self._errors) or exc}") from exc
         if self._keep is not None and list(self._reader.samples) != self._keep:

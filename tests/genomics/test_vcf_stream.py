@@ -186,3 +186,25 @@ def test_plain_text_vcf_streams(tmp_path: Path) -> None:
     src = _bgzip(HEADER + RECORDS, tmp_path / "ref.vcf")
     _reference_store(src, tmp_path / "ref.vcz", tmp_path)
     _assert_same_store(tmp_path / "one.vcz", tmp_path / "ref.vcz")
+
+
+def test_decode_calls_matches_cyvcf2(tmp_path: Path) -> None:
+    from cyvcf2 import VCF
+
+    from onemg.genomics.vcf_stream import decode_calls
+
+    mixed = ("chr1\t5\t.\tA\tG,T\t.\t.\t.\tGT\t0\t0/1\t./1\n"
+             "chr1\t6\t.\tA\tG\t.\t.\t.\tGT\t.|.\t1|.\t2\n"
+             "chr1\t7\t.\tA\tG\t.\t.\t.\tGT\t0|1\t.\t0/1/1\n")
+    src = _bgzip(HEADER + RECORDS + mixed.replace("chr1\t", "chr2\t"), tmp_path / "m.vcf",
+                 index=False)
+    seen = 0
+    for v in VCF(str(src)):
+        want = v.genotype.array()
+        k = want.shape[1] - 1
+        raw = v.format("GT", int)
+        np.testing.assert_array_equal(decode_calls(raw), want[:, :k])
+        phased = raw[:, 1] & 1 if k > 1 else np.zeros(len(raw), dtype=int)
+        np.testing.assert_array_equal(phased.astype(bool), want[:, k].astype(bool))
+        seen += 1
+    assert seen == 8
