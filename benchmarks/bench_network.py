@@ -2,7 +2,9 @@
 
 Every member and the hub run as separate processes on this machine (plus this script as the
 client). For each round the script asks the hub once, and, interleaved, asks every member
-directly and concurrently (the way the hub does). Two overheads are reported:
+directly and concurrently (the way the hub does, and through the same client,
+``onemg.network.wire.AiohttpWire``: one aiohttp session, so direct calls cost the client what
+they cost the hub). Two overheads are reported:
 
 - ``overhead (in-hub)``: hub latency seen by the client minus the slowest member's latency as
   the hub measured it for that very request (``info.network.members[].elapsedMs``);
@@ -24,11 +26,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
-import httpx
+import orjson
 
 from onemg.network.demo import CLI, DemoPlan, prepare_data
 from onemg.network.processes import ManagedProcess, ProcessGroup, free_port
+from onemg.network.wire import AiohttpWire
 
 QUERY = {"filters": "HP:0000822", "requestedGranularity": "count"}
 
@@ -91,31 +95,37 @@ def _pct(values: list[float], q: float) -> float:
 async def _measure(
     hub_api: str, member_apis: list[str], rounds: int, hub_pid: int
 ) -> dict[str, list[float]]:
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     out: dict[str, list[float]] = {"hub": [], "in_hub_slowest": [], "direct_slowest": []}
-    async with httpx.AsyncClient(limits=limits, trust_env=False, timeout=30) as client:
+    # The client asks the hub and the members through the hub's own wire, so the direct calls
+    # cost the client what they cost the hub and neither side is flattered.
+    wire = AiohttpWire()
+    query = "?" + urlencode(QUERY)
 
-        async def timed(url: str) -> float:
-            started = time.perf_counter()
-            response = await client.get(url, params=QUERY)
-            response.raise_for_status()
-            return (time.perf_counter() - started) * 1000
+    async def timed(url: str) -> tuple[float, bytes]:
+        started = time.perf_counter()
+        answer = await wire.fetch("GET", url + query, timeout=30)
+        elapsed = (time.perf_counter() - started) * 1000
+        if answer.status != 200:
+            raise RuntimeError(f"{url}: HTTP {answer.status}: {answer.content[:200]!r}")
+        return elapsed, answer.content
 
+    try:
         for _ in range(max(5, rounds // 10)):  # warm-up: connections, caches, ontologies
-            await client.get(f"{hub_api}/individuals", params=QUERY)
+            await timed(f"{hub_api}/individuals")
             await asyncio.gather(*(timed(f"{m}/individuals") for m in member_apis))
         cpu_before = _cpu_ms(hub_pid)
         for _ in range(rounds):
-            started = time.perf_counter()
-            response = await client.get(f"{hub_api}/individuals", params=QUERY)
-            out["hub"].append((time.perf_counter() - started) * 1000)
-            members = response.json()["info"]["network"]["members"]
+            elapsed, content = await timed(f"{hub_api}/individuals")
+            out["hub"].append(elapsed)
+            members = orjson.loads(content)["info"]["network"]["members"]
             if any(m["status"] != "ok" for m in members):
                 raise RuntimeError(f"a member failed during the benchmark: {members}")
             out["in_hub_slowest"].append(max(m["elapsedMs"] for m in members))
             direct = await asyncio.gather(*(timed(f"{m}/individuals") for m in member_apis))
-            out["direct_slowest"].append(max(direct))
+            out["direct_slowest"].append(max(d for d, _ in direct))
         out["hub_cpu_per_query"] = [(_cpu_ms(hub_pid) - cpu_before) / rounds]
+    finally:
+        await wire.aclose()
     return out
 
 
@@ -193,6 +203,7 @@ def main() -> None:
     logs = Path(tmp.name) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} CPUs; query GET /individuals {QUERY}; {args.rounds} rounds")
+    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
     for n in (int(x) for x in args.members.split(",")):
         r = run(args.kind, n, args.rounds, plan, logs)
         print(
@@ -201,7 +212,8 @@ def main() -> None:
             f"p50 direct {r['slowest_direct_p50']:.2f} ms, in-hub {r['slowest_in_hub_p50']:.2f} ms;"
             f" overhead p50 in-hub {r['overhead_in_hub_p50']:.2f} ms "
             f"(p95 {r['overhead_in_hub_p95']:.2f}), vs direct {r['overhead_vs_direct_p50']:.2f} ms;"
-            f" hub CPU {r['hub_cpu_per_query']:.2f} ms/query",
+            f" hub CPU {r['hub_cpu_per_query']:.2f} ms/query; load average after: "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg()),
             flush=True,
         )
     tmp.cleanup()

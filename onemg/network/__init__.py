@@ -9,14 +9,17 @@ from __future__ import annotations
 from onemg.network.breaker import CircuitBreaker
 from onemg.network.config import MemberConfig, NetworkConfig, load_hub_config, parse_hub_config
 from onemg.network.counts import CountPart, CountTotal, read_count, read_member_total, total
-from onemg.network.credentials import MemberCredentials, PublicView
+from onemg.network.credentials import CachedCredentials, MemberCredentials, PublicView
 from onemg.network.fanout import MemberOutcome, fan_out
 from onemg.network.merge import merge_entry
 from onemg.network.registry import MemberRegistry, MemberState
 from onemg.network.request import NetworkQuery, from_get, from_post
 from onemg.network.service import NetworkService
+from onemg.network.wire import AiohttpWire, MemberWire, WireError
 
 __all__ = [
+    "AiohttpWire",
+    "CachedCredentials",
     "CircuitBreaker",
     "CountPart",
     "CountTotal",
@@ -25,10 +28,12 @@ __all__ = [
     "MemberOutcome",
     "MemberRegistry",
     "MemberState",
+    "MemberWire",
     "NetworkConfig",
     "NetworkQuery",
     "NetworkService",
     "PublicView",
+    "WireError",
     "fan_out",
     "from_get",
     "from_post",

@@ -2,8 +2,9 @@
 
 With ``broker`` on, the hub serves login and the broker (``onemg.access.hub_router``), verifies
 callers' hub access tokens (``HubTokenVerifier``) and sends each member a passport minted for
-that member only (``BrokerCredentials``). The hub database and signing key are opened on the
-first request that needs them, so creating the app touches no disk.
+that member only (``BrokerCredentials``, reused for up to a minute through
+``CachedCredentials``). The hub database and signing key are opened on the first request that
+needs them, so creating the app touches no disk.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from onemg.network.config import MemberConfig, NetworkConfig
+from onemg.network.credentials import CachedCredentials
 from onemg.security import Principal
 from onemg.settings import Settings
 
@@ -82,11 +84,15 @@ class BrokerMemberCredentials:
 
 def wire_broker(
     app: FastAPI, settings: Settings, network: NetworkConfig
-) -> tuple[BrokerVerifier, BrokerMemberCredentials]:
-    """Mount the login/broker routes on ``app``; return the verifier and credential minter."""
+) -> tuple[BrokerVerifier, CachedCredentials]:
+    """Mount the login/broker routes on ``app``; return the verifier and credential minter.
+
+    Minted passports are reused across queries (:class:`CachedCredentials`), so a caller's
+    visas are collected from a member about once a minute, not on every query.
+    """
     from onemg.access import hub_router
 
     provider = HubAccessProvider(settings, network, lambda: app.state.network.client)
     app.include_router(hub_router(provider))  # type: ignore[arg-type]  # accepts a provider
     app.state.hub_access = provider
-    return BrokerVerifier(provider), BrokerMemberCredentials(provider)
+    return BrokerVerifier(provider), CachedCredentials(BrokerMemberCredentials(provider))

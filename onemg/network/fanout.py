@@ -23,6 +23,7 @@ from onemg.network.credentials import MemberCredentials
 from onemg.network.registry import MemberRegistry, MemberState
 from onemg.network.request import NetworkQuery
 from onemg.network.validation import check_entry_response, check_error_response, parse_json
+from onemg.network.wire import Answer, HttpxWire, HubBusyError, MemberWire, WireError
 from onemg.security import Principal
 
 #: ``ok``: a valid answer. ``failed``: down, slow, 5xx or invalid (counts against the breaker).
@@ -72,15 +73,13 @@ def _snippet(content: bytes) -> str:
     return message or content[:80].decode("utf-8", "replace").strip() or "empty body"
 
 
-def _classify(member: MemberState, response: httpx.Response) -> tuple[OutcomeStatus, Any, str]:
-    status = response.status_code
+def _classify(member: MemberState, answer: Answer) -> tuple[OutcomeStatus, Any, str]:
+    status = answer.status
     if status == 200:
-        body = check_entry_response(
-            parse_json(response.content), expected_beacon_id=member.beacon_id
-        )
+        body = check_entry_response(parse_json(answer.content), expected_beacon_id=member.beacon_id)
         return "ok", body, ""
     try:
-        detail = _snippet(response.content)
+        detail = _snippet(answer.content)
     except UpstreamError:
         detail = "unreadable error body"
     if 400 <= status < 500 and status not in (408, 429):
@@ -89,12 +88,13 @@ def _classify(member: MemberState, response: httpx.Response) -> tuple[OutcomeSta
 
 
 async def _call(
-    client: httpx.AsyncClient,
+    wire: MemberWire,
     member: MemberState,
     query: NetworkQuery,
     *,
     credential: Callable[[], Awaitable[str | None]],
     timeout: float,
+    payload: bytes,
 ) -> MemberOutcome:
     url = f"{member.config.api_url}/{query.path}"
     headers = {"Accept": "application/json"}
@@ -109,23 +109,25 @@ async def _call(
             if query.method == "GET":
                 if query.query_string:
                     url = f"{url}?{query.query_string}"
-                response = await client.get(url, headers=headers, timeout=timeout)
+                answer = await wire.fetch("GET", url, headers=headers, timeout=timeout)
             else:
                 headers["Content-Type"] = "application/json"
-                response = await client.post(
-                    url, content=orjson.dumps(query.body), headers=headers, timeout=timeout
+                answer = await wire.fetch(
+                    "POST", url, headers=headers, body=payload, timeout=timeout
                 )
-        http_status = response.status_code
-        status, body, reason = _classify(member, response)
+        http_status = answer.status
+        status, body, reason = _classify(member, answer)
     except TimeoutError:
         status, body, reason = "failed", None, f"timed out after {timeout:g} s"
-    except httpx.PoolTimeout:
+    except HubBusyError as exc:
         # The hub itself is saturated: not the member's fault, so not held against it.
-        status, body, reason = "skipped", None, "hub busy: no free connection to this member"
-    except httpx.HTTPError as exc:
-        status, body, reason = "failed", None, f"unreachable ({type(exc).__name__}: {exc})"
-    except UpstreamError as exc:
+        status, body, reason = "skipped", None, str(exc)
+    except (WireError, UpstreamError) as exc:
+        # The wire already words the failure (refused, reset, malformed, oversized...).
         status, body, reason = "failed", None, str(exc)
+    except httpx.HTTPError as exc:
+        # From minting (a member-scoped credential may need the member's visas over httpx).
+        status, body, reason = "failed", None, f"unreachable ({type(exc).__name__}: {exc})"
     except Exception as exc:  # noqa: BLE001 - whatever a member sends must not crash the hub
         status, body, reason = "failed", None, f"unusable answer ({type(exc).__name__}: {exc})"
     elapsed = (time.perf_counter() - started) * 1000
@@ -145,17 +147,20 @@ def _record(outcome: MemberOutcome) -> None:
 
 
 async def _call_and_record(
-    client: httpx.AsyncClient,
+    wire: MemberWire,
     member: MemberState,
     query: NetworkQuery,
     *,
     credential: Callable[[], Awaitable[str | None]],
     timeout: float,
+    payload: bytes,
 ) -> MemberOutcome:
     # The verdict is recorded here, not by the caller, so it is kept even when the caller
     # goes away (client disconnect); a cancelled call frees a half-open trial slot.
     try:
-        outcome = await _call(client, member, query, credential=credential, timeout=timeout)
+        outcome = await _call(
+            wire, member, query, credential=credential, timeout=timeout, payload=payload
+        )
     except asyncio.CancelledError:
         member.breaker.release()
         raise
@@ -175,15 +180,22 @@ def _skip_reason(member: MemberState, query: NetworkQuery) -> str | None:
 
 
 async def fan_out(
-    client: httpx.AsyncClient,
+    client: MemberWire | httpx.AsyncClient,
     registry: MemberRegistry,
     query: NetworkQuery,
     *,
     principal: Principal,
     credentials: MemberCredentials,
 ) -> list[MemberOutcome]:
-    """Send ``query`` to every member concurrently; one outcome per member, in config order."""
+    """Send ``query`` to every member concurrently; one outcome per member, in config order.
+
+    ``client`` is the hub's :class:`~onemg.network.wire.AiohttpWire` (or any
+    :class:`~onemg.network.wire.MemberWire`), or an ``httpx.AsyncClient``.
+    """
     config = registry.config
+    wire = HttpxWire(client) if isinstance(client, httpx.AsyncClient) else client
+    # Serialised once for all members, not once per member.
+    payload = orjson.dumps(query.body) if query.method == "POST" else b""
     outcomes: dict[str, MemberOutcome] = {}
     tasks: dict[str, asyncio.Task[MemberOutcome]] = {}
     for member in registry.members:
@@ -193,11 +205,12 @@ async def fan_out(
             continue
         tasks[member.config.id] = asyncio.create_task(
             _call_and_record(
-                client,
+                wire,
                 member,
                 query,
                 credential=functools.partial(credentials.for_member, member.config, principal),
                 timeout=config.timeout_for(member.config),
+                payload=payload,
             )
         )
     try:

@@ -13,7 +13,9 @@ from onemg.network.request import from_get, from_post
 from onemg.network.service import NetworkService
 
 
-def _service(request: Request) -> NetworkService:
+async def _service(request: Request) -> NetworkService:
+    # async on purpose: FastAPI runs a plain-def dependency in its thread pool, a thread
+    # hand-off per request that cost more than the rest of the routing.
     return request.app.state.network
 
 

@@ -21,6 +21,7 @@ from onemg.network.credentials import MemberCredentials
 from onemg.network.registry import MemberRegistry
 from onemg.network.routes import create_router
 from onemg.network.service import NetworkService
+from onemg.network.wire import AiohttpWire
 from onemg.security import CredentialVerifier
 from onemg.settings import Settings
 from onemg.web.errors import install_error_handlers
@@ -43,7 +44,9 @@ def create_hub_app(
         verifier: verifies callers' bearer tokens; default trusts no issuer (public only).
         member_credentials: mints member-scoped credentials (hook for the passport broker);
             default :class:`~onemg.network.credentials.PublicView` forwards none.
-        transport: an httpx transport for unit tests (``httpx.MockTransport``).
+        transport: an httpx transport for unit tests (``httpx.MockTransport``); member queries
+            then go through it too. Default: httpx's own for the hub's occasional calls
+            (metadata, broker) and :class:`~onemg.network.wire.AiohttpWire` for member queries.
         refresh_on_start: read every member's metadata before serving (bounded by the deadline).
     """
 
@@ -52,9 +55,17 @@ def create_hub_app(
         # Room for ~50 concurrent network queries per member before calls queue in the pool.
         pool = max(200, 50 * len(network.enabled_members))
         limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
-        async with httpx.AsyncClient(
-            transport=transport, limits=limits, follow_redirects=False, trust_env=False
-        ) as client:
+        async with (
+            httpx.AsyncClient(
+                transport=transport, limits=limits, follow_redirects=False, trust_env=False
+            ) as client,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            # Member queries (the hot path) go over aiohttp, unless a test injected a transport.
+            wire: AiohttpWire | None = None
+            if transport is None:
+                wire = AiohttpWire(max_connections=pool, user_agent=f"onemg-hub/{__version__}")
+                stack.push_async_callback(wire.aclose)
             registry = MemberRegistry(network)
             service = NetworkService(
                 beacon=settings.beacon,
@@ -62,6 +73,7 @@ def create_hub_app(
                 client=client,
                 verifier=verifier,
                 credentials=member_credentials,
+                wire=wire,
             )
             app.state.network = service
             if refresh_on_start:

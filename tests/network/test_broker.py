@@ -89,3 +89,26 @@ async def test_bad_token_is_refused_and_anonymous_is_public(broker_hub) -> None:
     response = await client.get("/api/individuals")
     assert response.status_code == 200
     assert not any("authorization" in r.headers for r in seen)
+
+
+async def test_member_passports_are_reused_across_queries(broker_hub) -> None:
+    client, seen, app = broker_hub
+    app.state.hub_access().accounts.create("bob", "correct horse battery")
+    login = await client.post(
+        "/oidc/login", json={"username": "bob", "password": "correct horse battery"}
+    )
+    token = login.json()["access_token"]
+    seen.clear()
+    for _ in range(3):
+        response = await client.get(
+            "/api/individuals",
+            params={"requestedGranularity": "count"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+    presented = [r.headers["authorization"] for r in seen if r.url.path == "/api/individuals"]
+    # One passport per member, minted (visas collected from the member) for the first query
+    # only and presented on every query.
+    assert len(presented) == 3 * len(MEMBERS)
+    assert len(set(presented)) == len(MEMBERS)
+    assert len([r for r in seen if "/permissions/" in r.url.path]) == len(MEMBERS)
