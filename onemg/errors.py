@@ -41,3 +41,7 @@ class IntegrityError(OnemgError):
 
 class UpstreamError(OnemgError):
     """A remote service (member node, visa issuer) failed or answered badly."""
+
+
+class UnavailableError(OnemgError):
+    """Something this request needs is down here (e.g. the audit log cannot be written)."""

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from onemg.access.store import AuditRecord, AuditStore
-from onemg.errors import ConflictError, IntegrityError
+from onemg.errors import ConflictError, IntegrityError, UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,11 @@ class BufferedAudit:
     (which keeps the chain linear when several worker processes share the database).
 
     A failed write is logged (no entry content) and retried with back-off; its entries stay at
-    the head of the queue, in order, so nothing is dropped while the process lives. :meth:`close`
+    the head of the queue, in order, so nothing is dropped while the process lives. The queue
+    holds at most ``max_pending`` entries: beyond that (the database has been unreachable for a
+    while) :meth:`record` raises :class:`~onemg.errors.UnavailableError` (HTTP 503), so the
+    process fails closed (no access decision without its audit entry) instead of growing
+    without bound; it answers again as soon as a flush succeeds. :meth:`close`
     (app shutdown) stops the thread and writes everything left. Trade-off, documented in
     ``docs/access.md``: a process killed without shutdown loses the entries of its last
     interval (by default at most 0.2 s of decisions), and ``seq`` order across processes is
@@ -156,9 +160,11 @@ class BufferedAudit:
 
     def __init__(self, inner: HashChainAudit, *, max_batch: int = 500,
                  interval_s: float = 0.2, clock: Callable[[], float] | None = None,
-                 max_backoff_s: float = 5.0) -> None:
-        if max_batch < 1 or interval_s <= 0:
-            raise ValueError("max_batch must be >= 1 and interval_s > 0")
+                 max_backoff_s: float = 5.0, max_pending: int = 100_000) -> None:
+        if max_batch < 1 or interval_s <= 0 or max_pending < max_batch:
+            raise ValueError("max_batch must be >= 1, interval_s > 0 and "
+                             "max_pending >= max_batch")
+        self._max_pending = max_pending
         self._inner = inner
         self._max_batch = max_batch
         self._interval = interval_s
@@ -186,6 +192,11 @@ class BufferedAudit:
         """Queue one entry. ``user`` is pseudonymous; never pass tokens or personal data."""
         if self._pid != os.getpid():
             self._start()
+        if len(self._queue) >= self._max_pending:
+            self._wake.set()
+            raise UnavailableError(
+                f"the audit log cannot be written ({len(self._queue)} entries waiting for the "
+                "database); requests are refused until it is reachable again")
         self._queue.append(Entry(self._clock(), user, action, resource, result, reason, origin))
         if len(self._queue) >= self._max_batch:
             self._wake.set()

@@ -24,6 +24,7 @@ from onemg.errors import (
     InvalidInputError,
     NotFoundError,
     OnemgError,
+    UnavailableError,
     UpstreamError,
     WorkflowError,
 )
@@ -41,6 +42,7 @@ STATUS: tuple[tuple[type[OnemgError], int], ...] = (
     (WorkflowError, 409),
     (IntegrityError, 500),
     (UpstreamError, 502),
+    (UnavailableError, 503),
 )
 
 
@@ -77,6 +79,11 @@ def install_error_handlers(app: FastAPI, settings: BeaconSettings) -> None:
     async def onemg_error(request: Request, exc: Exception) -> Response:
         status = status_for(exc)
         headers = {"WWW-Authenticate": 'Bearer realm="onemg"'} if status == 401 else None
+        if status == 503:
+            # Temporary and the client's to act on (retry later): say what is down.
+            log.error("refused %s: %s", request.url.path, exc)
+            return error_json(settings, status, f"{exc}; retry later",
+                              {"Retry-After": "30"})
         if status >= 500:
             log.error("error answering %s: %s", request.url.path, exc)
             return error_json(settings, status, "internal error; see the node's log")

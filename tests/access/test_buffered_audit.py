@@ -24,9 +24,10 @@ from onemg.access.audit import (
 )
 from onemg.access.store import AuditRecord, AuditStore
 from onemg.db import make_engine
-from onemg.errors import AuthenticationError, ConflictError, IntegrityError
+from onemg.errors import AuthenticationError, ConflictError, IntegrityError, UnavailableError
 from onemg.security import ANONYMOUS, Principal
 from onemg.settings import load_settings
+from onemg.web.errors import status_for
 from onemg.web.node_app import create_node_app
 from tests.access.conftest import Clock, migrated
 
@@ -289,3 +290,41 @@ async def test_shutdown_flushes_the_buffer(small_node: Path) -> None:
     assert app.state.access.buffered.pending == 0
     after = _node_entries(small_node)[before:]
     assert len([e for e in after if e.resource == "dataset:ds-fi/g_variants"]) == 5
+
+
+def test_full_queue_fails_closed_until_the_database_is_back(sqlite_engine: Engine,
+                                                           clock: Clock) -> None:
+    store = _FlakyStore(sqlite_engine, failures=10**6)
+    sink = BufferedAudit(HashChainAudit(store, clock=clock), interval_s=60, max_batch=2,
+                         max_pending=5)
+    for i in range(1, 6):
+        sink.record(**_entry(i))  # type: ignore[arg-type]
+    assert sink.flush() is False
+    with pytest.raises(UnavailableError, match="audit log cannot be written"):
+        sink.record(**_entry(6))  # type: ignore[arg-type]
+    assert sink.pending == 5  # the refused decision queued nothing and dropped nothing
+    store.failures = 0  # the database is back
+    assert sink.flush() is True
+    sink.record(**_entry(7))  # type: ignore[arg-type]
+    sink.close()
+    assert [e.user for e in store.entries()] == [_entry(i)["user"] for i in (1, 2, 3, 4, 5, 7)]
+    assert verify_store(store).ok
+    assert status_for(UnavailableError("x")) == 503
+
+
+async def test_node_answers_503_when_it_cannot_audit(node: tuple[httpx.AsyncClient, object]
+                                                     ) -> None:
+    client, app = node
+    assert (await client.get("/api/individuals?requestedGranularity=count")).status_code == 200
+    buffered = app.state.access.buffered  # wired on first use
+    buffered.flush()
+    full, buffered._max_pending = buffered._max_pending, 0  # as if the database had been away
+    try:
+        r = await client.get("/api/individuals?requestedGranularity=count")
+    finally:
+        buffered._max_pending = full
+    assert r.status_code == 503
+    assert "audit log cannot be written" in r.json()["error"]["errorMessage"]
+    assert r.headers["retry-after"] == "30"
+    r = await client.get("/api/individuals?requestedGranularity=count")
+    assert r.status_code == 200
