@@ -86,3 +86,9 @@ class PublicOnlyVerifier:
                 "trusted_issuers"
             )
         return ANONYMOUS
+
+
+class IncompleteCredential(str):
+    """A credential minted while one of its sources failed (e.g. a member's visa issuer was
+    unreachable, so that member's grants are missing): good for the request at hand, never to
+    be cached and reused (see :class:`onemg.network.credentials.CachedCredentials`)."""

@@ -30,6 +30,7 @@ from onemg.access.tokens import (
     sign_visa,
 )
 from onemg.errors import AuthenticationError
+from onemg.security import IncompleteCredential
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,11 @@ class Broker:
                              exp=now + PASSPORT_TTL_S, aud=[audience])
 
     async def node_visas(self, identity: Identity, node_url: str,
-                         http: httpx.AsyncClient) -> list[str]:
-        """The user's current visas from one node's visa issuer (empty when it fails).
+                         http: httpx.AsyncClient) -> list[str] | None:
+        """The user's current visas from one node's visa issuer.
+
+        Empty when the node answers 4xx (nothing for this user); None when it could not be
+        asked or failed (unreachable, 5xx, not JSON), so the passport is marked incomplete.
 
         The request carries a passport scoped to that node with only the hub's own visas, so
         the node can check the caller is the user the visas are for.
@@ -120,25 +124,43 @@ class Broker:
         try:
             resp = await http.get(f"{base}api/permissions/{identity.sub}",
                                   headers={"Authorization": f"Bearer {bearer}"})
+            if 400 <= resp.status_code < 500:
+                # The node answered: it issues nothing to this user (or runs no visa issuer).
+                log.warning("visa issuer %s refused: HTTP %d", base, resp.status_code)
+                return []
             resp.raise_for_status()
             visas = resp.json().get("ga4gh_passport_v1", [])
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             # One unreachable node must not lock the user out of the others.
             log.warning("visa issuer %s unavailable: %s", base, type(exc).__name__)
-            return []
+            return None
         return [v for v in visas if isinstance(v, str)]
 
     async def collect_visas(self, identity: Identity, node_urls: Sequence[str],
                             http: httpx.AsyncClient) -> list[str]:
         """The hub's own visas plus every node's ControlledAccessGrants for ``identity``."""
-        visas = self.own_visas(identity)
-        for url in node_urls:
-            visas.extend(await self.node_visas(identity, url, http))
+        visas, _complete = await self._collect(identity, node_urls, http)
         return visas
+
+    async def _collect(self, identity: Identity, node_urls: Sequence[str],
+                       http: httpx.AsyncClient) -> tuple[list[str], bool]:
+        visas = self.own_visas(identity)
+        complete = True
+        for url in node_urls:
+            got = await self.node_visas(identity, url, http)
+            complete = complete and got is not None
+            visas.extend(got or [])
+        return visas, complete
 
     async def member_passport(self, identity: Identity, member_url: str, *,
                               node_urls: Sequence[str], http: httpx.AsyncClient) -> str:
-        """A passport for ``member_url`` with every current visa of ``identity``."""
+        """A passport for ``member_url`` with every current visa of ``identity``.
+
+        Returns an :class:`~onemg.security.IncompleteCredential` when a node's visa issuer
+        failed: usable now, but not to be cached, so the missing grants come back as soon as
+        that node answers.
+        """
         base = member_url if member_url.endswith("/") else member_url + "/"
-        visas = await self.collect_visas(identity, node_urls, http)
-        return self.passport(identity, visas, audience=base)
+        visas, complete = await self._collect(identity, node_urls, http)
+        token = self.passport(identity, visas, audience=base)
+        return token if complete else IncompleteCredential(token)

@@ -20,7 +20,7 @@ from typing import Protocol
 import orjson
 
 from onemg.network.config import MemberConfig
-from onemg.security import Principal
+from onemg.security import IncompleteCredential, Principal
 
 
 class MemberCredentials(Protocol):
@@ -65,7 +65,9 @@ class CachedCredentials:
     verified :class:`~onemg.security.Principal`, for at most ``max_age_s`` and never later than
     ``margin_s`` before its ``exp``. ``max_age_s`` bounds how long a newly granted or revoked
     visa takes to show in what the hub presents. Concurrent queries of one caller share one
-    minting. Anonymous callers and tokens without a readable ``exp`` are never cached.
+    minting. Anonymous callers, tokens without a readable ``exp`` and
+    :class:`~onemg.security.IncompleteCredential` (minted while a visa issuer was down) are
+    never cached.
 
     Args:
         inner: the provider that mints (e.g. the passport broker's).
@@ -114,7 +116,7 @@ class CachedCredentials:
     ) -> str | None:
         token = await self._inner.for_member(member, principal)
         expiry = token_expiry(token) if token else None
-        if token is None or expiry is None:
+        if token is None or expiry is None or isinstance(token, IncompleteCredential):
             self._cache.pop(key, None)
             return token
         now = self._clock()

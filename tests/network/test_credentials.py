@@ -9,7 +9,7 @@ import pytest
 
 from onemg.network.config import MemberConfig
 from onemg.network.credentials import CachedCredentials, token_expiry
-from onemg.security import ANONYMOUS, Principal
+from onemg.security import ANONYMOUS, IncompleteCredential, Principal
 
 FI = MemberConfig(id="fi", base_url="http://fi.node/api", country="FI")
 EE = MemberConfig(id="ee", base_url="http://ee.node/api", country="EE")
@@ -154,3 +154,44 @@ async def test_tokens_without_expiry_are_not_cached_and_size_is_bounded() -> Non
         await bounded.for_member(FI, Principal(subject=f"user{i}"))
     assert len(bounded._cache) == 3  # the three newest
     assert {key[2].subject for key in bounded._cache} == {"user7", "user8", "user9"}
+
+
+async def test_incomplete_credentials_are_not_cached() -> None:
+    clock = Clock()
+    minter = Minter(clock)
+
+    class Partial:
+        async def for_member(self, member: MemberConfig, principal: Principal) -> str | None:
+            token = await minter.for_member(member, principal)
+            return IncompleteCredential(token) if token else None
+
+    cache = CachedCredentials(Partial(), clock=clock)
+    first = await cache.for_member(FI, ALICE)
+    assert isinstance(first, IncompleteCredential)
+    assert await cache.for_member(FI, ALICE) != first
+    assert len(minter.calls) == 2
+
+
+async def test_broker_marks_a_passport_minted_while_a_visa_issuer_is_down() -> None:
+    import socket
+    import time
+
+    import httpx
+
+    from onemg.access.accounts import Identity
+    from onemg.access.broker import Broker
+    from onemg.access.keys import generate_key
+
+    with socket.socket() as s:  # a port nobody listens on: a node that is down, for real
+        s.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    broker = Broker(key=generate_key(), issuer="https://hub.test/", jwks_url="https://hub.test/jwks",
+                    clock=time.time)
+    async with httpx.AsyncClient(timeout=2) as http:
+        token = await broker.member_passport(Identity(sub="alice"), down, node_urls=[down],
+                                             http=http)
+        complete = await broker.member_passport(Identity(sub="alice"), down, node_urls=[],
+                                                http=http)
+    assert isinstance(token, IncompleteCredential)
+    assert not isinstance(complete, IncompleteCredential)
+    assert jwt.decode(token, options={"verify_signature": False})["sub"] == "alice"
