@@ -124,12 +124,7 @@ def _cohort_datasets(store: NodeData, cohort_id: str) -> set[str]:
 def _rows(ds: DatasetHandle, vq: VariantRequest) -> np.ndarray:
     if vq.impossible:
         return np.zeros(0, dtype=np.int64)
-    from onemg.genomics import VariantQuery
-
-    rows = ds.index.find(VariantQuery(
-        vq.contig, start=vq.start, end=None if vq.kind == "sequence" else vq.end, ref=vq.ref,
-        alt=vq.alt, variant_type=vq.variant_type, start_max=vq.start_max, end_min=vq.end_min,
-        end_max=vq.end_max, kind=vq.kind))
+    rows = ds.index.find(vq.query)
     if vq.check is not None and rows.size:
         keep = [v.row for v in ds.index.variants(rows) if vq.check.accepts(v.pos, v.ref, v.alt)]
         rows = np.asarray(keep, dtype=np.int64)

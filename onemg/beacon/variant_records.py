@@ -8,7 +8,9 @@ for callers holding the CONTROLLED tier, ``caseLevelData`` (which samples carry 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
+
+from onemg.genomics import Variant
 
 _REFSEQ_VERSION = {
     1: 11, 2: 12, 3: 12, 4: 12, 5: 10, 6: 12, 7: 14, 8: 11, 9: 12, 10: 11, 11: 10, 12: 12,
@@ -19,23 +21,6 @@ HOMOZYGOUS = {"id": "GENO:0000136", "label": "homozygous"}
 GERMLINE = {"id": "SO:0001778", "label": "germline variant"}
 
 
-class VariantLike(Protocol):
-    """What a record needs from ``onemg.genomics.Variant``."""
-
-    contig: str
-    pos: int
-    ref: str
-    alt: str
-    variant_type: str
-    ac: int
-    an: int
-    af: float
-    strata: dict[str, tuple[int, int]]
-
-    @property
-    def internal_id(self) -> str: ...
-
-
 def refseq(contig: str) -> str:
     """GRCh38 RefSeq accession of a canonical contig name (``7`` -> ``NC_000007.14``)."""
     if contig == "MT":
@@ -44,7 +29,7 @@ def refseq(contig: str) -> str:
     return f"NC_{number:06d}.{_REFSEQ_VERSION[number]}"
 
 
-def hgvs(v: VariantLike) -> str:
+def hgvs(v: Variant) -> str:
     """HGVS ``g.`` id of a normalised VCF allele (positions 1-based, as HGVS wants)."""
     acc, pos, ref, alt = refseq(v.contig), v.pos, v.ref, v.alt
     if len(ref) == 1 and len(alt) == 1:
@@ -68,7 +53,7 @@ def _population(label: str, country: str | None) -> str:
     return label
 
 
-def frequencies(v: VariantLike, *, dataset_id: str, country: str | None, source: str,
+def frequencies(v: Variant, *, dataset_id: str, country: str | None, source: str,
                 version: str, exact_counts: bool) -> dict[str, Any]:
     """One ``FrequencyInPopulations`` item for the dataset: overall, then each non-empty stratum."""
     def item(population: str, ac: int, an: int) -> dict[str, Any]:
@@ -109,7 +94,7 @@ def case_level(
     return out
 
 
-def variant_record(v: VariantLike, *, frequency: dict[str, Any],
+def variant_record(v: Variant, *, frequency: dict[str, Any],
                    cases: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A ``genomicVariation`` default-schema record."""
     start = v.pos - 1  # VRS/Beacon intervals are 0-based, end-exclusive

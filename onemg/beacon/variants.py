@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from onemg.errors import InvalidInputError
+from onemg.genomics.index import VariantQuery
 from onemg.genomics.normalize import normalize_contig
 
 VARIANT_KEYS: frozenset[str] = frozenset({
@@ -91,21 +92,19 @@ class AlleleCheck:
 
 @dataclass(frozen=True)
 class VariantRequest:
-    """A normalised variant query (0-based, half-open), mirroring ``genomics.VariantQuery``."""
+    """A parsed Beacon variant query: the index query, plus what the index cannot express."""
 
-    kind: str  # "sequence" | "range" | "bracket"
-    contig: str
-    start: int
-    end: int
-    ref: str | None = None
-    alt: str | None = None
-    variant_type: str | None = None
-    start_max: int | None = None
-    end_min: int | None = None
-    end_max: int | None = None
+    #: What :meth:`onemg.genomics.VariantIndex.find` matches (0-based, half-open, kind set).
+    query: VariantQuery
+    #: Allele conditions checked on each found variant (wildcards, HGVS shapes, lengths).
     check: AlleleCheck | None = None
     #: True when the query can match nothing in this index (e.g. a structural variant class).
     impossible: bool = False
+
+
+def _request(kind: str, contig: str, start: int, end: int, *, check: AlleleCheck | None = None,
+             **fields: Any) -> VariantRequest:
+    return VariantRequest(VariantQuery(contig, start=start, end=end, kind=kind, **fields), check)
 
 
 def _ints(value: Any, name: str) -> list[int]:
@@ -193,11 +192,11 @@ def _from_hgvs(text: Any) -> VariantRequest:
     if m := _SUB.match(body):
         first, _ = span(m.group(1), None)
         ref, alt = m.group(2), m.group(3)
-        return VariantRequest("sequence", contig, first - 1, first - 1 + len(ref), ref=ref, alt=alt)
+        return _request("sequence", contig, first - 1, first - 1 + len(ref), ref=ref, alt=alt)
     if m := _DELINS.match(body):
         first, last = span(m.group(1), m.group(2))
         check = AlleleCheck(pos=first, ref_len=last - first + 1, alt=m.group(3))
-        return VariantRequest("range", contig, first - 1, first, check=check)
+        return _request("range", contig, first - 1, first, check=check)
     if m := _DEL.match(body):
         first, last = span(m.group(1), m.group(2))
         deleted = m.group(3) or None
@@ -206,20 +205,20 @@ def _from_hgvs(text: Any) -> VariantRequest:
                                     "match the range length")
         anchor = _anchor(first, text)
         check = AlleleCheck(pos=anchor, ref_len=last - first + 2, alt_len=1, ref_tail=deleted)
-        return VariantRequest("range", contig, anchor - 1, anchor, variant_type="DEL", check=check)
+        return _request("range", contig, anchor - 1, anchor, variant_type="DEL", check=check)
     if m := _INS.match(body):
         first, last = span(m.group(1), m.group(2))
         if last != first + 1:
             raise InvalidInputError(f"genomicAlleleShortForm {text!r}: an insertion lies "
                                     "between two adjacent positions (e.g. g.123_124insAG)")
         check = AlleleCheck(pos=first, ref_len=1, alt_tail=m.group(3))
-        return VariantRequest("range", contig, first - 1, first, variant_type="INS", check=check)
+        return _request("range", contig, first - 1, first, variant_type="INS", check=check)
     if m := _DUP.match(body):
         first, last = span(m.group(1), m.group(2))
         dup = m.group(3) or None
         anchor = _anchor(first, text)
         check = AlleleCheck(pos=anchor, ref_len=1, alt_len=last - first + 2, alt_tail=dup)
-        return VariantRequest("range", contig, anchor - 1, anchor, variant_type="INS", check=check)
+        return _request("range", contig, anchor - 1, anchor, variant_type="INS", check=check)
     raise InvalidInputError(
         f"genomicAlleleShortForm {text!r}: supported forms are substitutions (g.5227002T>A), "
         "del, ins, dup and delins"
@@ -270,7 +269,7 @@ def parse_variant(
             raise InvalidInputError("geneId queries need the gene table, which is unavailable")
         symbol = str(params["geneId"]).strip()
         contig, g_start, g_end = gene_region(symbol)
-        request = VariantRequest("range", contig, g_start, g_end, alt=_plain(alt),
+        request = _request("range", contig, g_start, g_end, alt=_plain(alt),
                                  variant_type=vtype, check=_alt_check(alt))
         return _with_lengths(request, min_len, max_len, impossible)
     if not name:
@@ -284,7 +283,7 @@ def parse_variant(
             raise InvalidInputError("bracket queries need start=[min,max] and end=[min,max]")
         if starts[0] > starts[1] or ends[0] > ends[1]:
             raise InvalidInputError("bracket query: min must not exceed max in start and end")
-        request = VariantRequest("bracket", contig, starts[0], ends[1], variant_type=vtype,
+        request = _request("bracket", contig, starts[0], ends[1], variant_type=vtype,
                                  start_max=starts[1], end_min=ends[0], end_max=ends[1])
         return _with_lengths(request, min_len, max_len, impossible)
     start = starts[0]
@@ -292,14 +291,14 @@ def parse_variant(
         if ends[0] <= start:
             raise InvalidInputError(f"range query: end ({ends[0]}) must be greater than start "
                                     f"({start})")
-        request = VariantRequest("range", contig, start, ends[0], ref=_plain(ref),
+        request = _request("range", contig, start, ends[0], ref=_plain(ref),
                                  alt=_plain(alt), variant_type=vtype,
                                  check=_alt_check(alt))
         return _with_lengths(request, min_len, max_len, impossible)
     if alt is None:
         raise InvalidInputError("a sequence query (start without end) needs alternateBases")
     end = start + (len(ref) if ref else 1)
-    request = VariantRequest("sequence", contig, start, end, ref=_plain(ref), alt=_plain(alt),
+    request = _request("sequence", contig, start, end, ref=_plain(ref), alt=_plain(alt),
                              variant_type=vtype, check=_alt_check(alt))
     return _with_lengths(request, min_len, max_len, impossible)
 
@@ -323,6 +322,5 @@ def _with_lengths(request: VariantRequest, min_len: int | None, max_len: int | N
                   impossible: bool) -> VariantRequest:
     if min_len is None and max_len is None and not impossible:
         return request
-    base = request.check or AlleleCheck()
-    check = AlleleCheck(**{**base.__dict__, "min_length": min_len, "max_length": max_len})
-    return VariantRequest(**{**request.__dict__, "check": check, "impossible": impossible})
+    check = replace(request.check or AlleleCheck(), min_length=min_len, max_length=max_len)
+    return replace(request, check=check, impossible=impossible)

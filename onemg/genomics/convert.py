@@ -191,7 +191,7 @@ def convert_and_index(
         write_sample_strata(vcz, sex=sex, country=country)
         return build_index(vcz, index, workers=workers, progress=progress)
 
-    if genotype_format(src) == "vcz" or not vcf_stream.streamable(src):
+    if genotype_format(src) == "vcz":
         return two_pass()
     try:
         summary = _one_pass(src, vcz, index, sex=sex, country=country, staging=staging,

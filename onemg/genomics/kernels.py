@@ -10,63 +10,6 @@ import numpy as np
 
 
 @numba.njit(nogil=True, cache=True)
-def _count_block(g, group, n_alt, an_g, ac_g, carrier, hom):  # noqa: ANN001, ANN202
-    nv, ns, ploidy = g.shape
-    for i in range(nv):
-        for j in range(ns):
-            gr = group[j]
-            called = 0
-            missing = False
-            first = -3
-            same = True
-            for k in range(ploidy):
-                a = g[i, j, k]
-                if a >= 0:
-                    called += 1
-                    an_g[i, gr] += 1
-                    if 0 < a <= n_alt:
-                        ac_g[i, a - 1, gr] += 1
-                        carrier[i, a - 1, j] = True
-                    if first == -3:
-                        first = a
-                    elif a != first:
-                        same = False
-                elif a == -1:
-                    missing = True
-            # Homozygous = every ploidy slot called and equal (a haploid call counts: hemizygous).
-            if called > 0 and same and not missing and 0 < first <= n_alt:
-                hom[i, first - 1, j] = True
-
-
-def count_block(
-    genotypes: np.ndarray, group: np.ndarray, *, n_alt: int, n_groups: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Allele counts per sample group and carrier/homozygote masks for one genotype block.
-
-    Args:
-        genotypes: ``int8[variants, samples, ploidy]`` allele indices; ``-1`` missing, ``-2``
-            fill (lower ploidy), as in VCF Zarr ``call_genotype``.
-        group: ``int32[samples]`` group code of each sample in ``0..n_groups-1``.
-        n_alt: number of ALT alleles to track (alleles ``1..n_alt``; others are ignored).
-        n_groups: number of sample groups.
-
-    Returns:
-        ``(an, ac, carrier, hom)``: ``an`` int64[variants, groups] called alleles;
-        ``ac`` int64[variants, n_alt, groups] copies of each ALT; ``carrier`` bool
-        [variants, n_alt, samples] sample has >= 1 copy; ``hom`` bool[variants, n_alt, samples]
-        every ploidy slot is that ALT.
-    """
-    nv, ns = genotypes.shape[0], genotypes.shape[1]
-    an = np.zeros((nv, n_groups), dtype=np.int64)
-    ac = np.zeros((nv, max(n_alt, 1), n_groups), dtype=np.int64)
-    carrier = np.zeros((nv, max(n_alt, 1), ns), dtype=np.bool_)
-    hom = np.zeros((nv, max(n_alt, 1), ns), dtype=np.bool_)
-    _count_block(np.ascontiguousarray(genotypes, dtype=np.int8),
-                 np.ascontiguousarray(group, dtype=np.int32), n_alt, an, ac, carrier, hom)
-    return an, ac[:, :n_alt], carrier[:, :n_alt], hom[:, :n_alt]
-
-
-@numba.njit(nogil=True, cache=True)
 def _row_pairs(g, group, row_of, an_rec, ac_row, cap):  # noqa: ANN001, ANN202
     nv, ns, ploidy = g.shape
     n_alt = row_of.shape[1]
@@ -132,12 +75,12 @@ def count_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Counts and carrier pairs of index rows straight from a genotype block.
 
-    The sparse counterpart of :func:`count_block`: no ``samples``-wide masks are built, so
-    time and memory follow the carriers. Rows are (record, ALT) pairs that survived
-    normalisation.
+    No ``samples``-wide masks are built, so time and memory follow the carriers. Rows are
+    (record, ALT) pairs that survived normalisation.
 
     Args:
-        genotypes: ``int8[records, samples, ploidy]`` as in :func:`count_block`.
+        genotypes: ``int8[records, samples, ploidy]`` allele indices; ``-1`` missing, ``-2``
+            fill (lower ploidy), as in VCF Zarr ``call_genotype``.
         group: ``int32[samples]`` group code per sample.
         row_of: ``int64[records, n_alt]`` index row of each (record, ALT ``a``) at
             ``[:, a - 1]``, or ``-1`` for an ALT that has no row.
@@ -200,40 +143,6 @@ def hybrid_split(
     bits = np.packbits(mask, axis=1, bitorder="little") if n_dense else np.zeros(
         (0, (n + 7) // 8), dtype=np.uint8)
     return kind, slot, count, offsets, indices, bits
-
-
-def block_pairs(first: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, member) pairs of one boolean ``[rows, block_samples]`` block starting at ``first``.
-
-    Turning each block into pairs at once keeps memory proportional to carriers, not samples.
-    """
-    r, c = np.nonzero(mask)
-    return r.astype(np.int64), c.astype(np.int64) + first
-
-
-def pairs_from_masks(masks: list[tuple[int, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """(row, member) pairs, grouped by row, from boolean ``[rows, block_samples]`` blocks.
-
-    Args:
-        masks: ``(first_sample, mask)`` per sample block, in increasing ``first_sample`` order.
-
-    Returns:
-        ``(rows, members)`` int64 arrays sorted by row, then member.
-    """
-    return merge_pairs([block_pairs(first, mask) for first, mask in masks])
-
-
-def merge_pairs(blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Merge per-sample-block pairs (blocks in sample order) into row-major order."""
-    rows_parts = [r for r, _ in blocks]
-    member_parts = [m for _, m in blocks]
-    if not rows_parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows = np.concatenate(rows_parts).astype(np.int64)
-    members = np.concatenate(member_parts).astype(np.int64)
-    # Blocks come in sample order, so a stable sort by row keeps members ascending.
-    order = np.argsort(rows, kind="stable")
-    return rows[order], members[order]
 
 
 def merge_row_pairs(

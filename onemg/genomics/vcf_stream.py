@@ -12,8 +12,8 @@ are written twice and the VCF text is parsed on the Python core. Here:
    and bio2zarr's ``VcfZarrWriter`` encodes them with bio2zarr's own schema, codecs and layout.
 
 The store is the one bio2zarr's route writes (tested array by array). Inputs with FORMAT fields
-other than GT (whose shapes need a scan of every sample column) take bio2zarr's route instead;
-see :func:`streamable`.
+other than GT (whose shapes need a scan of every sample column) take bio2zarr's route instead
+(:class:`StreamedVcf` raises :class:`NotStreamableError`).
 """
 
 from __future__ import annotations
@@ -59,31 +59,10 @@ def _open_header(path: Path) -> VCF:
                                 "is complete and bgzipped") from exc
 
 
-def _header_fields(path: Path) -> tuple[list[b2z.VcfField], list[b2z.VcfField]]:
-    """(INFO fields, FORMAT fields) declared in the header, as bio2zarr field definitions."""
-    info, fmt = [], []
-    vcf = _open_header(path)
-    try:
-        for h in vcf.header_iter():
-            if h["HeaderType"] == "INFO":
-                info.append(b2z.VcfField.from_header(h))
-            elif h["HeaderType"] == "FORMAT":
-                fmt.append(b2z.VcfField.from_header(h))
-    finally:
-        vcf.close()
-    return info, fmt
-
-
 class NotStreamableError(Exception):
-    """The input needs bio2zarr's two-pass route (found out by the scan)."""
-
-
-def streamable(path: Path) -> bool:
-    """Whether ``path`` can take the one-pass route, from its header: GT is its only FORMAT
-    field. (A record on a contig with no ``##contig`` line is found by the scan, which then
-    raises :class:`NotStreamableError`.)"""
-    _, fmt = _header_fields(path)
-    return all(f.name == "GT" for f in fmt)
+    """The input needs bio2zarr's two-pass route: a FORMAT field other than GT (its shape
+    needs a scan of every sample column), or, in an unindexed file, a record on a contig with
+    no ``##contig`` line (bcftools cannot write it as BCF)."""
 
 
 @dataclass
@@ -111,20 +90,17 @@ def _bump(f: b2z.VcfField, text: str) -> None:
             s.min_value = min(s.min_value, min(ints))
 
 
-def scan(path: Path, header_contigs: Sequence[str],
-         info: list[b2z.VcfField] | None = None) -> Scan:
+def scan(path: Path, header_contigs: Sequence[str], info: list[b2z.VcfField]) -> Scan:
     """Scan ``path`` with ``bcftools query`` (no sample columns are parsed).
 
     Args:
         path: the VCF/BCF.
         header_contigs: contig names from the header, in order.
-        info: the header's INFO fields (read from ``path`` if not given).
+        info: the header's INFO fields (bio2zarr definitions; their summaries are filled in).
 
     Raises:
         InvalidInputError: bcftools cannot read the file, or it is not sorted.
     """
-    if info is None:
-        info, _ = _header_fields(path)
     fixed = {f.name: f for f in b2z.fixed_vcf_field_definitions()}
     tags = "".join(f"\t%INFO/{f.name}" for f in info)
     fmt = f"%CHROM\t%POS\t%END\t%REF\t%ALT\t%FILTER{tags}\n"
@@ -149,7 +125,7 @@ def _read_scan(proc: subprocess.Popen[str], path: Path, out: Scan,
     n = 0
     done: set[str] = set()  # contigs already left behind: each must come in one run
     chrom, last = "", 0
-    pos_min, pos_max, rlen_max, alts_max = math.inf, -math.inf, -math.inf, 0
+    pos_min, pos_max, rlen_min, rlen_max, alts_max = math.inf, -math.inf, math.inf, -math.inf, 0
     filters: set[str] = set()
     with proc.stdout:
         for line in proc.stdout:
@@ -172,7 +148,8 @@ def _read_scan(proc: subprocess.Popen[str], path: Path, out: Scan,
             last = pos
             # The fixed columns' bounds inline (the hot loop); INFO through _bump.
             pos_min, pos_max = min(pos_min, pos), max(pos_max, pos)
-            rlen_max = max(rlen_max, int(cols[2]) - pos + 1)
+            rlen = int(cols[2]) - pos + 1
+            rlen_min, rlen_max = min(rlen_min, rlen), max(rlen_max, rlen)
             if cols[4] != ".":
                 alts_max = max(alts_max, cols[4].count(",") + 1)
             filters.add(cols[5])
@@ -182,7 +159,7 @@ def _read_scan(proc: subprocess.Popen[str], path: Path, out: Scan,
     if n:
         fixed["POS"].summary.max_number = fixed["rlen"].summary.max_number = 1
         fixed["POS"].summary.min_value, fixed["POS"].summary.max_value = pos_min, pos_max
-        fixed["rlen"].summary.min_value = fixed["rlen"].summary.max_value = rlen_max
+        fixed["rlen"].summary.min_value, fixed["rlen"].summary.max_value = rlen_min, rlen_max
         fixed["ALT"].summary.max_number = alts_max
     out.filters_seen = {f for value in filters for f in value.split(";")}
     if proc.wait() != 0:
@@ -291,6 +268,10 @@ class StreamedVcf(vcz.Source):
                     filters.append(vcz.Filter(h["ID"], description))
             if pass_index > 0:
                 filters.insert(0, filters.pop(pass_index))
+            other = [h["ID"] for h in head.header_iter()
+                     if h["HeaderType"] == "FORMAT" and h["ID"] != "GT"]
+            if other:
+                raise NotStreamableError(f"{path}: FORMAT fields {other} besides GT")
             declared = {h["ID"] for h in head.header_iter() if h["HeaderType"] == "CONTIG"}
             info = [b2z.VcfField.from_header(h) for h in head.header_iter()
                     if h["HeaderType"] == "INFO"]

@@ -63,7 +63,7 @@ class BrokerVerifier:
     async def verify(self, token: str | None) -> Principal:
         from onemg.access import HubTokenVerifier
 
-        if not token:
+        if not token:  # anonymous: no need to open the hub's database
             return Principal()
         return await HubTokenVerifier(self._provider()).verify(token)
 
@@ -77,7 +77,7 @@ class BrokerMemberCredentials:
     async def for_member(self, member: MemberConfig, principal: Principal) -> str | None:
         from onemg.access import BrokerCredentials
 
-        if not principal.authenticated:
+        if not principal.authenticated:  # anonymous: no need to open the hub's database
             return None
         return await BrokerCredentials(self._provider()).for_member(member, principal)
 

@@ -105,12 +105,14 @@ def test_bad_filters(raw: object, match: str) -> None:
 def test_sequence_range_bracket() -> None:
     q = parse_variant({"referenceName": "chr7", "start": 99, "alternateBases": "g",
                        "referenceBases": "A", "assemblyId": "GRCh38"})
+    q = q.query
     assert (q.kind, q.contig, q.start, q.end, q.ref, q.alt) == ("sequence", "7", 99, 100, "A",
                                                                 "G")
     q = parse_variant({"referenceName": "NC_000023.11", "start": [10], "end": "20",
-                       "variantType": "DEL"})
+                       "variantType": "DEL"}).query
     assert (q.kind, q.contig, q.start, q.end, q.variant_type) == ("range", "X", 10, 20, "DEL")
-    q = parse_variant({"referenceName": "refseq:NC_000001.11", "start": "5,7", "end": [9, 12]})
+    q = parse_variant({"referenceName": "refseq:NC_000001.11", "start": "5,7",
+                       "end": [9, 12]}).query
     assert (q.kind, q.start, q.start_max, q.end_min, q.end_max) == ("bracket", 5, 7, 9, 12)
     assert parse_variant({"variantType": "CNV", "referenceName": "1", "start": 1,
                           "end": 5}).impossible
@@ -147,7 +149,7 @@ def test_bad_variant_params(params: dict, match: str) -> None:
 ])
 def test_hgvs(hgvs: str, kind: str, start: int, check: AlleleCheck | None) -> None:
     q = parse_variant({"genomicAlleleShortForm": hgvs})
-    assert (q.kind, q.start, q.check) == (kind, start, check)
+    assert (q.query.kind, q.query.start, q.check) == (kind, start, check)
 
 
 def test_allele_check() -> None:
@@ -160,5 +162,5 @@ def test_allele_check() -> None:
 
 
 def test_gene_id_uses_gene_region() -> None:
-    q = parse_variant({"geneId": "CFTR"}, gene_region=lambda s: ("7", 100, 200))
+    q = parse_variant({"geneId": "CFTR"}, gene_region=lambda s: ("7", 100, 200)).query
     assert (q.kind, q.contig, q.start, q.end) == ("range", "7", 100, 200)

@@ -27,14 +27,22 @@ def _naive_count(g: np.ndarray, group: np.ndarray, n_alt: int, n_groups: int):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_count_block_matches_naive(seed: int) -> None:
+def test_count_rows_with_every_alt_matches_naive(seed: int) -> None:
     rng = np.random.default_rng(seed)
     g = rng.integers(-1, 4, size=(7, 23, 2)).astype(np.int8)
     g[rng.random(g.shape[:2]) < 0.1, 1] = -2  # some haploid calls
     group = rng.integers(0, 5, size=23).astype(np.int32)
-    got = kernels.count_block(g, group, n_alt=3, n_groups=5)
-    for a, b in zip(got, _naive_count(g, group, 3, 5), strict=True):
-        np.testing.assert_array_equal(a, b)
+    row_of = np.arange(7 * 3, dtype=np.int64).reshape(7, 3)  # row = record * 3 + alt - 1
+    an, ac, rows, members, hom = kernels.count_rows(g, group, row_of, n_rows=21, n_groups=5)
+    an_ref, ac_ref, car_ref, hom_ref = _naive_count(g, group, 3, 5)
+    np.testing.assert_array_equal(an, an_ref)
+    np.testing.assert_array_equal(ac, ac_ref.reshape(21, 5))
+    car = np.zeros((21, 23), dtype=bool)
+    car[rows, members] = True
+    np.testing.assert_array_equal(car, car_ref.reshape(21, 23))
+    homs = np.zeros((21, 23), dtype=bool)
+    homs[rows[hom], members[hom]] = True
+    np.testing.assert_array_equal(homs, hom_ref.reshape(21, 23))
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -44,7 +52,7 @@ def test_hybrid_split_round_trips(seed: int) -> None:
     masks = [(0, rng.random((n_rows, 20)) < rng.random((n_rows, 1))),
              (20, rng.random((n_rows, 25)) < rng.random((n_rows, 1)))]
     full = np.concatenate([m for _, m in masks], axis=1)
-    rows, members = kernels.pairs_from_masks(masks)
+    rows, members = np.nonzero(full)  # row-major: sorted by row, then member
     kind, slot, count, offsets, indices, bits = kernels.hybrid_split(
         rows, members, n_rows=n_rows, n=n, dense_min=10)
     np.testing.assert_array_equal(count, full.sum(axis=1))

@@ -208,3 +208,18 @@ def test_decode_calls_matches_cyvcf2(tmp_path: Path) -> None:
         np.testing.assert_array_equal(phased.astype(bool), want[:, k].astype(bool))
         seen += 1
     assert seen == 8
+
+
+def test_other_format_fields_take_the_two_pass_route(tmp_path: Path) -> None:
+    header = HEADER.replace("##FORMAT=<ID=GT", '##FORMAT=<ID=DP,Number=1,Type=Integer,'
+                            'Description="Depth">\n##FORMAT=<ID=GT')
+    # DP left out of the sample columns: trailing FORMAT fields may be dropped.
+    records = RECORDS.replace("\tGT\t", "\tGT:DP\t")
+    src = _bgzip(header + records, tmp_path / "dp.vcf")
+    with pytest.raises(NotStreamableError, match=r"FORMAT fields \['DP'\]"):
+        StreamedVcf(src)
+    convert_and_index(src, tmp_path / "g.vcz", tmp_path / "index", sex=["female"] * 3,
+                      country=["FI"] * 3, staging=tmp_path / "st")
+    root = zarr.open_group(str(tmp_path / "g.vcz"), mode="r")
+    assert "call_DP" in root
+    assert (tmp_path / "index" / "manifest.json").exists()
