@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,7 +29,13 @@ from urllib.parse import urlencode
 
 import orjson
 
-from onemg.network.demo import CLI, DemoPlan, prepare_data
+from onemg.network.demo import (
+    DemoPlan,
+    hub_serve_argv,
+    node_serve_argv,
+    prepare_data,
+    stub_argv,
+)
 from onemg.network.processes import ManagedProcess, ProcessGroup, free_port
 from onemg.network.wire import AiohttpWire
 
@@ -40,27 +45,9 @@ QUERY = {"filters": "HP:0000822", "requestedGranularity": "count"}
 def _member_process(kind: str, index: int, port: int, plan: DemoPlan, logs: Path) -> ManagedProcess:
     country = plan.countries[index % len(plan.countries)]
     if kind == "node":
-        argv = [
-            *CLI,
-            "node",
-            "serve",
-            "--data-dir",
-            str(plan.node_dir(country)),
-            "--port",
-            str(port),
-        ]
+        argv = node_serve_argv(plan.node_dir(country), port)
     else:
-        argv = [
-            sys.executable,
-            "-m",
-            "onemg.network.stub",
-            "--port",
-            str(port),
-            "--country",
-            country,
-            "--counts",
-            "120,3",
-        ]
+        argv = stub_argv(port, country, "--counts", "120,3")
     return ManagedProcess(
         name=f"member {index}",
         argv=argv,
@@ -142,17 +129,7 @@ def run(kind: str, n_members: int, rounds: int, plan: DemoPlan, logs: Path) -> d
         hub = group.start(
             ManagedProcess(
                 name="hub",
-                argv=[
-                    *CLI,
-                    "hub",
-                    "serve",
-                    "--config",
-                    str(config),
-                    "--port",
-                    str(hub_port),
-                    "--log-level",
-                    "warning",
-                ],
+                argv=hub_serve_argv(config, hub_port),
                 ready_url=f"http://127.0.0.1:{hub_port}/api/info",
                 log_path=logs / "hub.log",
             )

@@ -193,20 +193,28 @@ def prepare_data(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print) -> 
     stamp.write_text(json.dumps(plan.recipe()))
 
 
+def node_serve_argv(data_dir: Path, port: int, *, host: str = "127.0.0.1") -> list[str]:
+    """The command that serves one node from ``data_dir`` on ``host:port``."""
+    return [*CLI, "node", "serve", "--data-dir", str(data_dir), "--host", host,
+            "--port", str(port)]
+
+
+def hub_serve_argv(config: Path, port: int, *, host: str = "127.0.0.1") -> list[str]:
+    """The command that serves the hub of ``config`` on ``host:port`` (warnings logged only)."""
+    return [*CLI, "hub", "serve", "--config", str(config), "--host", host, "--port", str(port),
+            "--log-level", "warning"]
+
+
+def stub_argv(port: int, country: str, *options: str) -> list[str]:
+    """The command that runs a canned member (:mod:`onemg.network.stub`) with ``options``."""
+    return [sys.executable, "-m", "onemg.network.stub", "--port", str(port),
+            "--country", country, *options]
+
+
 def node_argv(plan: DemoPlan, country: str) -> list[str]:
     """The command that serves ``country``'s node."""
     port = plan.node_ports[plan.countries.index(country)]
-    return [
-        *CLI,
-        "node",
-        "serve",
-        "--data-dir",
-        str(plan.node_dir(country)),
-        "--host",
-        plan.host,
-        "--port",
-        str(port),
-    ]
+    return node_serve_argv(plan.node_dir(country), port, host=plan.host)
 
 
 class DemoNetwork:
@@ -254,19 +262,7 @@ class DemoNetwork:
         self.group.start(
             ManagedProcess(
                 name="hub",
-                argv=[
-                    *CLI,
-                    "hub",
-                    "serve",
-                    "--config",
-                    str(write_hub_config(plan)),
-                    "--host",
-                    plan.host,
-                    "--port",
-                    str(plan.hub_port),
-                    "--log-level",
-                    "warning",
-                ],
+                argv=hub_serve_argv(write_hub_config(plan), plan.hub_port, host=plan.host),
                 ready_url=f"{plan.hub_url}/api/info",
                 log_path=plan.logs / "hub.log",
             )

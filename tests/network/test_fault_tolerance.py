@@ -10,7 +10,6 @@ circuit opens, and take them back once they recover (half-open trial).
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from onemg.network.demo import DemoNetwork
+from onemg.network.demo import DemoNetwork, hub_serve_argv, stub_argv
 from onemg.network.processes import ManagedProcess, ProcessGroup, free_port
 from tests.beacon_schema import validate, validate_beacon_response
 
@@ -42,28 +41,13 @@ EXPECTED_REASON = {
     "de": "schema-invalid",
     "pt": "unreachable",
 }
-CLI = [sys.executable, "-c", "from onemg.cli import run; run()"]
 QUERY = {"filters": "HP:0000822", "requestedGranularity": "count"}
 
 
 def _stub(member: str, port: int, mode: str, counts: str, logs: Path) -> ManagedProcess:
     return ManagedProcess(
         name=f"stub {member}",
-        argv=[
-            sys.executable,
-            "-m",
-            "onemg.network.stub",
-            "--port",
-            str(port),
-            "--country",
-            member,
-            "--mode",
-            mode,
-            "--counts",
-            counts,
-            "--delay",
-            "5",
-        ],
+        argv=stub_argv(port, member, "--mode", mode, "--counts", counts, "--delay", "5"),
         ready_url=f"http://127.0.0.1:{port}/api/info",
         log_path=logs / f"{member}.log",
     )
@@ -96,17 +80,7 @@ class Network:
                 self.group.start(_stub(member, self.ports[member], mode, counts, tmp))
         self.hub = ManagedProcess(
             name="hub",
-            argv=[
-                *CLI,
-                "hub",
-                "serve",
-                "--config",
-                str(tmp / "hub.toml"),
-                "--port",
-                str(hub_port),
-                "--log-level",
-                "warning",
-            ],
+            argv=hub_serve_argv(tmp / "hub.toml", hub_port),
             ready_url=f"{self.hub_url}/info",
             log_path=tmp / "hub.log",
         )
