@@ -33,12 +33,28 @@ class BeaconSettings:
     max_page_size: int = 1000
 
 
+#: Visa types a trusted issuer may assert unless its entry lists others (what a hub asserts).
+#: ControlledAccessGrants for a node's datasets come only from the node's own committee.
+DEFAULT_VISA_TYPES: tuple[str, ...] = ("ResearcherStatus", "AcceptedTermsAndPolicies",
+                                       "AffiliationAndRole")
+
+
 @dataclass(frozen=True)
 class TrustedIssuer:
-    """An (iss, jku) pair this node accepts visas and passports from."""
+    """An (iss, jku) pair this node accepts passports from, and the visa types it may assert."""
 
     iss: str
     jku: str
+    visa_types: tuple[str, ...] = DEFAULT_VISA_TYPES
+
+    def __post_init__(self) -> None:
+        # TOML gives a list; a bare string would silently become its characters.
+        if isinstance(self.visa_types, str) or not all(
+                isinstance(v, str) and v for v in self.visa_types):
+            raise InvalidInputError(
+                f"trusted issuer {self.iss}: visa_types must be a list of visa type names, "
+                f"e.g. {list(DEFAULT_VISA_TYPES)}")
+        object.__setattr__(self, "visa_types", tuple(self.visa_types))
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,16 @@ Procedure (GA4GH AAI 1.2, reference/access.md 1.7), for every request:
      bad signature or algorithm, expired, not yet valid) or whose ``sub`` differs from the
      passport's makes the whole passport invalid (401): it was tampered with;
    - unknown visa types and visas with non-empty ``conditions`` are ignored;
-   - ControlledAccessGrants need non-empty ``by``/``value``/``source`` (≤255 chars) and
-     ``asserted`` not in the future; the value maps to a dataset id by suffix and grants for
-     datasets this node does not hold are ignored;
-   - grants this node issued itself are re-checked against its entitlement table, so a revoked
-     or expired entitlement is denied on the next request even while the visa JWT is unexpired.
+   - each trusted issuer may assert only the visa types its entry lists (``visa_types``,
+     default ResearcherStatus, AcceptedTermsAndPolicies, AffiliationAndRole: what a hub
+     asserts); other types from it are ignored;
+   - ControlledAccessGrants are accepted **only from this node's own committee issuer** (a hub
+     or any other trusted issuer cannot grant this node's datasets, and national revocation
+     reaches every grant); they need non-empty ``by``/``value``/``source`` (≤255 chars) and
+     ``asserted`` not in the future; the ``value`` must be exactly one of the accepted forms of
+     a dataset this node holds (:func:`accepted_values`), never a suffix match;
+   - every grant is re-checked against the entitlement table, so a revoked or expired
+     entitlement is denied on the next request even while the visa JWT is unexpired.
 
 6. The effective expiry is the minimum ``exp`` over the passport and the accepted visas.
 
@@ -45,6 +50,7 @@ from onemg.access.tokens import (
     DATASET_URN_PREFIX,
     PASSPORT_TYP,
     RESEARCHER_STATUS,
+    dataset_urn,
 )
 from onemg.access.trust import JwksCache, TrustList
 from onemg.errors import AuthenticationError
@@ -76,15 +82,22 @@ class VisaOutcome:
     dataset_id: str | None = None
 
 
-def dataset_id_from_value(value: str) -> str:
-    """Map a ControlledAccessGrants ``value`` to a dataset id (suffix mode).
+def accepted_values(dataset_id: str, issuer: str) -> tuple[str, ...]:
+    """The ControlledAccessGrants ``value`` forms that grant ``dataset_id`` on this node.
 
-    ``urn:onemg:dataset:<id>`` gives ``<id>``; a URL gives its last path segment.
+    ``urn:onemg:dataset:<id>`` (what onemg committees issue) and the dataset's URL on the
+    node, ``<issuer>api/datasets/<id>``. Nothing else: ``https://evil/x:<id>`` grants nothing.
     """
-    if value.startswith(DATASET_URN_PREFIX):
-        return value[len(DATASET_URN_PREFIX):]
-    tail = value.rstrip("/").rsplit("/", 1)[-1]
-    return tail.rsplit(":", 1)[-1]
+    base = issuer if issuer.endswith("/") else issuer + "/"
+    return (dataset_urn(dataset_id), f"{base}api/datasets/{dataset_id}")
+
+
+def dataset_id_of_value(value: str, known: Iterable[str], issuer: str) -> str | None:
+    """The dataset of this node that ``value`` names exactly, or ``None``."""
+    for dataset_id in known:
+        if value in accepted_values(dataset_id, issuer):
+            return dataset_id
+    return None
 
 
 class _Request:
@@ -102,8 +115,9 @@ class PassportVerifier:
         jwks: the JWKS cache (holds the injected ``httpx.AsyncClient``).
         clock: epoch seconds; injected so tests can move time.
         known_datasets: returns the dataset ids this node holds; grants for others are ignored.
-        own_issuer: this node's visa issuer URL; its grants are re-checked with ``entitlements``.
-        entitlements: the entitlement check for grants issued by ``own_issuer``.
+        own_issuer: this node's committee (visa issuer) URL: the only issuer whose
+            ControlledAccessGrants are accepted; each is re-checked with ``entitlements``.
+        entitlements: the entitlement check for those grants.
         audit: where 401 decisions are recorded (never the token itself).
     """
 
@@ -121,9 +135,15 @@ class PassportVerifier:
         limits: VerifierLimits = VerifierLimits(),
     ) -> None:
         pairs = set(TrustList.of(access.trusted_issuers).pairs)
+        # Which visa types each issuer may assert; the node's own committee asserts grants.
+        types: dict[str, set[str]] = {}
+        for issuer in access.trusted_issuers:
+            types.setdefault(issuer.iss, set()).update(issuer.visa_types)
         if own_issuer and own_jku:
             pairs.add((own_issuer, own_jku))
+            types.setdefault(own_issuer, set()).add(CONTROLLED_ACCESS_GRANTS)
         self._trust = TrustList(frozenset(pairs))
+        self._visa_types = {iss: frozenset(t) for iss, t in types.items()}
         self._access = access
         self._jwks = jwks
         self._clock = clock
@@ -294,6 +314,12 @@ class PassportVerifier:
         exp = int(claims["exp"])
         if visa.get("conditions"):
             return VisaOutcome(vtype, False, "visa has conditions; not implemented, ignored"), 0
+        if vtype == CONTROLLED_ACCESS_GRANTS and iss != self._own_issuer:
+            return VisaOutcome(vtype, False, f"ControlledAccessGrants from {iss}: this node "
+                               "accepts grants only from its own committee; ignored"), 0
+        if vtype not in self._visa_types.get(iss, frozenset()):
+            return VisaOutcome(vtype, False, f"issuer {iss} may not assert {vtype} visas "
+                               "(its visa_types); ignored"), 0
         if vtype == RESEARCHER_STATUS:
             return self._researcher_status(visa), exp
         if vtype == CONTROLLED_ACCESS_GRANTS:
@@ -320,14 +346,25 @@ class PassportVerifier:
             return VisaOutcome(cag, False, "asserted missing or not positive")
         if asserted > self._clock() + self._access.leeway_s:
             return VisaOutcome(cag, False, "asserted is in the future")
-        dataset_id = dataset_id_from_value(visa["value"])
-        if known is not None and dataset_id not in known:
-            return VisaOutcome(cag, False, "grant for a dataset this node does not hold")
-        if iss == self._own_issuer and self._entitlements is not None:
+        dataset_id = self._dataset_of(visa["value"], iss, known)
+        if dataset_id is None:
+            return VisaOutcome(cag, False, "value names no dataset this node holds (accepted: "
+                               f"{DATASET_URN_PREFIX}<id> or {iss}api/datasets/<id>)")
+        if self._entitlements is not None:
             if not self._entitlements(subject, dataset_id, int(self._clock())):
                 return VisaOutcome(cag, False, "entitlement revoked, vetoed or expired",
                                    dataset_id)
         return VisaOutcome(cag, True, "", dataset_id)
+
+
+    @staticmethod
+    def _dataset_of(value: str, iss: str, known: set[str] | None) -> str | None:
+        if known is not None:
+            return dataset_id_of_value(value, known, iss)
+        # No catalogue to check against (unit use): the URN form only, a plain id after it.
+        rest = value[len(DATASET_URN_PREFIX):] if value.startswith(DATASET_URN_PREFIX) else ""
+        return rest if rest and value in accepted_values(rest, iss) and "/" not in rest \
+            and ":" not in rest else None
 
 
 def _visa_type(claims: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -41,10 +42,11 @@ def _passport(net: Network, key: SigningKey, *, visas=(), iss: str = HUB, sub: s
 
 
 def _grant(net: Network, key: SigningKey, dataset: str, *, sub: str = SUB, iss: str = NODE,
-           jku: str | None = None, exp_in: int = 600, conditions: bool = False) -> str:
+           jku: str | None = None, exp_in: int = 600, conditions: bool = False,
+           value: str | None = None) -> str:
     now = int(net.clock())
     token = sign_visa(key, iss=iss, jku=jku or f"{iss}api/jwk", sub=sub,
-                      visa_type=CONTROLLED_ACCESS_GRANTS, value=dataset_urn(dataset),
+                      visa_type=CONTROLLED_ACCESS_GRANTS, value=value or dataset_urn(dataset),
                       source=iss, by="dac", asserted=now - 60, iat=now, exp=now + exp_in)
     if not conditions:
         return token
@@ -224,6 +226,12 @@ IGNORED_403 = {
         exp=int(n.clock()) + 60)],
     "grant without entitlement (revoked)": lambda n, h, nk, e: [
         _grant(n, nk, "synth-fi-1")],
+    # Issue 11 §2: a (malicious or compromised) hub granting a node's dataset itself.
+    "grant signed by the hub": lambda n, h, nk, e: [
+        _grant(n, h, "synth-fi-1", iss=HUB, jku=f"{HUB}oidc/jwks")],
+    "grant signed by the hub, evil URL value": lambda n, h, nk, e: [
+        _grant(n, h, "synth-fi-1", iss=HUB, jku=f"{HUB}oidc/jwks",
+               value="https://evil/x:synth-fi-1")],
 }
 
 
@@ -276,3 +284,70 @@ async def test_unexpired_visa_without_entitlement_is_403(network: Network, hub_k
     assert resp.status_code == 403
     entry = _last_audit(network)
     assert (entry.user, entry.resource, entry.result) == (SUB, "dataset:synth-fi-1", "denied")
+
+
+@pytest.mark.parametrize("value", ["https://evil/x:synth-fi-1", "https://evil/x/synth-fi-1",
+                                   "urn:evil:synth-fi-1", "urn:onemg:dataset:synth-fi-1/",
+                                   "urn:onemg:dataset:x/synth-fi-1"])
+async def test_grant_value_must_be_an_exact_form(network: Network, hub_key: SigningKey,
+                                                 node_key: SigningKey, value: str) -> None:
+    """Issue 11 §2: the value is matched exactly, never by suffix (entitlement active)."""
+    now = int(network.clock())
+    network.node.entitlements.add(application_id="app-v", subject=SUB, dataset_id="synth-fi-1",
+                                  start=now - 10, end=now + 10_000)
+    visa = _grant(network, node_key, "synth-fi-1", value=value)
+    resp = await network.records("synth-fi-1", _passport(network, hub_key, visas=[visa]))
+    assert resp.status_code == 403, resp.text
+    _, outcomes = await network.node.verifier.verify_detailed(
+        _passport(network, hub_key, visas=[visa]))
+    assert "names no dataset this node holds" in outcomes[0].reason
+
+
+@pytest.mark.parametrize("value", ["urn:onemg:dataset:synth-fi-1",
+                                   f"{NODE}api/datasets/synth-fi-1"])
+async def test_accepted_value_forms_open_records(network: Network, hub_key: SigningKey,
+                                                 node_key: SigningKey, value: str) -> None:
+    now = int(network.clock())
+    network.node.entitlements.add(application_id="app-v", subject=SUB, dataset_id="synth-fi-1",
+                                  start=now - 10, end=now + 10_000)
+    visa = _grant(network, node_key, "synth-fi-1", value=value)
+    resp = await network.records("synth-fi-1", _passport(network, hub_key, visas=[visa]))
+    assert resp.status_code == 200, resp.text
+
+
+async def test_hub_grant_is_ignored_even_with_an_entitlement(network: Network,
+                                                             hub_key: SigningKey) -> None:
+    """A grant from the hub never counts, whatever the node's own table says."""
+    now = int(network.clock())
+    network.node.entitlements.add(application_id="app-h", subject=SUB, dataset_id="synth-fi-1",
+                                  start=now - 10, end=now + 10_000)
+    visa = _grant(network, hub_key, "synth-fi-1", iss=HUB, jku=f"{HUB}oidc/jwks")
+    principal, outcomes = await network.node.verifier.verify_detailed(
+        _passport(network, hub_key, visas=[visa]))
+    assert principal.datasets == frozenset()
+    assert "only from its own committee" in outcomes[0].reason
+
+
+async def test_issuer_asserts_only_its_listed_visa_types(tmp_path, sqlite_engine, clock,
+                                                         hub_key: SigningKey,
+                                                         node_key: SigningKey) -> None:
+    """An issuer whose ``visa_types`` omit ResearcherStatus cannot make anyone registered."""
+    from onemg.settings import TrustedIssuer
+
+    net = Network(tmp_path, sqlite_engine, clock, hub_key, node_key)
+    try:
+        limited = net.settings.replace(access=dataclasses.replace(
+            net.settings.access, trusted_issuers=(TrustedIssuer(
+                HUB, f"{HUB}oidc/jwks", visa_types=("AffiliationAndRole",)),)))
+        from onemg.access.api import build_node_access
+
+        node = build_node_access(limited, engine=sqlite_engine, http=net.http, clock=clock,
+                                 known_datasets=lambda: ("synth-fi-1",), key=node_key)
+        token = _passport(net, hub_key, visas=[_registered_visa(net, hub_key)])
+        principal, outcomes = await node.verifier.verify_detailed(token)
+        assert not principal.registered
+        assert "may not assert ResearcherStatus" in outcomes[0].reason
+        # The default list (what a hub asserts) includes it.
+        assert (await net.node.verifier.verify(token)).registered
+    finally:
+        await net.http.aclose()
