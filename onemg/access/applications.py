@@ -8,6 +8,11 @@ roles *handler* (steers: return, request review, close, revoke), *reviewer* (com
 
 Approval creates one entitlement per dataset starting ``veto_window_days`` after the approval
 and lasting the requested duration; a veto inside the window cancels them.
+
+Separation of duties (:func:`conflict_of_interest`): whatever roles they hold, nobody acts for
+the committee on an application of their own (no review, remark, return, review request,
+decision, veto or revocation: the applicant may only edit, submit and withdraw it), and a
+review may not be requested from the applicant.
 """
 
 from __future__ import annotations
@@ -131,6 +136,29 @@ _RULES: dict[str, tuple[frozenset[str], frozenset[str], str | None]] = {
     "vetoed": (frozenset({"approved"}), frozenset({"authority"}), "vetoed"),
     "revoked": (frozenset({"approved"}), frozenset({"handler"}), "revoked"),
 }
+
+
+#: Events only the committee may cause: the applicant may never cause them on their own
+#: application, whatever node roles they hold.
+COMMITTEE_EVENTS: frozenset[str] = frozenset(
+    kind for kind, (_, roles, _) in _RULES.items() if "applicant" not in roles)
+
+
+def conflict_of_interest(app: Application, actor: Actor, kind: str,
+                         data: dict[str, Any]) -> str | None:
+    """Why ``actor`` may not cause ``kind`` on ``app`` because of who they are, or ``None``.
+
+    The rules (issue 11 §3): the applicant takes no committee action on their own application
+    (review, remark, return, request a review, approve, reject, veto, revoke), and nobody may
+    ask the applicant to review it.
+    """
+    if kind in COMMITTEE_EVENTS and actor.subject == app.applicant:
+        return (f"conflict of interest: {actor.subject} is the applicant of {app.id}; "
+                "another committee member must do this")
+    if kind == "review-requested" and data.get("reviewer") == app.applicant:
+        return (f"conflict of interest: the applicant cannot review {app.id}; request the "
+                "review from another reviewer")
+    return None
 
 
 def fold(events: Sequence[StoredEvent], *, now: int) -> Application:
@@ -325,6 +353,10 @@ class ApplicationService:
             raise AccessDeniedError(
                 f"{kind.replace('-', ' ')} needs one of the roles {sorted(roles)} on {app_id}"
             )
+        conflict = conflict_of_interest(app, actor, kind, data)
+        if conflict is not None:
+            self._audit_event(actor, app_id, kind, "denied", conflict)
+            raise AccessDeniedError(conflict)
         if app.state not in states:
             self._audit_event(actor, app_id, kind, "denied", f"state {app.state}")
             raise WorkflowError(

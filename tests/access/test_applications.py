@@ -141,3 +141,48 @@ def test_fold_is_pure(sqlite_engine: Engine, clock: Clock) -> None:
     app = svc.create(ALICE, ["synth-fi-1"], FORM)
     events = EventStore(sqlite_engine).events(app.id)
     assert fold(events, now=int(clock())).form == FORM
+
+
+# Separation of duties (issue 11 §3): a committee member applying for data.
+INSIDER = Actor("insider-sub", frozenset({"handler", "reviewer", "decider", "authority"}))
+
+
+@pytest.mark.parametrize(
+    ("command", "state"),
+    [("approve", "submitted"), ("reject", "submitted"), ("return_", "submitted"),
+     ("review", "submitted"), ("remark", "submitted"), ("veto", "approved"),
+     ("revoke", "approved")])
+def test_nobody_acts_for_the_committee_on_their_own_application(
+        any_engine: Engine, clock: Clock, command: str, state: str) -> None:
+    svc = service(any_engine, clock)
+    app = svc.create(INSIDER, ["synth-fi-1"], FORM)
+    svc.submit(app.id, INSIDER)
+    if state == "approved":
+        svc.approve(app.id, DECIDER)
+    with pytest.raises(AccessDeniedError, match="conflict of interest: insider-sub is the "
+                                                "applicant"):
+        getattr(svc, command)(app.id, INSIDER, "looks fine to me")
+    assert svc.get(app.id, HANDLER).state == state
+    # No entitlement came from the refused self-approval; the refusal is audited.
+    if command == "approve":
+        assert EntitlementStore(any_engine).find(application_id=app.id) == []
+    denied = [e for e in AuditStore(any_engine).entries() if e.result == "denied"]
+    assert denied[-1].user == "insider-sub"
+    assert "conflict of interest" in denied[-1].reason
+    # The applicant may still edit/submit/withdraw: withdrawing is not a committee action.
+    if state == "submitted":
+        assert svc.close(app.id, INSIDER, "withdrawn").state == "closed"
+
+
+def test_review_is_never_requested_from_the_applicant(any_engine: Engine, clock: Clock) -> None:
+    svc = service(any_engine, clock)
+    app = svc.create(INSIDER, ["synth-fi-1"], FORM)
+    svc.submit(app.id, INSIDER)
+    with pytest.raises(AccessDeniedError, match="applicant cannot review"):
+        svc.request_review(app.id, HANDLER, INSIDER.subject)
+    with pytest.raises(AccessDeniedError, match="conflict of interest"):
+        svc.request_review(app.id, INSIDER, REVIEWER.subject)
+    assert svc.request_review(app.id, HANDLER, REVIEWER.subject).reviewers == (
+        REVIEWER.subject,)
+    # Another committee member decides, as usual.
+    assert svc.approve(app.id, DECIDER).state == "approved"
