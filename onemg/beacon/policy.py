@@ -17,12 +17,24 @@ Granularity (``docs/beacon.md`` "Access levels"):
 * an authenticated caller who asks for more than its credentials allow on the datasets in scope
   gets a 403 naming those datasets, so a valid passport never silently yields less.
 
-Privacy floor (counts of people below record granularity): a count ``c`` with ``0 < c < k`` is
-reported as ``k`` with ``countAdjustedTo: [k]`` and ``countPrecision: "imprecise"`` (the same
-encoding as the EGA production beacon). ``exists`` is derived from the *reported* count, so it
-says ``c > 0`` and nothing the adjusted count hides. A total over datasets is the sum of the
-reported per-dataset counts (never the exact sum, which would let a caller subtract its way to a
-hidden count), and is imprecise when any part is.
+Privacy floor (every count below record granularity): a count ``c < k``, **zero included**, is
+reported as ``0`` with ``exists: false``, ``countAdjustedTo: ["<k"]`` and ``countPrecision:
+"imprecise"``. Zero and "fewer than k" give the same answer, so neither the count nor ``exists``
+tells whether a person (or a handful) matched: reporting 1 as k while ``exists`` (or ``k`` vs
+``0``) still said "someone matched" was an oracle (issue 11). A total over datasets is the sum of
+the reported per-dataset counts (never the exact sum, which would let a caller subtract its way
+to a hidden count); when any part is imprecise, ``countAdjustedTo`` carries the interval
+``"L-U"`` that holds the true total.
+
+Narrowing rules (issue 11 §1, §5), applied by the service before any record is looked at:
+
+* a request scoped to one record (``/individuals/{id}``, ``/individuals/{id}/g_variants``,
+  ``/biosamples/{id}/...``, runs, analyses) needs the record tier on the datasets it reads;
+  below it the request is refused with one fixed 403 (:data:`RECORD_SCOPE_REFUSAL`), the same
+  for existing and missing ids (:func:`record_scope`);
+* negated (``!``) and range (``<``, ``>``, ``<=``, ``>=``) alphanumeric filters need the
+  dataset's ``differencing`` tier (default: its record tier), since ``count(q) - count(q AND
+  yearOfBirth!Y)`` is an exact count below k (:func:`differencing_filters`, :func:`filter_tier`).
 """
 
 from __future__ import annotations
@@ -30,8 +42,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from onemg.catalogue.filters import AlphanumericFilter, Filter
 from onemg.errors import AccessDeniedError
-from onemg.security import AuditSink, Principal
+from onemg.security import TIERS, AuditSink, Principal
 
 GRANULARITIES: tuple[str, ...] = ("boolean", "count", "record")
 DEFAULT_ACCESS: Mapping[str, str] = {"boolean": "PUBLIC", "count": "PUBLIC",
@@ -133,8 +146,10 @@ class ReportedCount:
 
     count: int
     exact: bool = True
-    #: The value the count was adjusted to (v2.2 ``countAdjustedTo``), when not exact.
-    adjusted_to: int | None = None
+    #: What the count was adjusted to (v2.2 ``countAdjustedTo``: ``"<k"`` or ``"L-U"``).
+    adjusted_to: int | str | None = None
+    #: The interval holding the true count (``None``: the count itself is exact).
+    bounds: tuple[int, int] | None = None
 
     @property
     def exists(self) -> bool:
@@ -146,18 +161,95 @@ class ReportedCount:
         """v2.2 ``countPrecision``."""
         return "exact" if self.exact else "imprecise"
 
+    @property
+    def interval(self) -> tuple[int, int]:
+        """The interval holding the true count."""
+        return self.bounds or (self.count, self.count)
+
 
 def floor_count(count: int, k: int, *, protect: bool) -> ReportedCount:
-    """Apply the privacy floor ``k`` to ``count`` when ``protect`` is true."""
-    if protect and 0 < count < k:
-        return ReportedCount(k, exact=False, adjusted_to=k)
+    """Apply the privacy floor ``k`` to ``count`` when ``protect`` is true.
+
+    Every count below ``k``, zero included, is reported alike (0, imprecise, ``"<k"``).
+    """
+    if protect and k > 1 and count < k:
+        return suppressed(k)
     return ReportedCount(count)
 
 
+def suppressed(k: int) -> ReportedCount:
+    """The one answer given for any count below ``k``."""
+    return ReportedCount(0, exact=False, adjusted_to=f"<{k}", bounds=(0, k - 1))
+
+
 def total(parts: Iterable[ReportedCount]) -> ReportedCount:
-    """Sum of reported counts; imprecise when any part is."""
+    """Sum of reported counts; when any part is imprecise, the interval of the true total."""
     parts = list(parts)
     count = sum(p.count for p in parts)
     if all(p.exact for p in parts):
         return ReportedCount(count)
-    return ReportedCount(count, exact=False, adjusted_to=count)
+    if len(parts) == 1:
+        return parts[0]
+    low = sum(p.interval[0] for p in parts)
+    high = sum(p.interval[1] for p in parts)
+    return ReportedCount(count, exact=False, adjusted_to=f"{low}-{high}", bounds=(low, high))
+
+
+# Narrowing rules ---------------------------------------------------------------------------
+
+#: Alphanumeric operators that make differencing trivial (issue 11 §5).
+DIFFERENCING_OPERATORS: frozenset[str] = frozenset({"!", "<", ">", "<=", ">="})
+#: The one refusal of a per-record request below the record tier: the same status and body
+#: whether the id exists or not (it names no id and no dataset).
+RECORD_SCOPE_REFUSAL = (
+    "requests about one individual, biosample, run or analysis (/individuals/{id}, "
+    "/individuals/{id}/g_variants, /biosamples/{id}/..., /runs/{id}/..., /analyses/{id}/...) "
+    "need record-level access to the dataset; query the population instead (e.g. "
+    "/individuals with filters), or apply for access and send your passport"
+)
+
+
+def differencing_filters(filters: Iterable[Filter]) -> list[Filter]:
+    """The negated and range alphanumeric filters of a request."""
+    return [f for f in filters
+            if isinstance(f, AlphanumericFilter) and f.operator in DIFFERENCING_OPERATORS]
+
+
+def filter_tier(declared: Mapping[str, str] | None, access: Mapping[str, str]) -> str:
+    """The tier a dataset needs for negated/range filters below record granularity.
+
+    ``declared`` is the descriptor's raw ``access`` map: its ``differencing`` key when set
+    (e.g. ``"REGISTERED"``), else the dataset's record tier.
+    """
+    value = str((declared or {}).get("differencing") or "").upper()
+    return value if value in TIERS else access.get("record", DEFAULT_ACCESS["record"])
+
+
+def record_scope(
+    datasets: Sequence[tuple[str, Mapping[str, str]]],
+    principal: Principal,
+    *,
+    explicit: bool,
+    audit: AuditSink,
+    action: str,
+    resource: str,
+    origin: str | None = None,
+) -> list[str]:
+    """The datasets a per-record request may read: those whose record tier the caller holds.
+
+    Decided from tiers alone, before any record is looked up. Refuses (one audited denial,
+    :data:`RECORD_SCOPE_REFUSAL`) when no dataset qualifies, or when the caller named
+    (``explicit``) a dataset it may not read records of.
+
+    Raises:
+        AccessDeniedError: as above; the message is the same for every id.
+    """
+    readable = [ds for ds, access in datasets
+                if access.get("record", DEFAULT_ACCESS["record"]) in principal.tiers_for(ds)]
+    if not readable or (explicit and len(readable) < len(datasets)):
+        audit.record(user=principal.subject or ANONYMOUS_USER, action=action,
+                     resource=resource, result="denied",
+                     reason="requested=record-scope returned=none (403: record tier not held)",
+                     origin=origin)
+        raise AccessDeniedError(RECORD_SCOPE_REFUSAL)
+    return readable

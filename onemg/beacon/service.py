@@ -10,6 +10,7 @@ carried by at least one individual of a set.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +18,24 @@ import numpy as np
 
 from onemg.beacon import responses as rsp
 from onemg.beacon.entries import BY_PATH, PER_INDIVIDUAL, EntryType
-from onemg.beacon.policy import ANONYMOUS_USER, decide, floor_count, resource_of, total
+from onemg.beacon.filters import filter_summary
+from onemg.beacon.policy import (
+    ANONYMOUS_USER,
+    decide,
+    differencing_filters,
+    filter_tier,
+    floor_count,
+    record_scope,
+    resource_of,
+    suppressed,
+    total,
+)
 from onemg.beacon.request import BeaconRequest
 from onemg.beacon.store import DatasetHandle, NodeData
 from onemg.beacon.variant_records import case_level, frequencies, variant_record
 from onemg.beacon.variants import VariantRequest, parse_variant
 from onemg.catalogue.filters import UnknownFilterError
-from onemg.errors import InvalidInputError, NotFoundError
+from onemg.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from onemg.individual_set import IndividualSet
 from onemg.security import AuditSink, Principal
 from onemg.settings import BeaconSettings
@@ -52,11 +64,18 @@ class _Hit:
     within: IndividualSet | None = None
 
 
-def _scope(store: NodeData, request: BeaconRequest, source: Source | None) -> list[DatasetHandle]:
+def _requested(store: NodeData, request: BeaconRequest) -> list[DatasetHandle]:
     if request.dataset_ids is not None:
-        handles = [store.dataset(d) for d in request.dataset_ids]
-    else:
-        handles = store.datasets()
+        return [store.dataset(d) for d in request.dataset_ids]
+    return store.datasets()
+
+
+def _scope(store: NodeData, request: BeaconRequest, source: Source | None,
+           readable: list[str] | None = None) -> list[DatasetHandle]:
+    handles = _requested(store, request)
+    if readable is not None:
+        # A per-record request only ever looks into datasets whose records the caller may read.
+        handles = [h for h in handles if h.id in readable]
     if source is not None and source.entry == "datasets":
         ds = store.dataset(source.id)
         handles = [h for h in handles if h.id == ds.id]
@@ -68,22 +87,55 @@ def _scope(store: NodeData, request: BeaconRequest, source: Source | None) -> li
         handles = [h for h in handles if _holds(store, h, source)]
         if not handles:
             raise NotFoundError(f"{BY_PATH[source.entry].id} {source.id!r} is not in any "
-                                "dataset on this node")
+                                "dataset you may read records of on this node")
     return handles
 
 
-def scope_ids(store: NodeData, request: BeaconRequest, source: Source | None) -> list[str]:
-    """Ids of the datasets a request is about, for auditing a refusal (``*`` if none).
+def digest(value: str) -> str:
+    """A short digest standing for an unvalidated client string in the audit log."""
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
-    Cheap on purpose (no record lookups): a refused request must not cost the node more work.
+
+def _narrowing_checks(store: NodeData, request: BeaconRequest, target: EntryType,
+                      source: Source | None, principal: Principal, *, audit: AuditSink,
+                      origin: str | None) -> list[str] | None:
+    """Apply the narrowing rules of :mod:`onemg.beacon.policy` before any record is read.
+
+    Returns the datasets a per-record request may read (``None`` for population requests).
     """
-    if request.dataset_ids is not None:
-        ids = list(request.dataset_ids)
-    elif source is not None and source.entry == "datasets":
-        ids = [source.id]
-    else:
-        ids = [h.id for h in store.datasets()]
-    return ids or ["*"]
+    user = principal.subject or ANONYMOUS_USER
+    requested = _requested(store, request)
+    ids = ",".join(h.id for h in requested) if request.dataset_ids is not None else "*"
+    readable = None
+    if source is not None and source.entry in PER_INDIVIDUAL:
+        readable = record_scope(
+            [(h.id, h.access) for h in requested], principal,
+            explicit=request.dataset_ids is not None, audit=audit, action=AUDIT_ACTION,
+            resource=resource_of(ids, f"{source.entry}/{{id}}/{target.path}"),
+            origin=origin)
+    risky = differencing_filters(request.filters)
+    if risky:
+        blocked: dict[str, str] = {}
+        for h in requested:
+            tiers = principal.tiers_for(h.id)
+            if h.access.get("boolean") not in tiers:
+                continue  # not queryable at all: the policy leaves it out
+            needed = filter_tier(getattr(h.info, "access", None), h.access)
+            if needed not in tiers:
+                blocked[h.id] = needed
+        if blocked:
+            names = ", ".join(filter_summary(tuple(risky)))
+            audit.record(user=user, action=AUDIT_ACTION, resource=resource_of(ids, target.path),
+                         result="denied", reason=f"requested={request.granularity} "
+                         "returned=none (403: negated/range filter needs "
+                         f"{'/'.join(sorted(set(blocked.values())))})", origin=origin)
+            raise AccessDeniedError(
+                f"negated (!) and range (<, >, <=, >=) filters ({names}) would let counts be "
+                "subtracted down to a single person, so they need "
+                f"{' or '.join(sorted(set(blocked.values())))} access on dataset(s) "
+                f"{', '.join(blocked)}; use = filters, or limit the query with datasetIds to "
+                "datasets you hold that access for")
+    return readable
 
 
 def audit_refusal(store: NodeData, request: BeaconRequest, target: EntryType,
@@ -91,14 +143,32 @@ def audit_refusal(store: NodeData, request: BeaconRequest, target: EntryType,
                   origin: str | None = None) -> None:
     """Audit a request refused before the policy ran (bad credentials: 401 or 403).
 
-    The caller is recorded as ``anonymous``: its credentials were not accepted, and neither the
-    token nor anything read from it is logged.
+    One entry per request, however many ``datasetIds`` it names (issue 11 §5): the resource
+    holds only dataset ids this node publishes; anything else the client sent (unknown dataset
+    ids, a path id) is recorded as a count and a digest, never as sent. The caller is recorded
+    as ``anonymous``: its credentials were not accepted, and nothing read from them is logged.
+    Cheap on purpose (no record lookups): a refused request must not cost the node more work.
     """
-    for ds_id in scope_ids(store, request, source):
-        audit.record(user=ANONYMOUS_USER, action=AUDIT_ACTION,
-                     resource=resource_of(ds_id, target.path), result="denied",
-                     reason=f"requested={request.granularity} returned=none "
-                     f"({status}: credentials rejected)", origin=origin)
+    notes = []
+    if request.dataset_ids is not None:
+        known = [d for d in request.dataset_ids if d in store.handles]
+        unknown = [d for d in request.dataset_ids if d not in store.handles]
+        ids = ",".join(known) or "none"
+        if unknown:
+            notes.append(f"{len(unknown)} unknown dataset id(s) {digest(chr(31).join(unknown))}")
+    else:
+        ids = "*"
+    path = target.path
+    if source is not None:
+        if source.entry == "datasets" and source.id in store.handles:
+            ids = source.id
+        else:
+            notes.append(f"path id {digest(source.id)}")
+        path = f"{source.entry}/{{id}}/{target.path}"
+    extra = f"; {'; '.join(notes)}" if notes else ""
+    audit.record(user=ANONYMOUS_USER, action=AUDIT_ACTION, resource=resource_of(ids, path),
+                 result="denied", reason=f"requested={request.granularity} returned=none "
+                 f"({status}: credentials rejected){extra}", origin=origin)
 
 
 def _holds(store: NodeData, ds: DatasetHandle, source: Source) -> bool:
@@ -201,7 +271,9 @@ def answer(
     if target.collection and (source is None or source.entry == target.path):
         return _collections(store, request, target, settings, source)
     vq = parse_variant(request.variant_params, gene_region=store.gene_region)
-    handles = _scope(store, request, source)
+    readable = _narrowing_checks(store, request, target, source, principal, audit=audit,
+                                 origin=origin)
+    handles = _scope(store, request, source, readable)
     decision = decide(request.granularity, [(h.id, h.access) for h in handles], principal,
                       audit=audit, action=AUDIT_ACTION, origin=origin,
                       entry_type=target.path)
@@ -226,10 +298,18 @@ def answer(
             and not hits:
         raise NotFoundError(f"{BY_PATH[source.entry].id} {source.id!r} is not in any dataset "
                             "you may query on this node")
-    protect = granularity != "record"
+    k = settings.k_anonymity
     sets = []
     for hit in hits:
-        count = floor_count(hit.count, settings.k_anonymity, protect=protect)
+        # Below the record tier of the dataset: floored. A caller holding it could list the
+        # records anyway, so its counts are exact at every granularity.
+        protect = hit.ds.access.get("record") not in principal.tiers_for(hit.ds.id)
+        count = floor_count(hit.count, k, protect=protect)
+        population = len(hit.within) if hit.within is not None else hit.ds.n
+        if protect and population < k:
+            # Fewer than k people behind the answer (filters down to a handful, a tiny
+            # dataset): even a large count (their variants) is theirs alone.
+            count = suppressed(k)
         results: list[dict[str, Any]] = []
         if granularity == "record":
             results = _records(store, hit, target, request,

@@ -50,11 +50,14 @@ async def test_map_lists_every_entry_type_and_lookup(client: httpx.AsyncClient) 
     urls = {e["url"] for s in sets.values() for e in s["endpoints"].values()}
     assert "http://node/api/g_variants/{id}/individuals" in urls
     assert "http://node/api/datasets/{id}/individuals" in urls
-    # Every advertised URL answers (with a real id substituted).
+    # Every advertised URL answers (with a real id substituted); anonymous callers get the
+    # one refusal on per-record paths (issue 11 §1).
     for url in sorted(urls):
         path = url.removeprefix("http://node").replace("{id}", "ds-fi")
         r = await client.get(path)
-        assert r.status_code in (200, 404), (path, r.text)
+        per_record = path.split("/")[2] in ("individuals", "biosamples", "runs", "analyses") \
+            and path.count("/") >= 3
+        assert r.status_code in ((403,) if per_record else (200, 404)), (path, r.text)
 
 
 async def test_openapi_and_docs(client: httpx.AsyncClient) -> None:
@@ -139,14 +142,24 @@ async def test_privacy_floor_on_counts(make_app, node_specs: list[DatasetSpec]) 
     url = (f"/api/individuals?requestedGranularity=count&datasetIds=ds-fi&referenceName="
            f"{site.contig}&start={site.pos - 1}&referenceBases={site.ref}"
            f"&alternateBases={site.alt}")
+    # A variant nobody in ds-fi carries: the same answer (issue 11 §1: 0 and 1..k-1 alike).
+    absent = (f"/api/individuals?requestedGranularity=count&datasetIds=ds-fi&referenceName="
+              f"{site.contig}&start={site.pos - 1}&referenceBases={site.ref}&alternateBases=T")
+    assert not any(s.key == f"{site.contig}:{site.pos}:{site.ref}:T" for s in fi.sites)
     async with serve(make_app(k=5)) as c:
         body = await get_ok(c, url)
         s = body["responseSummary"]
-        assert s == {"exists": True, "numTotalResults": 5, "countPrecision": "imprecise",
-                     "countAdjustedTo": [5]}
-        rs = body["response"]["resultSets"][0]
-        assert rs["resultsCount"] == 5
-        assert rs["countPrecision"] == "imprecise"
+        assert s == {"exists": False, "numTotalResults": 0, "countPrecision": "imprecise",
+                     "countAdjustedTo": ["<5"]}
+        everything = await get_ok(c, url + "&includeResultsetResponses=ALL")
+        rs = everything["response"]["resultSets"][0]
+        assert (rs["exists"], rs["resultsCount"], rs["countPrecision"]) == (
+            False, 0, "imprecise")
+        for granularity in ("count", "boolean"):
+            small = await get_ok(c, url.replace("count", granularity))
+            none = await get_ok(c, absent.replace("count", granularity))
+            assert small["responseSummary"] == none["responseSummary"]
+            assert small["response"] == none["response"] if "response" in small else True
         # Record level (CONTROLLED) is exact.
         body = await get_ok(c, url.replace("count", "record"), headers=auth("granted-fi"))
         assert body["responseSummary"]["numTotalResults"] == len(site.carriers)
@@ -166,29 +179,39 @@ async def test_total_is_sum_of_reported_counts(make_app) -> None:  # noqa: ANN00
     assert body["responseSummary"]["numTotalResults"] == sum(s["resultsCount"] for s in sets)
 
 
-async def test_zero_count_is_exact_and_false(client: httpx.AsyncClient) -> None:
+async def test_zero_count_is_false_and_floored(client: httpx.AsyncClient) -> None:
     body = await get_ok(client, "/api/individuals?requestedGranularity=count&referenceName=7"
                                 "&start=999&alternateBases=G&includeResultsetResponses=ALL")
+    # Two datasets, each "fewer than 5": the true total is within 0..8.
+    assert body["responseSummary"] == {"exists": False, "numTotalResults": 0,
+                                       "countPrecision": "imprecise",
+                                       "countAdjustedTo": ["0-8"]}
+    assert {s["exists"] for s in body["response"]["resultSets"]} == {False}
+    # Holding the record tier, a zero is an exact zero.
+    body = await get_ok(client, "/api/individuals?requestedGranularity=count&referenceName=7"
+                                "&start=999&alternateBases=G&datasetIds=ds-fi",
+                        headers=auth("granted-fi"))
     assert body["responseSummary"] == {"exists": False, "numTotalResults": 0,
                                        "countPrecision": "exact"}
-    assert {s["exists"] for s in body["response"]["resultSets"]} == {False}
 
 
-async def test_include_resultset_responses(client: httpx.AsyncClient,
-                                           node_specs: list[DatasetSpec]) -> None:
+async def test_include_resultset_responses(make_app, node_specs: list[DatasetSpec]  # noqa: ANN001
+                                           ) -> None:
     fi, ee = node_specs
     assert fi.site("7:1210:A:G").carriers
     assert not any(s.pos in range(1201, 1211) for s in ee.sites)
     base = "/api/g_variants?requestedGranularity=count&referenceName=7&start=1200&end=1210"
-    # chr7:1210 A>G exists only in ds-fi (30 SNVs) and not in ds-ee (20 SNVs).
-    hit = await get_ok(client, base)
-    assert [s["id"] for s in hit["response"]["resultSets"]] == ["ds-fi"]
-    miss = await get_ok(client, base + "&includeResultsetResponses=MISS")
-    assert [s["id"] for s in miss["response"]["resultSets"]] == ["ds-ee"]
-    everything = await get_ok(client, base + "&includeResultsetResponses=ALL")
-    assert len(everything["response"]["resultSets"]) == 2
-    none = await get_ok(client, base + "&includeResultsetResponses=NONE")
-    assert none["response"]["resultSets"] == []
+    # chr7:1210 A>G exists only in ds-fi (30 SNVs) and not in ds-ee (20 SNVs); one variant
+    # is below the privacy floor, so this runs with k=1.
+    async with serve(make_app(k=1)) as client:
+        hit = await get_ok(client, base)
+        assert [s["id"] for s in hit["response"]["resultSets"]] == ["ds-fi"]
+        miss = await get_ok(client, base + "&includeResultsetResponses=MISS")
+        assert [s["id"] for s in miss["response"]["resultSets"]] == ["ds-ee"]
+        everything = await get_ok(client, base + "&includeResultsetResponses=ALL")
+        assert len(everything["response"]["resultSets"]) == 2
+        none = await get_ok(client, base + "&includeResultsetResponses=NONE")
+        assert none["response"]["resultSets"] == []
 
 
 async def test_g_variant_records(client: httpx.AsyncClient,
@@ -291,12 +314,20 @@ async def test_phenotype_filter_records(client: httpx.AsyncClient, node_specs: l
 async def test_phenotype_and_disease_and_year_counts(client: httpx.AsyncClient,
                                                      node_specs: list[DatasetSpec]) -> None:
     fi = node_specs[0]
-    body = await get_ok(client, "/api/individuals?requestedGranularity=count&datasetIds=ds-fi"
-                                "&filters=ICD10:E84.0,yearOfBirth>=1960")
+    url = ("/api/individuals?requestedGranularity=count&datasetIds=ds-fi"
+           "&filters=ICD10:E84.0,yearOfBirth>=1960")
+    # A range filter needs the record tier (issue 11 §5: differencing through ranges).
+    assert (await client.get(url)).status_code == 403
+    body = await get_ok(client, url, headers=auth("granted-fi"))
     want = [i for i in range(fi.n) if "ICD10:E84.0" in fi.icd[i] and fi.years[i] >= 1960]
-    n = len(want)
-    assert n >= 5  # above the privacy floor: an exact count
-    assert body["responseSummary"]["numTotalResults"] == (5 if 0 < n < 5 else n)
+    assert len(want) >= 5
+    assert body["responseSummary"]["numTotalResults"] == len(want)
+    # An equality filter stays public, floored.
+    year = fi.years[want[0]]
+    body = await get_ok(client, "/api/individuals?requestedGranularity=count&datasetIds=ds-fi"
+                                f"&filters=yearOfBirth={year}")
+    n = sum(1 for y in fi.years if y == year)
+    assert body["responseSummary"]["numTotalResults"] == (n if n >= 5 else 0)
 
 
 async def test_cross_entry_g_variants_with_filter(client: httpx.AsyncClient,
@@ -352,7 +383,8 @@ async def test_collections(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status"), [
-    ("get", "/api/individuals/nobody", {}, 404),
+    ("get", "/api/individuals/nobody", {}, 403),
+    ("get", "/api/individuals/nobody", {"headers": auth("granted-all")}, 404),
     ("get", "/api/g_variants/7:1:A:C", {}, 404),
     ("get", "/api/datasets/nope", {}, 404),
     ("get", "/api/individuals?datasetIds=nope", {}, 404),

@@ -72,17 +72,28 @@ def test_controlled_set() -> None:
 
 
 @pytest.mark.parametrize(("count", "k", "reported", "exact"), [
-    (0, 5, 0, True), (1, 5, 5, False), (4, 5, 5, False), (5, 5, 5, True), (17, 5, 17, True),
-    (1, 1, 1, True),
+    (0, 5, 0, False), (1, 5, 0, False), (4, 5, 0, False), (5, 5, 5, True), (17, 5, 17, True),
+    (1, 1, 1, True), (0, 1, 0, True),
 ])
 def test_floor(count: int, k: int, reported: int, exact: bool) -> None:
     r = floor_count(count, k, protect=True)
-    assert (r.count, r.exact, r.exists) == (reported, exact, count > 0)
+    assert (r.count, r.exact, r.exists) == (reported, exact, reported > 0)
     assert r.precision == ("exact" if exact else "imprecise")
     assert floor_count(count, k, protect=False).count == count
 
 
+def test_zero_and_counts_below_k_are_one_answer() -> None:
+    """Issue 11 §1: neither the count nor exists tells 0 from 1..k-1 (a singleton's
+    existence must not come out of a floored count)."""
+    answers = {floor_count(c, 5, protect=True) for c in range(5)}
+    assert len(answers) == 1
+    (only,) = answers
+    assert (only.count, only.exists, only.adjusted_to, only.interval) == (0, False, "<5", (0, 4))
+
+
 def test_total_of_reported_parts() -> None:
     t = total([floor_count(2, 5, protect=True), floor_count(100, 5, protect=True)])
-    assert (t.count, t.exact, t.adjusted_to) == (105, False, 105)
-    assert total([floor_count(0, 5, protect=True)]).exact
+    # The reported parts add up; the interval holds the true total (100..104).
+    assert (t.count, t.exact, t.adjusted_to) == (100, False, "100-104")
+    assert total([floor_count(0, 5, protect=True)]).adjusted_to == "<5"
+    assert total([floor_count(7, 5, protect=True), floor_count(9, 5, protect=True)]).exact
