@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from onemg.access.accounts import LocalAccounts
 from onemg.access.applications import ApplicationService
-from onemg.access.audit import HashChainAudit
+from onemg.access.audit import ANCHOR_FILE, AnchorFile, HashChainAudit
 from onemg.access.broker import Broker
 from onemg.access.clearinghouse import PassportVerifier
 from onemg.access.duo import DataUse
@@ -41,6 +41,13 @@ def node_key(settings: Settings) -> SigningKey:
 def hub_key(settings: Settings) -> SigningKey:
     """The hub's passport signing key (created on first use under ``data_dir/keys``)."""
     return load_or_create_key(settings.data_dir / HUB_KEY_FILE)
+
+
+def anchored_audit(settings: Settings, engine: Engine,
+                   clock: Callable[[], float] = time.time) -> HashChainAudit:
+    """The hash-chained audit log in ``engine``, anchored to ``data_dir/audit-anchors.jsonl``."""
+    return HashChainAudit(AuditStore(engine), clock=clock,
+                          anchor=AnchorFile(settings.data_dir / ANCHOR_FILE, clock=clock))
 
 
 @dataclass
@@ -88,7 +95,7 @@ def build_node_access(
     writes its events synchronously.
     """
     key = key or node_key(settings)
-    audit = audit or HashChainAudit(AuditStore(engine), clock=clock)
+    audit = audit or anchored_audit(settings, engine, clock)
     entitlements = EntitlementStore(engine)
     public_url = settings.access.public_url
     cache = JwksCache(http, clock=clock, static={node_jku(public_url): jwks(key)})
@@ -132,7 +139,7 @@ def build_hub_access(
     broker = Broker(key=key or hub_key(settings), issuer=issuer,
                     jwks_url=hub_jwks_url(issuer), clock=clock)
     return HubAccess(broker=broker, accounts=LocalAccounts(AccountStore(engine), clock=clock),
-                     audit=HashChainAudit(AuditStore(engine), clock=clock), http=http,
+                     audit=anchored_audit(settings, engine, clock), http=http,
                      node_urls=node_urls)
 
 

@@ -4,8 +4,16 @@ Each entry holds time, pseudonymous user id, action, resource, result, reason an
 ``hash`` is SHA-256 over the previous entry's hash followed by the canonical JSON of the entry
 (sorted keys, no whitespace). ``seq`` is dense from 1. :func:`verify_chain` therefore detects an
 altered entry (its hash no longer matches), a removed one (a gap in ``seq`` or a broken link)
-and reordered ones (broken links). Truncating the newest entries is only visible against a head
-hash kept elsewhere, which is why :class:`ChainReport` returns the head for operators to anchor.
+and reordered ones (broken links).
+
+Someone who can write to the database can still edit an entry and re-chain everything after it,
+or cut off the newest entries: the chain alone is consistent again. Anchors catch both
+(issue 11 §5): :class:`HashChainAudit` appends the head ``(seq, hash)`` to an append-only
+:class:`AnchorFile` outside the database (``<data_dir>/audit-anchors.jsonl``) at most every
+``anchor_interval_s`` while entries are written, and logs it on the ``onemg.audit.anchor``
+logger (route it to syslog to keep a copy off the machine). :func:`verify_chain` with
+``anchors`` reports an entry whose hash differs from its anchor (edited and re-chained) and a
+log that ends before its newest anchor (truncated).
 """
 
 from __future__ import annotations
@@ -18,15 +26,17 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import NamedTuple
 
 from onemg.access.store import AuditRecord, AuditStore
 from onemg.errors import ConflictError, IntegrityError, UnavailableError
 
 log = logging.getLogger(__name__)
+anchor_log = logging.getLogger("onemg.audit.anchor")
 
 GENESIS = "0" * 64
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
@@ -45,9 +55,85 @@ def entry_hash(prev_hash: str, record: AuditRecord) -> str:
     return hashlib.sha256((prev_hash + _canonical(record)).encode("utf-8")).hexdigest()
 
 
+#: Control characters (C0, DEL, C1), zero-width and bidirectional controls, line separators:
+#: written escaped so a client string can neither forge a log line nor hide text in a terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as a ``\\xNN`` / ``\\uNNNN`` escape."""
+    return _CONTROL.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                                   else f"\\u{ord(m[0]):04x}"), text)
+
+
 def _scrub(text: str) -> str:
     """Defence in depth: never let something shaped like a JWT into the log."""
-    return _JWT.sub("[redacted-token]", text)[:_MAX_REASON]
+    return escape_controls(_JWT.sub("[redacted-token]", text))[:_MAX_REASON]
+
+
+def _field(text: str | None, limit: int = 255) -> str | None:
+    return None if text is None else escape_controls(text)[:limit]
+
+
+#: The anchor file's name in a node's or hub's data directory.
+ANCHOR_FILE = "audit-anchors.jsonl"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One anchored head: entry ``seq`` had hash ``hash`` at time ``at``."""
+
+    seq: int
+    hash: str
+    at: str
+
+
+class AnchorFile:
+    """An append-only JSON-lines file of audit heads, kept outside the database.
+
+    Each line is ``{"seq": N, "hash": "<hex>", "at": "<UTC ISO time>"}``, appended with
+    ``O_APPEND`` and flushed to disk (``fsync``), so several worker processes may share it.
+    Keep it where the database's writers cannot rewrite it (another volume, or ship the
+    ``onemg.audit.anchor`` log lines to syslog).
+    """
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+
+    def write(self, seq: int, head_hash: str) -> Anchor:
+        """Append one anchor (and log it)."""
+        at = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds")
+        line = json.dumps({"seq": seq, "hash": head_hash, "at": at}, separators=(",", ":"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        anchor_log.info("audit head seq=%d hash=%s", seq, head_hash)
+        return Anchor(seq, head_hash, at)
+
+    def read(self) -> list[Anchor]:
+        """Every anchor, in file order (none when the file does not exist).
+
+        Raises:
+            IntegrityError: a line is not an anchor (the file was edited); names the line.
+        """
+        if not self.path.exists():
+            return []
+        anchors = []
+        for number, line in enumerate(self.path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                anchors.append(Anchor(int(raw["seq"]), str(raw["hash"]), str(raw["at"])))
+            except (ValueError, KeyError, TypeError):
+                raise IntegrityError(f"{self.path}, line {number}: not an audit anchor; the "
+                                     "anchor file was edited or corrupted") from None
+        return anchors
 
 
 class HashChainAudit:
@@ -55,13 +141,45 @@ class HashChainAudit:
 
     Concurrent writers (several API workers) race for the next ``seq``; the loser of a race gets
     a primary-key conflict and retries on the new head, so the chain stays linear.
+
+    With an ``anchor`` file, the head written last is anchored at most every
+    ``anchor_interval_s`` seconds (:meth:`anchor_if_due`; :class:`BufferedAudit` also calls it
+    from its flush thread, so a quiet log still gets its last head anchored).
     """
 
     def __init__(self, store: AuditStore, *, clock: Callable[[], float] = time.time,
-                 retries: int = 20) -> None:
+                 retries: int = 20, anchor: AnchorFile | None = None,
+                 anchor_interval_s: float = 5.0) -> None:
         self._store = store
         self._clock = clock
         self._retries = retries
+        self._anchor = anchor
+        self._anchor_interval = anchor_interval_s
+        self._anchor_lock = threading.Lock()
+        self._unanchored: tuple[int, str] | None = None
+        self._anchored_at = float("-inf")
+
+    def anchor_if_due(self, *, force: bool = False) -> Anchor | None:
+        """Anchor the newest head this process wrote, if one is waiting and the interval passed.
+
+        Failures are logged, never raised: anchoring must not refuse an audited request.
+        """
+        if self._anchor is None:
+            return None
+        with self._anchor_lock:
+            now = time.monotonic()
+            if self._unanchored is None or (
+                    not force and now - self._anchored_at < self._anchor_interval):
+                return None
+            seq, head = self._unanchored
+            try:
+                written = self._anchor.write(seq, head)
+            except OSError as exc:
+                log.error("cannot write the audit anchor file %s (%s)", self._anchor.path,
+                          type(exc).__name__)
+                return None
+            self._unanchored, self._anchored_at = None, now
+            return written
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -107,9 +225,14 @@ class HashChainAudit:
                     self._store.append(batch[0])
                 else:
                     self._store.append_many(batch)
-                return
             except ConflictError:
                 continue
+            if self._anchor is not None:
+                with self._anchor_lock:
+                    if self._unanchored is None or batch[-1].seq > self._unanchored[0]:
+                        self._unanchored = (batch[-1].seq, batch[-1].hash)
+                self.anchor_if_due()
+            return
         raise IntegrityError("could not append to the audit log: too many concurrent writers")
 
 
@@ -130,9 +253,11 @@ class Entry(NamedTuple):
 
 def _chained(seq: int, prev: str, e: Entry) -> AuditRecord:
     at = datetime.fromtimestamp(e.at, UTC).isoformat(timespec="milliseconds")
-    draft = AuditRecord(seq=seq, at=at, user=e.user, action=e.action,
-                        resource=_scrub(e.resource)[:255], result=e.result,
-                        reason=_scrub(e.reason), origin=e.origin[:255] if e.origin else None,
+    # Every field may carry client input (dataset ids, audience, usernames): escaped.
+    draft = AuditRecord(seq=seq, at=at, user=_field(e.user, 128),
+                        action=_field(e.action, 64) or "", resource=_scrub(e.resource)[:255],
+                        result=_field(e.result, 32) or "",
+                        reason=_scrub(e.reason), origin=_field(e.origin) or None,
                         prev_hash=prev, hash="")
     return AuditRecord(**{**draft.__dict__, "hash": entry_hash(prev, draft)})
 
@@ -231,6 +356,7 @@ class BufferedAudit:
                 break
             if self.flush():
                 backoff = self._interval
+                self._inner.anchor_if_due()
             else:
                 backoff = min(max(backoff * 2, self._interval), self._max_backoff)
 
@@ -270,6 +396,7 @@ class BufferedAudit:
         delay = 0.05
         for _ in range(attempts):
             if self.flush():
+                self._inner.anchor_if_due(force=True)
                 return
             time.sleep(delay)
             delay = min(delay * 2, self._max_backoff)
@@ -289,8 +416,35 @@ class ChainReport:
     problem: str = ""
 
 
-def verify_chain(records: Iterable[AuditRecord]) -> ChainReport:
-    """Walk the log in ``seq`` order and report the first broken entry, if any."""
+def verify_chain(records: Iterable[AuditRecord],
+                 anchors: Iterable[Anchor] | None = None) -> ChainReport:
+    """Walk the log in ``seq`` order and report the first broken entry, if any.
+
+    With ``anchors``, also report an entry whose hash differs from its anchor (edited and
+    re-chained) and a log ending before its newest anchor (truncated).
+    """
+    anchored: dict[int, Anchor] = {}
+    conflicts = []
+    for a in anchors or ():
+        if a.seq in anchored and anchored[a.seq].hash != a.hash:
+            conflicts.append(a)
+        anchored.setdefault(a.seq, a)
+    if conflicts:
+        a = conflicts[0]
+        return ChainReport(False, 0, GENESIS, a.seq, f"the anchor file holds two hashes for "
+                           f"entry {a.seq}: the anchor file was tampered with")
+    report = _walk(records, anchored)
+    if not report.ok or not anchored:
+        return report
+    newest = max(anchored.values(), key=lambda a: a.seq)
+    if newest.seq > report.entries:
+        return ChainReport(False, report.entries, report.head_hash, report.entries + 1,
+                           f"the log was truncated: it ends at entry {report.entries}, but "
+                           f"entry {newest.seq} was anchored at {newest.at}")
+    return report
+
+
+def _walk(records: Iterable[AuditRecord], anchored: Mapping[int, Anchor]) -> ChainReport:
     prev = GENESIS
     expected = 1
     count = 0
@@ -305,12 +459,17 @@ def verify_chain(records: Iterable[AuditRecord]) -> ChainReport:
         if entry_hash(prev, record) != record.hash:
             return ChainReport(False, count, prev, record.seq,
                                f"entry {record.seq} was altered: its hash does not match")
+        anchor = anchored.get(record.seq)
+        if anchor is not None and anchor.hash != record.hash:
+            return ChainReport(False, count, prev, record.seq,
+                               f"entry {record.seq} does not match its anchor of {anchor.at}: "
+                               "an entry at or before it was edited and the chain recomputed")
         prev = record.hash
         expected += 1
         count += 1
     return ChainReport(True, count, prev)
 
 
-def verify_store(store: AuditStore) -> ChainReport:
-    """Verify the whole audit log in ``store``."""
-    return verify_chain(store.entries())
+def verify_store(store: AuditStore, anchors: AnchorFile | None = None) -> ChainReport:
+    """Verify the whole audit log in ``store`` (against ``anchors`` when given)."""
+    return verify_chain(store.entries(), anchors.read() if anchors is not None else None)

@@ -28,11 +28,10 @@ import httpx
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from onemg.access.api import NodeAccess, build_node_access
-from onemg.access.audit import BufferedAudit, HashChainAudit
+from onemg.access.api import NodeAccess, anchored_audit, build_node_access
+from onemg.access.audit import BufferedAudit
 from onemg.access.duo import DataUse
 from onemg.access.routes_node import node_router
-from onemg.access.store import AuditStore
 from onemg.errors import NotFoundError
 from onemg.security import AuditSink, CredentialVerifier, Principal
 from onemg.settings import Settings
@@ -83,7 +82,7 @@ class LazyNodeAccess:
 
         audit, request_audit = self._audit, None
         if audit is None:
-            chain = HashChainAudit(AuditStore(engine), clock=self._clock)
+            chain = anchored_audit(self._settings, engine, self._clock)
             self.buffered = BufferedAudit(chain)
             audit, request_audit = chain, self.buffered
         return build_node_access(self._settings, engine=engine, http=self.http,

@@ -41,14 +41,14 @@ def _engine(settings: Settings):  # noqa: ANN202
 
 
 def _service(data_dir: Path, database_url: str | None):  # noqa: ANN202
+    from onemg.access.api import anchored_audit
     from onemg.access.applications import ApplicationService
-    from onemg.access.audit import HashChainAudit
-    from onemg.access.store import AuditStore, EntitlementStore, EventStore
+    from onemg.access.store import EntitlementStore, EventStore
 
     settings = _settings(data_dir, database_url)
     engine = _engine(settings)
     return ApplicationService(events=EventStore(engine), entitlements=EntitlementStore(engine),
-                              audit=HashChainAudit(AuditStore(engine)), access=settings.access)
+                              audit=anchored_audit(settings, engine), access=settings.access)
 
 
 def _operator(actor: str):  # noqa: ANN202
@@ -221,17 +221,46 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit, name="audit")
 
     @audit.command("verify")
-    def verify(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
-        """Check the audit chain; exits 1 and names the first bad entry if tampered."""
-        from onemg.access.audit import verify_store
+    def verify(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
+               anchors: Path | None = typer.Option(
+                   None, "--anchors", help="Anchor file to check against (default: "
+                   "DATA_DIR/audit-anchors.jsonl).")) -> None:
+        """Check the audit chain and its anchors; exits 1 and names the first bad entry if the
+        log was altered, re-chained or truncated."""
+        from onemg.access.audit import ANCHOR_FILE, AnchorFile, verify_store
         from onemg.access.store import AuditStore
+        from onemg.errors import IntegrityError
 
-        report = verify_store(AuditStore(_engine(_settings(data_dir, database_url))))
+        anchor_file = AnchorFile(anchors or data_dir / ANCHOR_FILE)
+        try:
+            report = verify_store(AuditStore(_engine(_settings(data_dir, database_url))),
+                                  anchor_file)
+            n_anchors = len(anchor_file.read())
+        except IntegrityError as exc:
+            typer.echo(f"audit anchors UNREADABLE: {exc}", err=True)
+            raise typer.Exit(1) from None
         if not report.ok:
             typer.echo(f"audit log TAMPERED at entry {report.first_bad_seq}: {report.problem} "
                        f"({report.entries} entries verified before it)", err=True)
             raise typer.Exit(1)
-        typer.echo(f"audit log intact: {report.entries} entries, head {report.head_hash}")
+        if n_anchors == 0:
+            typer.echo(f"warning: no anchors in {anchor_file.path}: an edited and re-chained or "
+                       "truncated log cannot be detected", err=True)
+        typer.echo(f"audit log intact: {report.entries} entries, head {report.head_hash}, "
+                   f"{n_anchors} anchor(s) matched")
+
+    @audit.command("anchor")
+    def anchor(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
+        """Append the current head to the anchor file now (nodes also do it on their own)."""
+        from onemg.access.audit import ANCHOR_FILE, AnchorFile
+        from onemg.access.store import AuditStore
+
+        head = AuditStore(_engine(_settings(data_dir, database_url))).last()
+        if head is None:
+            typer.echo("the audit log is empty; nothing to anchor")
+            return
+        written = AnchorFile(data_dir / ANCHOR_FILE).write(head.seq, head.hash)
+        typer.echo(f"anchored entry {written.seq} ({written.hash}) at {written.at}")
 
     @audit.command("tail")
     def tail(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
