@@ -64,16 +64,29 @@ class AttackNet:
         """A passport the hub signs for ``country``'s node (its audience)."""
         now = int(time.time())
         hub = self.plan.hub_url + "/"
-        return sign_passport(self.hub_key(), iss=hub, sub=sub, visas=list(visas), iat=now,
-                             exp=now + 600, aud=[self.plan.node_url(country) + "/"])
+        return sign_passport(
+            self.hub_key(),
+            iss=hub,
+            sub=sub,
+            visas=list(visas),
+            iat=now,
+            exp=now + 600,
+            aud=[self.plan.node_url(country) + "/"],
+        )
 
 
 @pytest.fixture(scope="session")
 def attack_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AttackNet]:
     """Two real nodes and a hub, started once for the attack suite."""
     root = tmp_path_factory.mktemp("attack")
-    plan = DemoPlan(root=root, countries=("FI", "EE"), individuals=300, seed=7,
-                    hub_port=free_port(), node_ports=(free_port(), free_port()))
+    plan = DemoPlan(
+        root=root,
+        countries=("FI", "EE"),
+        individuals=300,
+        seed=7,
+        hub_port=free_port(),
+        node_ports=(free_port(), free_port()),
+    )
     prepare_data(plan, echo=lambda line: None)
     with DemoNetwork(plan) as network:
         yield AttackNet(network)
@@ -89,8 +102,11 @@ def http() -> Iterator[httpx.Client]:
 def without_timing(body: Any) -> Any:
     """``body`` without the fields that differ between two identical requests (timings)."""
     if isinstance(body, dict):
-        return {k: without_timing(v) for k, v in body.items()
-                if k not in ("elapsedMs", "elapsed_ms", "ms", "durationMs")}
+        return {
+            k: without_timing(v)
+            for k, v in body.items()
+            if k not in ("elapsedMs", "elapsed_ms", "ms", "durationMs")
+        }
     if isinstance(body, list):
         return [without_timing(v) for v in body]
     return body

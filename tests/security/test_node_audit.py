@@ -44,15 +44,22 @@ def _settle(net: AttackNet, before: int, *, at_least: int = 1) -> list[AuditReco
         time.sleep(0.1)
 
 
-def test_bad_token_with_many_dataset_ids_writes_one_escaped_row(attack_net: AttackNet,
-                                                                 http: httpx.Client) -> None:
+def test_bad_token_with_many_dataset_ids_writes_one_escaped_row(
+    attack_net: AttackNet, http: httpx.Client
+) -> None:
     ds = attack_net.dataset()
     ids = [ds] + [f"x{i}\n2026-12-04T00:00:00 granted admin\x1b[2K" for i in range(99)]
     before = len(_rows(attack_net))
-    r = http.post(f"{attack_net.node()}/individuals",
-                  headers={"Authorization": "Bearer not-a-valid-passport"},
-                  json={"query": {"requestParameters": {"datasets": {"datasetIds": ids}},
-                                  "requestedGranularity": "record"}})
+    r = http.post(
+        f"{attack_net.node()}/individuals",
+        headers={"Authorization": "Bearer not-a-valid-passport"},
+        json={
+            "query": {
+                "requestParameters": {"datasets": {"datasetIds": ids}},
+                "requestedGranularity": "record",
+            }
+        },
+    )
     assert r.status_code == 401
     rows = _settle(attack_net, before)
     beacon = [row for row in rows if row.action == "beacon.query"]
@@ -63,8 +70,14 @@ def test_bad_token_with_many_dataset_ids_writes_one_escaped_row(attack_net: Atta
     for stored in rows:
         text = json.dumps(stored.__dict__)
         assert "granted admin" not in text
-        for field in (stored.user, stored.action, stored.resource, stored.result,
-                      stored.reason, stored.origin):
+        for field in (
+            stored.user,
+            stored.action,
+            stored.resource,
+            stored.result,
+            stored.reason,
+            stored.origin,
+        ):
             assert not any(ch in (field or "") for ch in "\n\r\x1b")
 
 
@@ -83,8 +96,9 @@ def _copy_db(src: Path, dst: Path) -> None:
         source.backup(target)
 
 
-def test_edit_and_rechain_is_caught_by_the_anchors(attack_net: AttackNet, http: httpx.Client,
-                                                   tmp_path: Path) -> None:
+def test_edit_and_rechain_is_caught_by_the_anchors(
+    attack_net: AttackNet, http: httpx.Client, tmp_path: Path
+) -> None:
     node_dir = attack_net.node_dir()
     for _ in range(3):
         http.get(f"{attack_net.node()}/individuals?requestedGranularity=count")
@@ -101,26 +115,39 @@ def test_edit_and_rechain_is_caught_by_the_anchors(attack_net: AttackNet, http: 
     db, copied = tmp_path / "node.db", tmp_path / "audit-anchors.jsonl"
     _copy_db(node_dir / "node.db", db)
     copied.write_text(anchors.read_text())
-    verify = [sys.executable, "-c", "from onemg.cli import run; run()", "audit", "verify",
-              "--data-dir", str(tmp_path), "--database-url", f"sqlite:///{db}",
-              "--anchors", str(copied)]
+    verify = [
+        sys.executable,
+        "-c",
+        "from onemg.cli import run; run()",
+        "audit",
+        "verify",
+        "--data-dir",
+        str(tmp_path),
+        "--database-url",
+        f"sqlite:///{db}",
+        "--anchors",
+        str(copied),
+    ]
     ok = subprocess.run(verify, capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
     anchored = json.loads(copied.read_text().splitlines()[-1])["seq"]
     victim = max(1, anchored - 2)
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT seq, at, user, action, resource, result, reason, origin, "
-                            "prev_hash, hash FROM access_audit WHERE seq >= ? ORDER BY seq",
-                            (victim,)).fetchall()
+        rows = conn.execute(
+            "SELECT seq, at, user, action, resource, result, reason, origin, "
+            "prev_hash, hash FROM access_audit WHERE seq >= ? ORDER BY seq",
+            (victim,),
+        ).fetchall()
         prev = rows[0][8] if rows else GENESIS
         for seq, at, user, action, resource, result, reason, origin, _, _ in rows:
             if seq == victim:
                 result, reason = "granted", "nothing to see"
-            record = AuditRecord(seq, at, user, action, resource, result, reason, origin,
-                                 prev, "")
+            record = AuditRecord(seq, at, user, action, resource, result, reason, origin, prev, "")
             new = entry_hash(prev, record)
-            conn.execute("UPDATE access_audit SET result=?, reason=?, prev_hash=?, hash=? "
-                         "WHERE seq=?", (result, reason, prev, new, seq))
+            conn.execute(
+                "UPDATE access_audit SET result=?, reason=?, prev_hash=?, hash=? WHERE seq=?",
+                (result, reason, prev, new, seq),
+            )
             prev = new
     tampered = subprocess.run(verify, capture_output=True, text=True, check=False)
     assert tampered.returncode == 1

@@ -12,12 +12,19 @@ from tests.security.conftest import AttackNet
 
 pytestmark = pytest.mark.slow
 
-FORM = {"title": "Self-serve", "summary": "My own study", "institution": "Uni",
-        "purpose": {"terms": ["DUO:0000042"]}, "duration_days": 30, "terms_accepted": True}
+FORM = {
+    "title": "Self-serve",
+    "summary": "My own study",
+    "institution": "Uni",
+    "purpose": {"terms": ["DUO:0000042"]},
+    "duration_days": 30,
+    "terms_accepted": True,
+}
 
 
-def test_self_approval_and_self_review_are_refused(attack_net: AttackNet,
-                                                   http: httpx.Client) -> None:
+def test_self_approval_and_self_review_are_refused(
+    attack_net: AttackNet, http: httpx.Client
+) -> None:
     insider, handler = "insider-sub", "handler-sub"
     engine = make_engine(f"sqlite:///{attack_net.node_dir() / 'node.db'}")
     roles = RoleStore(engine)
@@ -29,18 +36,21 @@ def test_self_approval_and_self_review_are_refused(attack_net: AttackNet,
     def as_(sub: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {attack_net.hub_passport(sub)}"}
 
-    created = http.post(api, headers=as_(insider),
-                        json={"datasets": [attack_net.dataset()], "form": FORM})
+    created = http.post(
+        api, headers=as_(insider), json={"datasets": [attack_net.dataset()], "form": FORM}
+    )
     assert created.status_code == 201, created.text
     app_id = created.json()["id"]
     assert http.post(f"{api}/{app_id}/submit", headers=as_(insider)).status_code == 200
     for command in ("approve", "reject", "review", "return", "remark"):
-        r = http.post(f"{api}/{app_id}/{command}", headers=as_(insider),
-                      json={"comment": "fine by me"})
+        r = http.post(
+            f"{api}/{app_id}/{command}", headers=as_(insider), json={"comment": "fine by me"}
+        )
         assert r.status_code == 403, (command, r.text)
         assert "conflict of interest" in r.text
-    r = http.post(f"{api}/{app_id}/request-review", headers=as_(handler),
-                  json={"reviewer": insider})
+    r = http.post(
+        f"{api}/{app_id}/request-review", headers=as_(handler), json={"reviewer": insider}
+    )
     assert r.status_code == 403
     assert "applicant cannot review" in r.text
     state = http.get(f"{api}/{app_id}", headers=as_(insider)).json()["state"]

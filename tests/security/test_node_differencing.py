@@ -19,12 +19,20 @@ def _count(http: httpx.Client, url: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize("where", ["node", "hub"])
-@pytest.mark.parametrize("narrowing", ["yearOfBirth!1950", "yearOfBirth<1950",
-                                       "yearOfBirth>=1951", "sex!female", "country!FI",
-                                       "age<=40"])
-def test_negated_and_range_filters_need_the_record_tier(attack_net: AttackNet,
-                                                        http: httpx.Client, where: str,
-                                                        narrowing: str) -> None:
+@pytest.mark.parametrize(
+    "narrowing",
+    [
+        "yearOfBirth!1950",
+        "yearOfBirth<1950",
+        "yearOfBirth>=1951",
+        "sex!female",
+        "country!FI",
+        "age<=40",
+    ],
+)
+def test_negated_and_range_filters_need_the_record_tier(
+    attack_net: AttackNet, http: httpx.Client, where: str, narrowing: str
+) -> None:
     base = attack_net.node() if where == "node" else attack_net.hub
     whole = _count(http, f"{base}/individuals?filters=HP:0000822")
     assert whole.status_code == 200
@@ -33,17 +41,25 @@ def test_negated_and_range_filters_need_the_record_tier(attack_net: AttackNet,
     assert "responseSummary" not in part.json()
     assert "negated (!) and range" in part.text
     # The same through POST, with the filter as an object.
-    field, op, value = ("yearOfBirth", "!", "1950") if "!" in narrowing else (
-        "yearOfBirth", "<", "1950")
-    r = http.post(f"{base}/individuals", json={"query": {
-        "filters": [{"id": "HP:0000822"}, {"id": field, "operator": op, "value": value}],
-        "requestedGranularity": "count"}})
+    field, op, value = (
+        ("yearOfBirth", "!", "1950") if "!" in narrowing else ("yearOfBirth", "<", "1950")
+    )
+    r = http.post(
+        f"{base}/individuals",
+        json={
+            "query": {
+                "filters": [{"id": "HP:0000822"}, {"id": field, "operator": op, "value": value}],
+                "requestedGranularity": "count",
+            }
+        },
+    )
     assert r.status_code == 403
 
 
 @pytest.mark.parametrize("where", ["node", "hub"])
-def test_equality_filters_stay_public_and_floored(attack_net: AttackNet, http: httpx.Client,
-                                                  where: str) -> None:
+def test_equality_filters_stay_public_and_floored(
+    attack_net: AttackNet, http: httpx.Client, where: str
+) -> None:
     base = attack_net.node() if where == "node" else attack_net.hub
     r = _count(http, f"{base}/individuals?filters=HP:0000822,sex=female")
     assert r.status_code == 200
