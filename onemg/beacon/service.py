@@ -305,8 +305,7 @@ def answer(
         # records anyway, so its counts are exact at every granularity.
         protect = hit.ds.access.get("record") not in principal.tiers_for(hit.ds.id)
         count = floor_count(hit.count, k, protect=protect)
-        population = len(hit.within) if hit.within is not None else hit.ds.n
-        if protect and population < k:
+        if protect and count.exact and _few_people(hit, target, k):
             # Fewer than k people behind the answer (filters down to a handful, a tiny
             # dataset): even a large count (their variants) is theirs alone.
             count = suppressed(k)
@@ -321,6 +320,15 @@ def answer(
         info = {"warnings": [f"dataset(s) {', '.join(u.ids)}: {u}" for u in unknown]}
     return rsp.entry_response(settings, request, target, granularity,
                               total(s.count for s in sets), sets, info=info)
+
+
+def _few_people(hit: _Hit, target: EntryType, k: int) -> bool:
+    """True when fewer than ``k`` individuals are behind a hit's answer."""
+    if hit.ds.n < k:
+        return True
+    # A count of people (or their samples) >= k already rests on >= k people; only a count of
+    # variants can be large for a handful of them (and its row scan dwarfs this popcount).
+    return target.path == "g_variants" and hit.within is not None and len(hit.within) < k
 
 
 def _records(store: NodeData, hit: _Hit, target: EntryType, request: BeaconRequest, *,

@@ -351,3 +351,23 @@ async def test_issuer_asserts_only_its_listed_visa_types(tmp_path, sqlite_engine
         assert (await net.node.verifier.verify(token)).registered
     finally:
         await net.http.aclose()
+
+
+def test_visa_types_from_the_config_file(tmp_path) -> None:
+    from onemg.errors import InvalidInputError
+    from onemg.settings import DEFAULT_VISA_TYPES, load_settings
+
+    (tmp_path / "onemg.toml").write_text(
+        "[access]\ntrusted_issuers = [\n"
+        '  {iss = "https://hub/", jku = "https://hub/oidc/jwks"},\n'
+        '  {iss = "https://ls/", jku = "https://ls/jwks", visa_types = ["ResearcherStatus"]},\n'
+        "]\n")
+    hub, ls = load_settings(tmp_path, environ={}).access.trusted_issuers
+    assert hub.visa_types == DEFAULT_VISA_TYPES
+    assert "ControlledAccessGrants" not in DEFAULT_VISA_TYPES
+    assert ls.visa_types == ("ResearcherStatus",)
+    (tmp_path / "onemg.toml").write_text(
+        '[access]\ntrusted_issuers = [{iss = "https://hub/", jku = "https://hub/j", '
+        'visa_types = "ResearcherStatus"}]\n')
+    with pytest.raises(InvalidInputError, match="visa_types must be a list"):
+        load_settings(tmp_path, environ={})
