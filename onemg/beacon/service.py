@@ -86,8 +86,9 @@ def _scope(store: NodeData, request: BeaconRequest, source: Source | None,
         # A record id lives in some datasets only; the others are not part of the question.
         handles = [h for h in handles if _holds(store, h, source)]
         if not handles:
+            where = "you may read records of" if readable is not None else "on this node"
             raise NotFoundError(f"{BY_PATH[source.entry].id} {source.id!r} is not in any "
-                                "dataset you may read records of on this node")
+                                f"dataset {where}")
     return handles
 
 
