@@ -52,7 +52,7 @@ from onemg.access.tokens import (
     RESEARCHER_STATUS,
     dataset_urn,
 )
-from onemg.access.trust import JwksCache, TrustList
+from onemg.access.trust import JwksCache, TrustList, shown
 from onemg.errors import AuthenticationError
 from onemg.security import ANONYMOUS, AuditSink, Principal
 from onemg.settings import AccessSettings
@@ -219,7 +219,7 @@ class PassportVerifier:
         auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
         if audience not in auds and audience.rstrip("/") not in [str(a).rstrip("/") for a in auds]:
             raise AuthenticationError(
-                f"passport audience {auds!r} does not include this node ({audience}); ask the "
+                f"passport audience {shown(auds)} does not include this node ({audience}); ask the "
                 "broker for a passport scoped to this node"
             )
 
@@ -235,7 +235,7 @@ class PassportVerifier:
         alg = header.get("alg")
         if alg not in ALLOWED_ALGS:
             raise AuthenticationError(
-                f"{kind} signed with alg {alg!r}; only {', '.join(ALLOWED_ALGS)} are accepted"
+                f"{kind} signed with alg {shown(alg)}; only {', '.join(ALLOWED_ALGS)} are accepted"
             )
         if typ is not None and header.get("typ") != typ:
             raise AuthenticationError(f"{kind} header typ must be {typ!r}")
@@ -262,7 +262,7 @@ class PassportVerifier:
                 if candidate == jkus[-1]:
                     raise
         if key is None or key.algorithm_name != alg:
-            raise AuthenticationError(f"{kind} alg {alg} does not match the key {kid!r}")
+            raise AuthenticationError(f"{kind} alg {alg} does not match the key {shown(kid)}")
         try:
             claims = jwt.decode(
                 token, key.key, algorithms=[alg],
@@ -302,7 +302,7 @@ class PassportVerifier:
         iss = unverified.get("iss")
         vtype = _visa_type(unverified)
         if not any(i == iss for i, _ in self._trust.pairs):
-            return VisaOutcome(vtype, False, f"visa issuer {iss!r} is not trusted; ignored"), 0
+            return VisaOutcome(vtype, False, f"visa issuer {shown(iss)} is not trusted; ignored"), 0
         claims = await self._verified_claims(visa_jws, req, kind=f"{vtype} visa", typ=None)
         if claims.get("sub") != subject:
             raise AuthenticationError(
@@ -370,7 +370,9 @@ class PassportVerifier:
 def _visa_type(claims: dict[str, Any]) -> str:
     visa = claims.get("ga4gh_visa_v1")
     vtype = visa.get("type") if isinstance(visa, dict) else None
-    return vtype if isinstance(vtype, str) else "unknown"
+    # Read before any signature check and quoted in messages: only a plausible type name.
+    ok = isinstance(vtype, str) and 0 < len(vtype) <= 100 and vtype.isprintable()
+    return vtype if ok else "unknown"
 
 
 def describe(outcomes: list[VisaOutcome]) -> str:

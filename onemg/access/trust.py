@@ -7,6 +7,7 @@ pair; a ``kid`` that is not there after one refresh is an authentication failure
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +21,19 @@ from jwt.exceptions import PyJWKError
 from onemg.access.keys import ALLOWED_ALGS
 from onemg.errors import AuthenticationError
 from onemg.settings import TrustedIssuer
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A value read from an unverified token, as messages and the audit log may show it.
+
+    Its ``repr`` (quotes, control characters escaped) when short; otherwise its length and a
+    digest, so a crafted token can neither flood the log nor write into it at will.
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    raw = str(value).encode("utf-8", "surrogatepass")
+    return f"<{len(raw)} bytes, sha256:{hashlib.sha256(raw).hexdigest()[:16]}>"
 
 
 @dataclass(frozen=True)
@@ -41,12 +55,13 @@ class TrustList:
         """
         allowed = sorted(j for i, j in self.pairs if i == iss)
         if not allowed:
-            raise AuthenticationError(f"issuer {iss!r} is not in this node's trusted issuers")
+            raise AuthenticationError(f"issuer {shown(iss)} is not in this node's trusted issuers")
         if jku is None:
             return tuple(allowed)
         if jku not in allowed:
             raise AuthenticationError(
-                f"jku {jku!r} is not allow-listed for issuer {iss!r}; keys are only fetched from "
+                f"jku {shown(jku)} is not allow-listed for issuer {shown(iss)}; keys are only "
+                "fetched from "
                 "allow-listed (iss, jku) pairs"
             )
         return (jku,)
@@ -87,7 +102,7 @@ class JwksCache:
         if jku in self.static:
             keys = _parse_jwks(self.static[jku], jku)
             if kid not in keys:
-                raise AuthenticationError(f"unknown kid {kid!r} for {jku}")
+                raise AuthenticationError(f"unknown kid {shown(kid)} for {jku}")
             return keys[kid]
         now = self.clock()
         entry = self._entries.get(jku)
@@ -97,7 +112,7 @@ class JwksCache:
         if stale:
             entry = await self._fetch(jku, now)
         if kid not in entry.keys:
-            raise AuthenticationError(f"unknown kid {kid!r}: not in the JWKS at {jku}")
+            raise AuthenticationError(f"unknown kid {shown(kid)}: not in the JWKS at {jku}")
         return entry.keys[kid]
 
     async def _fetch(self, jku: str, now: float) -> _Entry:

@@ -371,3 +371,19 @@ def test_visa_types_from_the_config_file(tmp_path) -> None:
         'visa_types = "ResearcherStatus"}]\n')
     with pytest.raises(InvalidInputError, match="visa_types must be a list"):
         load_settings(tmp_path, environ={})
+
+
+async def test_untrusted_token_values_are_bounded_in_the_audit(network: Network,
+                                                               evil_key: SigningKey) -> None:
+    """Issue 11 §5: strings from an unverified token reach the log escaped, or as a digest."""
+    long_iss = "http://evil.test/" + "A" * 400 + "\n2026-01-01 forged"
+    token = _passport(network, evil_key, iss=long_iss, jku=f"{EVIL}jwks")
+    resp = await network.records("synth-fi-1", token)
+    assert resp.status_code == 401
+    entry = _last_audit(network)
+    assert "AAAAAAAAAA" not in entry.reason
+    assert "forged" not in entry.reason
+    assert "bytes, sha256:" in entry.reason
+    short = _passport(network, evil_key, iss="http://evil.test/\x1b[2K")
+    assert (await network.records("synth-fi-1", short)).status_code == 401
+    assert "\x1b" not in _last_audit(network).reason
