@@ -31,9 +31,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from onemg.errors import AccessDeniedError
+from onemg.protocol.vocabulary import GRANULARITIES
 from onemg.security import AuditSink, Principal
 
-GRANULARITIES: tuple[str, ...] = ("boolean", "count", "record")
 DEFAULT_ACCESS: Mapping[str, str] = {"boolean": "PUBLIC", "count": "PUBLIC",
                                      "record": "CONTROLLED"}
 

@@ -12,8 +12,8 @@ from onemg.network.counts import CountPart, CountTotal, read_count, read_member_
 from onemg.network.credentials import CachedCredentials, MemberCredentials, PublicView
 from onemg.network.fanout import MemberOutcome, fan_out
 from onemg.network.merge import merge_entry
+from onemg.network.query import NetworkQuery, from_get, from_post
 from onemg.network.registry import MemberRegistry, MemberState
-from onemg.network.request import NetworkQuery, from_get, from_post
 from onemg.network.service import NetworkService
 from onemg.network.wire import AiohttpWire, MemberWire, WireError
 

@@ -27,9 +27,9 @@ from typing import Any
 
 import httpx
 
+from onemg.demo.processes import ManagedProcess, ProcessGroup, port_in_use
 from onemg.errors import OnemgError
 from onemg.network.counts import read_count
-from onemg.network.processes import ManagedProcess, ProcessGroup, port_in_use
 
 CLI = (sys.executable, "-c", "from onemg.cli import run; run()")
 Echo = Callable[[str], None]
@@ -206,8 +206,8 @@ def hub_serve_argv(config: Path, port: int, *, host: str = "127.0.0.1") -> list[
 
 
 def stub_argv(port: int, country: str, *options: str) -> list[str]:
-    """The command that runs a canned member (:mod:`onemg.network.stub`) with ``options``."""
-    return [sys.executable, "-m", "onemg.network.stub", "--port", str(port),
+    """The command that runs a canned member (:mod:`onemg.demo.stub`) with ``options``."""
+    return [sys.executable, "-m", "onemg.demo.stub", "--port", str(port),
             "--country", country, *options]
 
 
