@@ -9,7 +9,8 @@ from onemg.cli import build_app, main
 
 def _group_names(app: typer.Typer) -> list[str]:
     return [g.name or "" for g in app.registered_groups] + [
-        c.name or "" for c in app.registered_commands]
+        c.name or "" for c in app.registered_commands
+    ]
 
 
 def test_main_twice_registers_each_group_once(capsys) -> None:  # noqa: ANN001

@@ -115,8 +115,10 @@ def open_database(url: str, *, attempts: int = 5, retry_s: float = 0.5) -> Engin
             if attempt == attempts:
                 engine.dispose()
                 raise
-            log.warning("migrating %s failed (%s); another process may be migrating it, "
-                        "retrying", url_obj.render_as_string(hide_password=True),
-                        exc.orig.__class__.__name__)
+            log.warning(
+                "migrating %s failed (%s); another process may be migrating it, retrying",
+                url_obj.render_as_string(hide_password=True),
+                exc.orig.__class__.__name__,
+            )
             time.sleep(retry_s * attempt)
     raise AssertionError("unreachable")

@@ -142,14 +142,21 @@ def _ingest(plan: DemoPlan, country: str, *, echo: Echo, progress: bool) -> None
     settings = load_settings(node_dir)
     echo(f"ingesting {country} into {node_dir} ...")
     started = time.monotonic()
-    result = ingest(resolve_inputs(source_dir=plan.synth_dir / country.lower()),
-                    data_dir=node_dir, database_url=settings.db_url, show_progress=progress)
-    echo(f"  {result.dataset_id}: {result.n_individuals} individuals, {result.n_variants} "
-         f"variants in {time.monotonic() - started:.1f} s")
+    result = ingest(
+        resolve_inputs(source_dir=plan.synth_dir / country.lower()),
+        data_dir=node_dir,
+        database_url=settings.db_url,
+        show_progress=progress,
+    )
+    echo(
+        f"  {result.dataset_id}: {result.n_individuals} individuals, {result.n_variants} "
+        f"variants in {time.monotonic() - started:.1f} s"
+    )
 
 
-def prepare_data(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print,
-                 progress: bool = False) -> None:
+def prepare_data(
+    plan: DemoPlan, *, fresh: bool = False, echo: Echo = print, progress: bool = False
+) -> None:
     """Synthesise and ingest what is missing (everything when ``fresh``), in this process.
 
     ``progress`` draws progress bars on stderr (the ``onemg demo`` command turns it on).
@@ -170,8 +177,14 @@ def prepare_data(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print,
 
         echo(f"synthesising {', '.join(missing)} ({plan.individuals} individuals each) ...")
         started = time.monotonic()
-        synthesize(plan.synth_dir, countries=missing, individuals=plan.individuals,
-                   seed=plan.seed, force=True, progress=progress)
+        synthesize(
+            plan.synth_dir,
+            countries=missing,
+            individuals=plan.individuals,
+            seed=plan.seed,
+            force=True,
+            progress=progress,
+        )
         echo(f"  done in {time.monotonic() - started:.1f} s")
     for country in plan.countries:
         node_dir = plan.node_dir(country)
@@ -185,20 +198,38 @@ def prepare_data(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print,
 
 def node_serve_argv(data_dir: Path, port: int, *, host: str = "127.0.0.1") -> list[str]:
     """The command that serves one node from ``data_dir`` on ``host:port``."""
-    return [*CLI, "node", "serve", "--data-dir", str(data_dir), "--host", host,
-            "--port", str(port)]
+    return [*CLI, "node", "serve", "--data-dir", str(data_dir), "--host", host, "--port", str(port)]
 
 
 def hub_serve_argv(config: Path, port: int, *, host: str = "127.0.0.1") -> list[str]:
     """The command that serves the hub of ``config`` on ``host:port`` (warnings logged only)."""
-    return [*CLI, "hub", "serve", "--config", str(config), "--host", host, "--port", str(port),
-            "--log-level", "warning"]
+    return [
+        *CLI,
+        "hub",
+        "serve",
+        "--config",
+        str(config),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
 
 
 def stub_argv(port: int, country: str, *options: str) -> list[str]:
     """The command that runs a canned member (:mod:`onemg.demo.stub`) with ``options``."""
-    return [sys.executable, "-m", "onemg.demo.stub", "--port", str(port),
-            "--country", country, *options]
+    return [
+        sys.executable,
+        "-m",
+        "onemg.demo.stub",
+        "--port",
+        str(port),
+        "--country",
+        country,
+        *options,
+    ]
 
 
 def node_argv(plan: DemoPlan, country: str) -> list[str]:

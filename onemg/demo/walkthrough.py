@@ -81,11 +81,21 @@ def create_demo_researcher(plan: DemoPlan, hub_config: Path) -> str:
             sub = accounts.sub_of(DEMO_RESEARCHER)
         except NotFoundError:
             sub = accounts.create(DEMO_RESEARCHER, researcher_password(plan)).sub
-            audit.record(user=DEMO_OPERATOR, action="admin.user-create", resource=f"user:{sub}",
-                         result="ok", origin="demo")
+            audit.record(
+                user=DEMO_OPERATOR,
+                action="admin.user-create",
+                resource=f"user:{sub}",
+                result="ok",
+                origin="demo",
+            )
         accounts.grant_researcher_status(DEMO_RESEARCHER, by="so")
-        audit.record(user=DEMO_OPERATOR, action="admin.researcher-status",
-                     resource=f"user:{sub}", result="granted", origin="demo")
+        audit.record(
+            user=DEMO_OPERATOR,
+            action="admin.researcher-status",
+            resource=f"user:{sub}",
+            result="granted",
+            origin="demo",
+        )
         return sub
     finally:
         engine.dispose()
@@ -115,7 +125,8 @@ def walkthrough(plan: DemoPlan, country: str | None = None) -> list[Step]:
     passport = (
         f"PASSPORT=$(curl -sf -X POST {hub}/oidc/token -d grant_type={_TOKEN_EXCHANGE} "
         f'-d "subject_token=$TOKEN" -d audience={node}/ | '
-        + _JSON_FIELD.format(field="access_token") + ")"
+        + _JSON_FIELD.format(field="access_token")
+        + ")"
     )
     form = {
         "title": "Hypertension in the demo cohort",
@@ -126,39 +137,62 @@ def walkthrough(plan: DemoPlan, country: str | None = None) -> list[Step]:
         "terms_accepted": True,
     }
     application = json.dumps({"datasets": [dataset], "form": form})
-    query = json.dumps({
-        "meta": {"apiVersion": "v2.0.0"},
-        "query": {"requestParameters": {"datasets": {"datasetIds": [dataset]}},
-                  "filters": [RECORD_FILTER], "requestedGranularity": "record",
-                  "pagination": {"skip": 0, "limit": 3}},
-    })
+    query = json.dumps(
+        {
+            "meta": {"apiVersion": "v2.0.0"},
+            "query": {
+                "requestParameters": {"datasets": {"datasetIds": [dataset]}},
+                "filters": [RECORD_FILTER],
+                "requestedGranularity": "record",
+                "pagination": {"skip": 0, "limit": 3},
+            },
+        }
+    )
     auth = '-H "Authorization: Bearer $PASSPORT"'
     json_type = "-H 'Content-Type: application/json'"
     return [
-        Step(1, f"Log in at the hub as {DEMO_RESEARCHER} and get a passport for node {country}", (
-            f"TOKEN=$(curl -sf -X POST {hub}/oidc/login {json_type} -d {q(login)} | "
-            + _JSON_FIELD.format(field="access_token") + ")",
-            passport,
-        )),
-        Step(2, f"Apply to node {country}'s data access committee for {dataset}, and submit", (
-            f"APP=$(curl -sf -X POST {node}/api/access/applications {auth} {json_type} "
-            f"-d {q(application)} | " + _JSON_FIELD.format(field="id") + ")",
-            f'curl -sf -X POST "{node}/api/access/applications/$APP/submit" {auth} '
-            f"{json_type} -d '{{}}' | " + _JSON_FIELD.format(field="state"),
-        )),
-        Step(3, f"Approve the application as node {country}'s operator (audited as "
-                f"{DEMO_OPERATOR})", (
-            f'{onemg_command()} access approve "$APP" --data-dir '
-            f"{q(str(plan.node_dir(country)))} --actor {DEMO_OPERATOR} "
-            "--comment 'approved in the demo'",
-        ), note="The demo nodes run with veto_window_days = 0, so access starts at approval; "
-                "a real node gives its national authority a veto window first."),
-        Step(4, f"Ask node {country} for records with a fresh passport (it now carries the "
-                "node's ControlledAccessGrants visa)", (
-            passport,
-            f"curl -s -X POST {node}/api/individuals {auth} {json_type} -d {q(query)}"
-            " | python3 -m json.tool",
-        ), note="Before step 3 the same query answers 403: the passport holds no grant."),
+        Step(
+            1,
+            f"Log in at the hub as {DEMO_RESEARCHER} and get a passport for node {country}",
+            (
+                f"TOKEN=$(curl -sf -X POST {hub}/oidc/login {json_type} -d {q(login)} | "
+                + _JSON_FIELD.format(field="access_token")
+                + ")",
+                passport,
+            ),
+        ),
+        Step(
+            2,
+            f"Apply to node {country}'s data access committee for {dataset}, and submit",
+            (
+                f"APP=$(curl -sf -X POST {node}/api/access/applications {auth} {json_type} "
+                f"-d {q(application)} | " + _JSON_FIELD.format(field="id") + ")",
+                f'curl -sf -X POST "{node}/api/access/applications/$APP/submit" {auth} '
+                f"{json_type} -d '{{}}' | " + _JSON_FIELD.format(field="state"),
+            ),
+        ),
+        Step(
+            3,
+            f"Approve the application as node {country}'s operator (audited as {DEMO_OPERATOR})",
+            (
+                f'{onemg_command()} access approve "$APP" --data-dir '
+                f"{q(str(plan.node_dir(country)))} --actor {DEMO_OPERATOR} "
+                "--comment 'approved in the demo'",
+            ),
+            note="The demo nodes run with veto_window_days = 0, so access starts at approval; "
+            "a real node gives its national authority a veto window first.",
+        ),
+        Step(
+            4,
+            f"Ask node {country} for records with a fresh passport (it now carries the "
+            "node's ControlledAccessGrants visa)",
+            (
+                passport,
+                f"curl -s -X POST {node}/api/individuals {auth} {json_type} -d {q(query)}"
+                " | python3 -m json.tool",
+            ),
+            note="Before step 3 the same query answers 403: the passport holds no grant.",
+        ),
     ]
 
 

@@ -80,8 +80,13 @@ def create_router() -> APIRouter:
     async def query_get(path: str, request: Request, service: Service) -> Response:
         """A Beacon query in GET form, answered by every member."""
         params = request.query_params
-        query = from_get(path, params, request.url.query, filters=params.getlist("filters"),
-                         max_page=service.beacon.max_page_size)
+        query = from_get(
+            path,
+            params,
+            request.url.query,
+            filters=params.getlist("filters"),
+            max_page=service.beacon.max_page_size,
+        )
         status, body = await service.query(query, token=_bearer(request))
         return json_response(body, status)
 

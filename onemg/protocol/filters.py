@@ -62,8 +62,6 @@ _ONTOLOGY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*:[^\s]+$")
 _ALNUM_STRING = re.compile(r"^([A-Za-z][A-Za-z0-9_.:]*?)(>=|<=|!=|=|<|>|!)(.+)$")
 
 
-
-
 def _check_id(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(f"{where}: filter id must be a non-empty string, got {value!r}")
@@ -92,15 +90,14 @@ def _term_filter(term: str, scope: str | None, include_descendants: bool = True)
 def _alphanumeric(fid: str, operator: Any, value: Any, scope: str | None, where: str) -> Filter:
     op = "!" if operator == "!=" else operator
     if op not in OPERATORS:
-        raise InvalidInputError(
-            f"{where}: operator {operator!r} is not one of {list(OPERATORS)}"
-        )
+        raise InvalidInputError(f"{where}: operator {operator!r} is not one of {list(OPERATORS)}")
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidInputError(f"{where}: alphanumeric filter {fid!r} needs a string value")
     text = str(value).strip()
     if not text or len(text) > _MAX_ID:
-        raise InvalidInputError(f"{where}: alphanumeric filter {fid!r} has an empty or "
-                                "overlong value")
+        raise InvalidInputError(
+            f"{where}: alphanumeric filter {fid!r} has an empty or overlong value"
+        )
     return AlphanumericFilter(fid, op, text, scope)
 
 
@@ -120,8 +117,9 @@ def _one(item: Any, where: str) -> Filter:
         if not isinstance(descendants, bool):
             raise InvalidInputError(f"{where}: includeDescendantTerms must be true or false")
         return _term_filter(fid, scope, descendants)
-    raise InvalidInputError(f"{where}: a filter must be a string or an object, got "
-                            f"{type(item).__name__}")
+    raise InvalidInputError(
+        f"{where}: a filter must be a string or an object, got {type(item).__name__}"
+    )
 
 
 def parse_filters(raw: Any) -> tuple[Filter, ...]:

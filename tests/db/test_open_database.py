@@ -69,7 +69,8 @@ def test_a_second_migrator_waits_for_the_first(postgres_url: str) -> None:
     with holder.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
         worker = threading.Thread(
-            target=lambda: (result.append(_open_and_read_version(postgres_url)), done.set()))
+            target=lambda: (result.append(_open_and_read_version(postgres_url)), done.set())
+        )
         worker.start()
         time.sleep(1.0)
         assert not done.is_set()  # waiting on the lock, not failing and not migrating twice
@@ -88,7 +89,8 @@ def test_sqlite_second_migrator_waits_for_the_lock_file(tmp_path: Path) -> None:
     with (tmp_path / "node.db.migrate.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         worker = threading.Thread(
-            target=lambda: (_open_and_read_version(f"sqlite:///{db}"), done.set()))
+            target=lambda: (_open_and_read_version(f"sqlite:///{db}"), done.set())
+        )
         worker.start()
         time.sleep(1.0)
         assert not done.is_set()

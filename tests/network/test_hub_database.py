@@ -41,11 +41,13 @@ def test_database_url_from_file_and_environment(tmp_path: Path) -> None:
     settings, _ = load_hub_config(_write(tmp_path), environ={})
     assert settings.db_url == f"sqlite:///{(tmp_path / 'hub-data' / 'node.db').resolve()}"
     settings, _ = load_hub_config(
-        _write(tmp_path, 'database_url = "postgresql://a@h/file"'), environ={})
+        _write(tmp_path, 'database_url = "postgresql://a@h/file"'), environ={}
+    )
     assert settings.db_url == "postgresql://a@h/file"
     settings, _ = load_hub_config(
         _write(tmp_path, 'database_url = "postgresql://a@h/file"'),
-        environ={"ONEMG_DATABASE_URL": "postgresql://a@h/env"})
+        environ={"ONEMG_DATABASE_URL": "postgresql://a@h/env"},
+    )
     assert settings.db_url == "postgresql://a@h/env"
     assert settings.beacon.beacon_id == "eu.onemg.test-hub"
 
@@ -60,17 +62,20 @@ async def test_hub_login_and_audit_live_in_the_configured_database(
     def members(request: httpx.Request) -> httpx.Response:
         return httpx.Response(404)
 
-    app = create_hub_app(settings, network, transport=httpx.MockTransport(members),
-                         refresh_on_start=False)
+    app = create_hub_app(
+        settings, network, transport=httpx.MockTransport(members), refresh_on_start=False
+    )
     async with app.router.lifespan_context(app):
         app.state.hub_access().accounts.create("carol", "correct horse battery")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
             login = await client.post(
-                "/oidc/login", json={"username": "carol", "password": "correct horse battery"})
+                "/oidc/login", json={"username": "carol", "password": "correct horse battery"}
+            )
             assert login.status_code == 200, login.text
             bad = await client.post(
-                "/oidc/login", json={"username": "carol", "password": "wrong wrong wrong"})
+                "/oidc/login", json={"username": "carol", "password": "wrong wrong wrong"}
+            )
             assert bad.status_code == 401
     engine = make_engine(db_url)
     try:

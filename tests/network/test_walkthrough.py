@@ -41,8 +41,7 @@ def _run(script: str) -> dict[str, str]:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the walk-through uses curl")
-def test_printed_walkthrough_opens_records_only_after_approval(real_network: DemoNetwork
-                                                               ) -> None:
+def test_printed_walkthrough_opens_records_only_after_approval(real_network: DemoNetwork) -> None:
     plan = real_network.plan
     steps = walkthrough(plan)
     assert [s.number for s in steps] == [1, 2, 3, 4]
@@ -56,14 +55,16 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
         return "\n".join([f"echo '{_MARK.format(label)}'", *commands])
 
     one, two, three, four = steps
-    script = "\n".join([
-        "set -euo pipefail",
-        block("1", one.commands),
-        block("4-before", four.commands),
-        block("2", two.commands),
-        block("3", three.commands),
-        block("4", four.commands),
-    ])
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            block("1", one.commands),
+            block("4-before", four.commands),
+            block("2", two.commands),
+            block("3", three.commands),
+            block("4", four.commands),
+        ]
+    )
     out = _run(script)
 
     before = json.loads(out["4-before"])
