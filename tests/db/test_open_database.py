@@ -112,3 +112,32 @@ def test_unreachable_database_fails_after_retries(url: str) -> None:
     with pytest.raises(OperationalError):
         open_database(url, attempts=2, retry_s=0.1)
     assert time.monotonic() - started < 30
+
+
+async def test_a_node_worker_opens_one_engine(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The Beacon's catalogue, the access stores and the audit log share the worker's engine."""
+    import httpx
+
+    import onemg.db.engine as engine_module
+    from onemg.settings import load_settings
+    from onemg.web.node_app import create_node_app
+
+    created = []
+    real = engine_module.make_engine
+
+    def counting(url: str, **kwargs):  # noqa: ANN202, ANN003 - wraps the real factory
+        created.append(url)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(engine_module, "make_engine", counting)
+    app = create_node_app(load_settings(tmp_path, environ={}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+            r = await client.get("/api/individuals", params={"requestedGranularity": "count"})
+            assert r.status_code == 200
+            assert app.state.access().applications is not None  # access built: same engine
+            app.state.audit.record(
+                user="u", action="test", resource="r", result="ok", reason="", origin=None
+            )
+    assert created == [load_settings(tmp_path, environ={}).db_url]
