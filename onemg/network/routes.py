@@ -72,6 +72,8 @@ def create_router() -> APIRouter:
 
     @router.get("/filtering_terms")
     @router.post("/filtering_terms")
+    @router.get("/individuals/filtering_terms")  # as on a node: the same terms
+    @router.post("/individuals/filtering_terms")
     async def filtering_terms(service: Service) -> Response:
         """Filtering terms usable anywhere in the network, merged per term id."""
         return json_response(service.filtering_terms())

@@ -181,6 +181,18 @@ def test_node_and_hub_agree(
     assert hub_meta["returnedSchemas"] == node_meta["returnedSchemas"]
 
 
+def test_filtering_terms_paths_are_served_by_both(real_network: DemoNetwork) -> None:
+    plan = real_network.plan
+    with httpx.Client(timeout=30, trust_env=False) as client:
+        for path in ("filtering_terms", "individuals/filtering_terms"):
+            node = client.get(f"{plan.node_url(plan.countries[0])}/api/{path}")
+            hub = client.get(f"{plan.hub_url}/api/{path}")
+            assert (node.status_code, hub.status_code) == (200, 200), path
+            node_ids = {t["id"] for t in node.json()["response"]["filteringTerms"]}
+            hub_ids = {t["id"] for t in hub.json()["response"]["filteringTerms"]}
+            assert node_ids <= hub_ids  # the network offers every term of each member
+
+
 def test_count_beside_query_is_a_count_on_both(real_network: DemoNetwork) -> None:
     """The drift that downgraded the hub's merge: granularity given beside ``query``."""
     plan = real_network.plan
