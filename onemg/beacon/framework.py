@@ -15,6 +15,7 @@ from onemg.protocol.vocabulary import (
     WITH_FILTERING_TERMS,
     EntryType,
 )
+from onemg.security import TIERS
 from onemg.settings import BeaconSettings
 
 _SCHEMA_BASE = SCHEMA_BASE
@@ -119,7 +120,7 @@ def configuration_response(settings: BeaconSettings, base_url: str) -> dict[str,
         "$schema": _SCHEMA_BASE + "framework/json/configuration/beaconConfigurationSchema.json",
         "maturityAttributes": {"productionStatus": _PRODUCTION_STATUS[_environment(settings)]},
         "securityAttributes": {"defaultGranularity": "boolean",
-                               "securityLevels": ["PUBLIC", "REGISTERED", "CONTROLLED"]},
+                               "securityLevels": list(TIERS)},
         "entryTypes": entry_types(base_url),
     }}
 

@@ -31,11 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from onemg.errors import AccessDeniedError
-from onemg.protocol.vocabulary import GRANULARITIES
+from onemg.protocol.vocabulary import DEFAULT_ACCESS, GRANULARITIES
 from onemg.security import AuditSink, Principal
-
-DEFAULT_ACCESS: Mapping[str, str] = {"boolean": "PUBLIC", "count": "PUBLIC",
-                                     "record": "CONTROLLED"}
 
 
 @dataclass(frozen=True)

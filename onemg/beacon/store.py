@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from onemg.beacon.policy import DEFAULT_ACCESS
 from onemg.errors import InvalidInputError, NotFoundError
 from onemg.individual_set import IndividualSet
 from onemg.protocol.filters import Filter
+from onemg.protocol.vocabulary import DEFAULT_ACCESS
 from onemg.settings import Settings
 
 

@@ -24,6 +24,9 @@ SCHEMA_VERSION = "v2.0.0"
 GRANULARITIES: tuple[str, ...] = ("boolean", "count", "record")
 #: Rank of each granularity (``min(..., key=GRANULARITY_ORDER.__getitem__)`` is the lowest).
 GRANULARITY_ORDER: dict[str, int] = {g: i for i, g in enumerate(GRANULARITIES)}
+#: The security level of each granularity of a dataset that names none (``dataset.json``
+#: ``access``): counts are public, records controlled. Levels are ``onemg.security.TIERS``.
+DEFAULT_ACCESS: dict[str, str] = {"boolean": "PUBLIC", "count": "PUBLIC", "record": "CONTROLLED"}
 #: ``includeResultsetResponses`` values (upper case; requests are matched case-insensitively).
 INCLUDE_RESULTSETS: tuple[str, ...] = ("ALL", "HIT", "MISS", "NONE")
 
