@@ -248,9 +248,9 @@ def _bcftools(bcf: Path, variants: list[tuple], repeat: int = 1) -> list[float]:
 def _in_process(node: Path, families: dict[str, list[dict]], reps: int = 300) -> dict:
     """The service call alone (no HTTP), as the route makes it."""
     from onemg.beacon import MemoryAuditSink, answer
-    from onemg.beacon.entries import BY_PATH
-    from onemg.beacon.request import from_query_string
     from onemg.beacon.store import NodeData
+    from onemg.protocol.request import from_query_string
+    from onemg.protocol.vocabulary import BY_PATH
     from onemg.security import ANONYMOUS
     from onemg.settings import load_settings
 

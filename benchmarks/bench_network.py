@@ -29,14 +29,14 @@ from urllib.parse import urlencode
 
 import orjson
 
-from onemg.network.demo import (
+from onemg.demo.demo import (
     DemoPlan,
     hub_serve_argv,
     node_serve_argv,
     prepare_data,
     stub_argv,
 )
-from onemg.network.processes import ManagedProcess, ProcessGroup, free_port
+from onemg.demo.processes import ManagedProcess, ProcessGroup, free_port
 from onemg.network.wire import AiohttpWire
 
 QUERY = {"filters": "HP:0000822", "requestedGranularity": "count"}

@@ -8,8 +8,9 @@ node runs with :class:`PublicOnlyVerifier`, which serves the PUBLIC tier only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from onemg.errors import AuthenticationError
 
@@ -86,6 +87,31 @@ class PublicOnlyVerifier:
                 "trusted_issuers"
             )
         return ANONYMOUS
+
+
+class DeferredVerifier:
+    """A :class:`CredentialVerifier` whose real verifier is built on the first token.
+
+    Anonymous requests never build it (no database or key is opened to serve public tiers).
+    """
+
+    def __init__(self, get: Callable[[], CredentialVerifier]) -> None:
+        self._get = get
+
+    async def verify(self, token: str | None) -> Principal:
+        if not token:
+            return ANONYMOUS
+        return await self._get().verify(token)
+
+
+class DeferredAudit:
+    """An :class:`AuditSink` whose real sink is built on the first entry."""
+
+    def __init__(self, get: Callable[[], AuditSink]) -> None:
+        self._get = get
+
+    def record(self, **entry: Any) -> None:
+        self._get().record(**entry)
 
 
 class IncompleteCredential(str):

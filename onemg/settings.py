@@ -110,6 +110,38 @@ def _section(cls: type, values: Mapping[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
+def settings_from_mapping(
+    raw: Mapping[str, Any],
+    *,
+    data_dir: Path | str,
+    source: Path | str = "<settings>",
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build :class:`Settings` from parsed TOML (``raw``), the environment and overrides.
+
+    The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]`` and top-level
+    fields from ``raw``; then ``ONEMG_<FIELD>`` environment variables for top-level fields
+    (``ONEMG_DATABASE_URL``); then ``overrides`` that are not ``None``.
+    """
+    env = os.environ if environ is None else environ
+    raw = dict(raw)
+    beacon = _section(BeaconSettings, raw.pop("beacon", {}), f"{source} [beacon]")
+    access = _section(AccessSettings, raw.pop("access", {}), f"{source} [access]")
+    top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "data_dir"}
+    unknown = set(raw) - top
+    if unknown:
+        raise InvalidInputError(
+            f"{source}: unknown setting(s) {sorted(unknown)}; known ones are {sorted(top)}"
+        )
+    for name in top:
+        value = env.get(f"ONEMG_{name.upper()}")
+        if value:
+            raw[name] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(data_dir=Path(data_dir), beacon=beacon, access=access, **raw)
+
+
 def load_settings(
     data_dir: Path | str,
     *,
@@ -123,19 +155,13 @@ def load_settings(
     path = Path(config_file or env.get("ONEMG_CONFIG") or data_dir / "onemg.toml")
     raw: dict[str, Any] = {}
     if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInputError(f"{path}: not valid TOML ({exc}); fix the file") from exc
-    beacon = _section(BeaconSettings, raw.pop("beacon", {}), f"{path} [beacon]")
-    access = _section(AccessSettings, raw.pop("access", {}), f"{path} [access]")
-    top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "data_dir"}
-    unknown = set(raw) - top
-    if unknown:
-        raise InvalidInputError(f"{path}: unknown setting(s) {sorted(unknown)}")
-    for name in top:
-        value = env.get(f"ONEMG_{name.upper()}")
-        if value:
-            raw[name] = value
-    raw.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(data_dir=data_dir, beacon=beacon, access=access, **raw)
+        raw = read_toml(path)
+    return settings_from_mapping(raw, data_dir=data_dir, source=path, environ=env, **overrides)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML settings file; a syntax error names the file and asks for a fix."""
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"{path}: not valid TOML ({exc}); fix the file") from exc

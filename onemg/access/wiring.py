@@ -11,63 +11,61 @@
 - mounts the DAC / visa-issuer / JWKS routes;
 - reads time from ``app.state.clock`` (``time.time``), which tests may replace.
 
-Nothing touches the disk or the database when the app is created: the node key, the schema
-migration and the stores are set up on first use (once per worker process), and the JWKS
+Nothing touches the disk or the database when the app is created: the node key and the stores
+are set up on first use (once per worker process, through :class:`onemg.lazy.Lazy`) over the
+node's one engine (``database``, shared with the Beacon's catalogue), and the JWKS
 ``httpx.AsyncClient`` is closed with the app's lifespan.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from onemg.access.api import NodeAccess, anchored_audit, build_node_access
 from onemg.access.audit import BufferedAudit
 from onemg.access.duo import DataUse
 from onemg.access.routes_node import node_router
+from onemg.db import open_database
 from onemg.errors import NotFoundError
-from onemg.security import AuditSink, CredentialVerifier, Principal
+from onemg.lazy import Lazy
+from onemg.security import AuditSink, CredentialVerifier, DeferredAudit, DeferredVerifier
 from onemg.settings import Settings
 
 JWKS_TIMEOUT_S = 10.0
 
 
-class LazyNodeAccess:
-    """Builds the node's :class:`NodeAccess` on first use (thread-safe, once)."""
+class NodeAccessRuntime:
+    """The node's :class:`NodeAccess` as an app holds it: built on first use, closed at exit.
 
-    def __init__(self, settings: Settings, *, audit: AuditSink | None,
-                 clock: Callable[[], float]) -> None:
+    Calling it returns the :class:`NodeAccess` (a provider, as ``node_router`` expects).
+    """
+
+    def __init__(self, settings: Settings, *, database: Lazy[Engine],
+                 audit: AuditSink | None, clock: Callable[[], float]) -> None:
         self._settings = settings
+        self._database = database
         self._audit = audit
         self._clock = clock
-        self._lock = threading.Lock()
-        self._access: NodeAccess | None = None
         self.http = httpx.AsyncClient(timeout=JWKS_TIMEOUT_S, follow_redirects=False)
-        self._engine: Any = None
+        #: The per-request audit buffer (``None`` until built, or when the caller passed a sink).
         self.buffered: BufferedAudit | None = None
+        self._access: Lazy[NodeAccess] = Lazy(self._build)
 
     def __call__(self) -> NodeAccess:
-        if self._access is None:
-            with self._lock:
-                if self._access is None:
-                    self._access = self._build()
-        return self._access
+        return self._access()
 
     def _build(self) -> NodeAccess:
         from onemg.catalogue import Catalogue
-        from onemg.db import make_engine, migrate
 
-        self._settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(self._settings.db_url)
-        migrate(engine)
-        self._engine = engine
+        engine = self._database()
         catalogue = Catalogue(engine)
 
         def known_datasets() -> list[str]:
@@ -95,51 +93,40 @@ class LazyNodeAccess:
         return self.buffered if self.buffered is not None else access.audit
 
     async def aclose(self) -> None:
-        """Flush the buffered audit, close the HTTP client and the engine."""
+        """Flush the buffered audit and close the HTTP client (the engine is the app's)."""
         try:
             if self.buffered is not None:
                 await run_in_threadpool(self.buffered.close)
         finally:
             await self.http.aclose()
-            if self._engine is not None:
-                self._engine.dispose()
-
-
-class _LazyVerifier:
-    def __init__(self, lazy: LazyNodeAccess) -> None:
-        self._lazy = lazy
-
-    async def verify(self, token: str | None) -> Principal:
-        return await self._lazy().verifier.verify(token)
-
-
-class _LazyAudit:
-    def __init__(self, lazy: LazyNodeAccess) -> None:
-        self._lazy = lazy
-
-    def record(self, **entry: Any) -> None:
-        self._lazy.request_audit().record(**entry)
 
 
 def attach_node_access(
     app: FastAPI,
     settings: Settings,
     *,
+    database: Lazy[Engine] | None = None,
     verifier: CredentialVerifier | None = None,
     audit: AuditSink | None = None,
-) -> LazyNodeAccess:
-    """Wire controlled access into ``app`` (see the module docstring)."""
+) -> NodeAccessRuntime:
+    """Wire controlled access into ``app`` (see the module docstring).
+
+    ``database`` is the node's one engine (``create_node_app`` shares it with the catalogue);
+    default: this app opens (and disposes of) its own.
+    """
     app.state.clock = time.time
 
     def clock() -> float:
         return app.state.clock()
 
-    lazy = LazyNodeAccess(settings, audit=audit, clock=clock)
+    owned = database is None
+    database = database or Lazy(lambda: open_database(settings.db_url))
+    lazy = NodeAccessRuntime(settings, database=database, audit=audit, clock=clock)
     app.state.access = lazy
     if audit is None:
-        app.state.audit = _LazyAudit(lazy)
+        app.state.audit = DeferredAudit(lazy.request_audit)
     if verifier is None and settings.access.trusted_issuers:
-        app.state.verifier = _LazyVerifier(lazy)
+        app.state.verifier = DeferredVerifier(lambda: lazy().verifier)
     app.include_router(node_router(lazy))
 
     inner = app.router.lifespan_context
@@ -151,6 +138,8 @@ def attach_node_access(
                 yield state
             finally:
                 await lazy.aclose()
+                if owned and (engine := database.if_built()) is not None:
+                    engine.dispose()
 
     app.router.lifespan_context = lifespan
     return lazy

@@ -1,35 +1,37 @@
-"""Beacon v2 on the national node: request parsing, granularity/privacy policy, responses, routes.
+"""Beacon v2 on the national node: granularity/privacy policy, answers, responses, routes.
 
-The web layer uses ``build_router()`` and ``NodeData``; everything else is reachable for tests and
-for the hub (which reuses the request model and the privacy floor).
+The request model and the vocabulary (entry types, granularities, version) are shared with the
+hub and live in :mod:`onemg.protocol`. The web layer uses ``build_router()`` and ``NodeData``.
+
+Names are imported on first use (PEP 562), so importing a light submodule such as
+``onemg.beacon.policy`` does not load the web stack or numpy.
 """
 
-from onemg.beacon.audit import MemoryAuditSink
-from onemg.beacon.entries import ENTRY_TYPES, EntryType
-from onemg.beacon.policy import ReportedCount, decide, floor_count
-from onemg.beacon.request import BeaconRequest, BeaconRequestBody, from_body, from_query_string
-from onemg.beacon.routes import BeaconJSON, build_router
-from onemg.beacon.service import Source, answer
-from onemg.beacon.store import DatasetHandle, NodeData
-from onemg.beacon.variants import VariantRequest, parse_variant
+from __future__ import annotations
 
-__all__ = [
-    "ENTRY_TYPES",
-    "BeaconJSON",
-    "BeaconRequest",
-    "BeaconRequestBody",
-    "DatasetHandle",
-    "EntryType",
-    "MemoryAuditSink",
-    "NodeData",
-    "ReportedCount",
-    "Source",
-    "VariantRequest",
-    "answer",
-    "build_router",
-    "decide",
-    "floor_count",
-    "from_body",
-    "from_query_string",
-    "parse_variant",
-]
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "MemoryAuditSink": "onemg.beacon.audit",
+    "ReportedCount": "onemg.beacon.policy",
+    "decide": "onemg.beacon.policy",
+    "floor_count": "onemg.beacon.policy",
+    "BeaconJSON": "onemg.beacon.routes",
+    "build_router": "onemg.beacon.routes",
+    "Source": "onemg.beacon.service",
+    "answer": "onemg.beacon.service",
+    "DatasetHandle": "onemg.beacon.store",
+    "NodeData": "onemg.beacon.store",
+    "VariantRequest": "onemg.beacon.variants",
+    "parse_variant": "onemg.beacon.variants",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'onemg.beacon' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,5 +1,5 @@
 """Informational Beacon documents: ``/info``, ``/service-info``, ``/configuration``, ``/map``,
-``/entry_types`` and ``/filtering_terms``. All are generated from :mod:`onemg.beacon.entries`.
+``/entry_types`` and ``/filtering_terms``. All are generated from :mod:`onemg.protocol.vocabulary`.
 """
 
 from __future__ import annotations
@@ -7,14 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from onemg import __version__
-from onemg.beacon.entries import API_VERSION, ENTRY_TYPES, WITH_FILTERING_TERMS, EntryType
+from onemg.protocol.vocabulary import (
+    API_VERSION,
+    ENTRY_TYPES,
+    SCHEMA_BASE,
+    SCHEMA_VERSION,
+    WITH_FILTERING_TERMS,
+    EntryType,
+)
+from onemg.security import TIERS
 from onemg.settings import BeaconSettings
 
-_SCHEMA_BASE = "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/"
-_MODEL = _SCHEMA_BASE + "models/json/beacon-v2-default-model/"
-_MODEL_DIRS = {"individuals": "individuals", "biosamples": "biosamples",
-               "g_variants": "genomicVariations", "analyses": "analyses", "runs": "runs",
-               "datasets": "datasets", "cohorts": "cohorts"}
+_SCHEMA_BASE = SCHEMA_BASE
 _ENVIRONMENTS = {"prod", "test", "dev", "staging"}
 _PRODUCTION_STATUS = {"prod": "PROD", "test": "TEST", "staging": "TEST", "dev": "DEV"}
 #: Ontologies our filtering terms come from (``resources`` of /filtering_terms).
@@ -91,8 +95,8 @@ def _definition(entry: EntryType, base_url: str) -> dict[str, Any]:
         "defaultSchema": {
             "id": entry.schema_id,
             "name": f"Default schema for {entry.name.lower()}",
-            "referenceToSchemaDefinition": _MODEL + f"{_MODEL_DIRS[entry.path]}/defaultSchema.json",
-            "schemaVersion": API_VERSION,
+            "referenceToSchemaDefinition": entry.schema_url,
+            "schemaVersion": SCHEMA_VERSION,
         },
         "additionallySupportedSchemas": [],
         "nonFilteredQueriesAllowed": True,
@@ -116,7 +120,7 @@ def configuration_response(settings: BeaconSettings, base_url: str) -> dict[str,
         "$schema": _SCHEMA_BASE + "framework/json/configuration/beaconConfigurationSchema.json",
         "maturityAttributes": {"productionStatus": _PRODUCTION_STATUS[_environment(settings)]},
         "securityAttributes": {"defaultGranularity": "boolean",
-                               "securityLevels": ["PUBLIC", "REGISTERED", "CONTROLLED"]},
+                               "securityLevels": list(TIERS)},
         "entryTypes": entry_types(base_url),
     }}
 

@@ -44,11 +44,8 @@ from dataclasses import dataclass
 
 from onemg.catalogue.filters import AlphanumericFilter, Filter
 from onemg.errors import AccessDeniedError
+from onemg.protocol.vocabulary import DEFAULT_ACCESS, GRANULARITIES
 from onemg.security import TIERS, AuditSink, Principal
-
-GRANULARITIES: tuple[str, ...] = ("boolean", "count", "record")
-DEFAULT_ACCESS: Mapping[str, str] = {"boolean": "PUBLIC", "count": "PUBLIC",
-                                     "record": "CONTROLLED"}
 
 
 @dataclass(frozen=True)

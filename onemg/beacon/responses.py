@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from onemg.beacon.entries import API_VERSION, EntryType
 from onemg.beacon.policy import ReportedCount
-from onemg.beacon.request import BeaconRequest
+from onemg.protocol.request import BeaconRequest
+from onemg.protocol.vocabulary import API_VERSION, EntryType
 from onemg.settings import BeaconSettings
 
 

@@ -18,15 +18,15 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from onemg.beacon import framework, service
-from onemg.beacon.entries import BY_PATH, ENTRY_TYPES, EntryType
-from onemg.beacon.request import (
+from onemg.beacon.service import Source
+from onemg.errors import AccessDeniedError, AuthenticationError
+from onemg.protocol.request import (
     BeaconRequest,
     BeaconRequestBody,
     from_body,
     from_query_string,
 )
-from onemg.beacon.service import Source
-from onemg.errors import AccessDeniedError, AuthenticationError
+from onemg.protocol.vocabulary import BY_PATH, ENTRY_TYPES, EntryType
 from onemg.security import Principal
 
 

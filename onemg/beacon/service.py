@@ -17,8 +17,6 @@ from typing import Any
 import numpy as np
 
 from onemg.beacon import responses as rsp
-from onemg.beacon.entries import BY_PATH, PER_INDIVIDUAL, EntryType
-from onemg.beacon.filters import filter_summary
 from onemg.beacon.policy import (
     ANONYMOUS_USER,
     decide,
@@ -30,19 +28,24 @@ from onemg.beacon.policy import (
     suppressed,
     total,
 )
-from onemg.beacon.request import BeaconRequest
 from onemg.beacon.store import DatasetHandle, NodeData
 from onemg.beacon.variant_records import case_level, frequencies, variant_record
 from onemg.beacon.variants import VariantRequest, parse_variant
 from onemg.catalogue.filters import UnknownFilterError
 from onemg.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from onemg.individual_set import IndividualSet
+from onemg.protocol.filters import filter_summary
+from onemg.protocol.request import BeaconRequest
+from onemg.protocol.vocabulary import BY_PATH, EntryType
 from onemg.security import AuditSink, Principal
 from onemg.settings import BeaconSettings
 
 _MAX_CASES = 1000  # caseLevelData entries per variant record
 #: The audit ``action`` of every Beacon entry-request decision.
 AUDIT_ACTION = "beacon.query"
+
+#: Entry types whose records are one per individual (same dense index in a dataset).
+PER_INDIVIDUAL: frozenset[str] = frozenset({"individuals", "biosamples", "runs", "analyses"})
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from onemg.beacon.filters import Filter
-from onemg.beacon.policy import DEFAULT_ACCESS
 from onemg.errors import InvalidInputError, NotFoundError
 from onemg.individual_set import IndividualSet
+from onemg.protocol.filters import Filter
+from onemg.protocol.vocabulary import DEFAULT_ACCESS
 from onemg.settings import Settings
 
 
@@ -88,18 +88,18 @@ class NodeData:
     _checked: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings) -> NodeData:
-        """Open the catalogue database and every published dataset's index."""
+    def open(cls, settings: Settings, engine: Any = None) -> NodeData:
+        """Open the catalogue and every published dataset's index.
+
+        ``engine`` is the process's engine (``onemg.db.open_database``, shared with the rest of
+        the node); default: open one for ``settings.db_url``. A fresh node (nothing ingested
+        yet) serves an empty catalogue.
+        """
         from onemg.catalogue import Catalogue
-        from onemg.db import make_engine, migrate
+        from onemg.db import open_database
         from onemg.genomics import VariantIndex, gene_region
 
-        engine = make_engine(settings.db_url)
-        try:
-            migrate(engine)  # a fresh node (nothing ingested yet) serves an empty catalogue
-        except Exception:  # noqa: BLE001 - another worker migrating at the same moment
-            time.sleep(0.5)
-            migrate(engine)
+        engine = engine if engine is not None else open_database(settings.db_url)
         catalogue = Catalogue(engine)
         data = cls.from_catalogue(
             catalogue,

@@ -27,12 +27,8 @@ from typing import Any
 from onemg.errors import InvalidInputError
 from onemg.genomics.index import VariantQuery
 from onemg.genomics.normalize import normalize_contig
+from onemg.protocol.request import VARIANT_KEYS
 
-VARIANT_KEYS: frozenset[str] = frozenset({
-    "referenceName", "start", "end", "referenceBases", "alternateBases", "variantType",
-    "assemblyId", "geneId", "genomicAlleleShortForm", "variantMinLength", "variantMaxLength",
-    "aminoacidChange", "mateName",
-})
 _ASSEMBLIES = {"grch38", "hg38", "grch38.p13", "grch38.p14", "gca_000001405.15",
                "gcf_000001405.26", "gcf_000001405.39", "gcf_000001405.40"}
 _BASES = re.compile(r"^[ACGTUNRYSWKMBDHV.\-]*$")

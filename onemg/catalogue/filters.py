@@ -20,43 +20,19 @@ Only the scope ``individual`` (also spelt ``individuals``) and ``biosample``/``r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from onemg.catalogue.records import SEXES
 from onemg.errors import InvalidInputError
 from onemg.ontology import SEX_TERMS, Ontology
-
-
-@dataclass(frozen=True)
-class OntologyFilter:
-    """Individuals annotated with ``id`` (or, by default, any of its descendants)."""
-
-    id: str
-    include_descendants: bool = True
-    scope: str | None = None
-
-
-@dataclass(frozen=True)
-class AlphanumericFilter:
-    """Individuals whose field ``id`` compares to ``value`` with ``operator``."""
-
-    id: str
-    operator: str
-    value: str
-    scope: str | None = None
-
-
-@dataclass(frozen=True)
-class CustomFilter:
-    """A catalogue-specific ``<field>:<value>`` filter (see module docstring)."""
-
-    id: str
-    scope: str | None = None
-
-
-Filter = OntologyFilter | AlphanumericFilter | CustomFilter
+from onemg.protocol.filters import (  # the value objects are part of the Beacon protocol
+    CUSTOM_FIELDS,
+    AlphanumericFilter,
+    CustomFilter,
+    Filter,
+    OntologyFilter,
+)
 
 
 class UnknownFilterError(InvalidInputError):
@@ -71,7 +47,6 @@ SCOPES = frozenset({None, "individual", "individuals", "biosample", "biosamples"
                     "analysis", "analyses"})
 OPERATORS = ("=", "<", ">", "<=", ">=", "!", "!=")
 ALPHANUMERIC_IDS = ("yearOfBirth", "age", "country", "sex")
-CUSTOM_FIELDS = ("sampleType", "tissue", "platform")
 #: Prefixes of ontology filters over annotations (NCIT sex terms are handled separately).
 ONTOLOGY_PREFIXES = ("HP", "ICD10", "ORPHA", "UBERON")
 _AGE = re.compile(r"P?(\d+)Y?")

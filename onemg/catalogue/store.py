@@ -63,7 +63,7 @@ class Catalogue:
     """SQL-backed metadata of a node's datasets (see ``docs/catalogue.md``).
 
     Args:
-        engine: a migrated engine (``onemg.db.migrate(engine)`` first).
+        engine: a migrated engine (``onemg.db.open_database(url)``).
         ontology: defaults to the process-wide :func:`onemg.ontology.load_ontology`.
         current_year: the year ``age`` filters are evaluated in (default: this year, UTC).
         cache_size: most resolved filter sets kept (LRU, per Catalogue object).

@@ -14,33 +14,36 @@ from rich.console import Console
 
 from onemg.errors import OnemgError
 
-app = typer.Typer(
-    name="onemg",
-    help="onemg: secure cross-border access to genomic health data (1+ Million Genomes).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
+def build_app() -> typer.Typer:
+    """A fresh root command with every command group attached (one per :func:`main` call).
 
-@app.callback()
-def _root() -> None:
-    """onemg: secure cross-border access to genomic health data (1+ Million Genomes)."""
-
-
-@app.command("version")
-def version() -> None:
-    """Print the onemg version."""
-    from onemg import __version__
-
-    typer.echo(__version__)
-
-
-def _register() -> None:
-    # Imported here so each command group owns its module.
+    Built anew each time rather than kept at module level, so calling :func:`main` twice (tests,
+    embedding) cannot register a group twice.
+    """
     from onemg.cli import commands
 
+    app = typer.Typer(
+        name="onemg",
+        help="onemg: secure cross-border access to genomic health data (1+ Million Genomes).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def _root() -> None:
+        """onemg: secure cross-border access to genomic health data (1+ Million Genomes)."""
+
+    @app.command("version")
+    def version() -> None:
+        """Print the onemg version."""
+        from onemg import __version__
+
+        typer.echo(__version__)
+
     commands.register_all(app)
+    return app
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     An :class:`~onemg.errors.OnemgError` is printed as a one-line error and exits with 2.
     """
-    _register()
+    app = build_app()
     try:
         app(args=list(argv) if argv is not None else None, prog_name="onemg")
     except SystemExit as exc:

@@ -32,12 +32,9 @@ def _settings(data_dir: Path, database_url: str | None) -> Settings:
 
 
 def _engine(settings: Settings):  # noqa: ANN202
-    from onemg.db import make_engine, migrate
+    from onemg.db import open_database
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
-    migrate(engine)
-    return engine
+    return open_database(settings.db_url)
 
 
 def _service(data_dir: Path, database_url: str | None):  # noqa: ANN202

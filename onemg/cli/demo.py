@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
         A second run reuses --dir unless --fresh is given.
         """
-        from onemg.network.demo import DemoPlan, run_demo
+        from onemg.demo.demo import DemoPlan, run_demo
 
         plan = DemoPlan(
             root=data,

@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from onemg.errors import InvalidInputError
+from onemg.settings import Settings
 
-_FACTORY_ENV = "ONEMG_NODE_DATA_DIR"
+
+@dataclass(frozen=True)
+class NodeAppFactory:
+    """Uvicorn app factory carrying the node's settings to every worker process.
+
+    uvicorn pickles its config, this factory included, into each worker it spawns; the worker
+    calls it to build its app. Settings travel as an argument, never through ``os.environ``.
+    """
+
+    settings: Settings
+
+    def __call__(self) -> Any:
+        from onemg.web.node_app import create_node_app
+
+        return create_node_app(self.settings)
 
 
-def app_from_env():  # noqa: ANN201 - uvicorn factory
-    """Uvicorn factory for multi-worker serving: settings come from the environment."""
-    from onemg.settings import load_settings
-    from onemg.web.node_app import create_node_app
+def serve_node(settings: Settings, *, host: str, port: int, workers: int = 1,
+               log_level: str = "warning") -> None:
+    """Serve the node of ``settings`` with ``workers`` uvicorn worker processes."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    data_dir = os.environ.get(_FACTORY_ENV)
-    if not data_dir:
-        raise InvalidInputError(f"{_FACTORY_ENV} is not set; start the node with onemg node serve")
-    return create_node_app(load_settings(data_dir))
+    config = uvicorn.Config(NodeAppFactory(settings), factory=True, host=host, port=port,
+                            workers=workers, loop="uvloop", http="httptools",
+                            log_level=log_level, access_log=False)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        server.run()
+        if not server.started:
+            raise typer.Exit(3)  # uvicorn's startup failure (e.g. the port is taken)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,18 +64,14 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     ) -> None:
         """Serve the Beacon v2 API (and the node's other APIs) under /api."""
-        import uvicorn
+        from onemg.settings import load_settings
 
         if not data_dir.is_dir():
             raise InvalidInputError(f"--data-dir {data_dir}: no such directory; create it with "
                                     "`onemg ingest --data-dir DIR COHORT`")
         if workers < 1:
             raise InvalidInputError("--workers must be at least 1")
-        os.environ[_FACTORY_ENV] = str(data_dir.resolve())
-        if database_url:
-            os.environ["ONEMG_DATABASE_URL"] = database_url
+        settings = load_settings(data_dir.resolve(), database_url=database_url)
         typer.echo(f"onemg node: http://{host}:{port}/api (docs at /api/docs), "
                    f"{workers} worker(s)")
-        uvicorn.run("onemg.cli.node:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, loop="uvloop", http="httptools", log_level=log_level,
-                    access_log=False)
+        serve_node(settings, host=host, port=port, workers=workers, log_level=log_level)

@@ -1,6 +1,6 @@
 """Database engine, sessions and migrations shared by every SQL-backed store."""
 
 from onemg.db.base import Base
-from onemg.db.engine import make_engine, make_sessionmaker, migrate
+from onemg.db.engine import make_engine, make_sessionmaker, migrate, open_database
 
-__all__ = ["Base", "make_engine", "make_sessionmaker", "migrate"]
+__all__ = ["Base", "make_engine", "make_sessionmaker", "migrate", "open_database"]

@@ -45,11 +45,9 @@ class IngestResult:
 def open_catalogue(database_url: str):  # noqa: ANN201 - the catalogue type is imported lazily
     """Engine + migrated schema + :class:`onemg.catalogue.Catalogue` for ``database_url``."""
     from onemg.catalogue import Catalogue
-    from onemg.db import make_engine, migrate
+    from onemg.db import open_database
 
-    engine = make_engine(database_url)
-    migrate(engine)
-    return Catalogue(engine)
+    return Catalogue(open_database(database_url))
 
 
 def clean_leftovers(layout: NodeLayout, catalogue) -> list[str]:  # noqa: ANN001

@@ -1,7 +1,9 @@
-"""The hub's Beacon Network: member registry, concurrent fan-out, honest merging, and the
-``onemg demo`` orchestration (see ``docs/network.md``).
+"""The hub's Beacon Network: member registry, concurrent fan-out, honest merging (see
+``docs/network.md``).
 
-The web app is built by :func:`onemg.web.hub_app.create_hub_app`; everything it needs is here.
+Requests are parsed with the node's own code (:mod:`onemg.protocol`, through
+:mod:`onemg.network.query`). The web app is built by :func:`onemg.web.hub_app.create_hub_app`.
+The local demo network lives in :mod:`onemg.demo`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from onemg.network.counts import CountPart, CountTotal, read_count, read_member_
 from onemg.network.credentials import CachedCredentials, MemberCredentials, PublicView
 from onemg.network.fanout import MemberOutcome, fan_out
 from onemg.network.merge import merge_entry
+from onemg.network.query import NetworkQuery, from_get, from_post
 from onemg.network.registry import MemberRegistry, MemberState
-from onemg.network.request import NetworkQuery, from_get, from_post
 from onemg.network.service import NetworkService
 from onemg.network.wire import AiohttpWire, MemberWire, WireError
 

@@ -9,90 +9,66 @@ needs them, so creating the app touches no disk.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
+from onemg.lazy import Lazy
 from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.network.credentials import CachedCredentials
-from onemg.security import Principal
+from onemg.security import DeferredVerifier, Principal
 from onemg.settings import Settings
 
 
-class HubAccessProvider:
-    """Builds the hub's ``HubAccess`` once, with the hub's own HTTP client."""
+def hub_access(
+    settings: Settings,
+    network: NetworkConfig,
+    database: Lazy[Engine],
+    client: Callable[[], httpx.AsyncClient],
+) -> Lazy[Any]:
+    """The hub's ``HubAccess``, built on first use over the hub's one engine and HTTP client."""
 
-    def __init__(
-        self, settings: Settings, network: NetworkConfig, client: Callable[[], httpx.AsyncClient]
-    ) -> None:
-        self._settings = settings
-        self._network = network
-        self._client = client
-        self._lock = threading.Lock()
-        self._access: Any = None
+    def build() -> Any:
+        from onemg.access.api import build_hub_access
 
-    def __call__(self) -> Any:
-        if self._access is None:
-            with self._lock:
-                if self._access is None:
-                    self._access = self._build()
-        return self._access
+        engine = database()
+        audiences = [m.passport_audience for m in network.enabled_members]
+        return build_hub_access(settings, engine=engine, http=client(), node_urls=lambda: audiences)
 
-    def _build(self) -> Any:
-        from onemg.access import build_hub_access
-        from onemg.db import make_engine, migrate
-
-        self._settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(self._settings.db_url)
-        migrate(engine)
-        audiences = [m.passport_audience for m in self._network.enabled_members]
-        return build_hub_access(
-            self._settings, engine=engine, http=self._client(), node_urls=lambda: audiences
-        )
-
-
-class BrokerVerifier:
-    """``CredentialVerifier`` over the hub's access tokens (``onemg.access.HubTokenVerifier``)."""
-
-    def __init__(self, provider: HubAccessProvider) -> None:
-        self._provider = provider
-
-    async def verify(self, token: str | None) -> Principal:
-        from onemg.access import HubTokenVerifier
-
-        if not token:  # anonymous: no need to open the hub's database
-            return Principal()
-        return await HubTokenVerifier(self._provider()).verify(token)
+    return Lazy(build)
 
 
 class BrokerMemberCredentials:
     """``MemberCredentials`` minting member-scoped passports (``onemg.access``'s broker)."""
 
-    def __init__(self, provider: HubAccessProvider) -> None:
-        self._provider = provider
+    def __init__(self, access: Lazy[Any]) -> None:
+        self._access = access
 
     async def for_member(self, member: MemberConfig, principal: Principal) -> str | None:
-        from onemg.access import BrokerCredentials
+        from onemg.access.hub import BrokerCredentials
 
         if not principal.authenticated:  # anonymous: no need to open the hub's database
             return None
-        return await BrokerCredentials(self._provider()).for_member(member, principal)
+        return await BrokerCredentials(self._access()).for_member(member, principal)
 
 
 def wire_broker(
-    app: FastAPI, settings: Settings, network: NetworkConfig
-) -> tuple[BrokerVerifier, CachedCredentials]:
+    app: FastAPI, settings: Settings, network: NetworkConfig, database: Lazy[Engine]
+) -> tuple[DeferredVerifier, CachedCredentials]:
     """Mount the login/broker routes on ``app``; return the verifier and credential minter.
 
     Minted passports are reused across queries (:class:`CachedCredentials`), so a caller's
-    visas are collected from a member about once a minute, not on every query.
+    visas are collected from a member about once a minute, not on every query. ``database``
+    is the hub's one engine, opened on first use and disposed of by ``create_hub_app``.
     """
-    from onemg.access import hub_router
+    from onemg.access.hub import HubTokenVerifier
+    from onemg.access.routes_hub import hub_router
 
-    provider = HubAccessProvider(settings, network, lambda: app.state.network.client)
-    app.include_router(hub_router(provider))  # type: ignore[arg-type]  # accepts a provider
-    app.state.hub_access = provider
-    return BrokerVerifier(provider), CachedCredentials(BrokerMemberCredentials(provider))
+    access = hub_access(settings, network, database, lambda: app.state.network.client)
+    app.include_router(hub_router(access))
+    app.state.hub_access = access
+    verifier = DeferredVerifier(lambda: HubTokenVerifier(access()))
+    return verifier, CachedCredentials(BrokerMemberCredentials(access))

@@ -3,6 +3,8 @@
 A hub config file looks like this (every ``[network]`` key is optional)::
 
     data_dir = "hub-data"         # accounts, audit log, signing key (relative to this file)
+    database_url = "postgresql://onemg@db/hub"   # optional; default SQLite hub-data/node.db
+                                  # (ONEMG_DATABASE_URL overrides it, as for a node)
 
     [beacon]                      # how the hub presents itself (onemg.settings.BeaconSettings)
     beacon_id = "eu.onemg.hub"
@@ -32,7 +34,6 @@ A hub config file looks like this (every ``[network]`` key is optional)::
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from onemg.errors import InvalidInputError
-from onemg.settings import AccessSettings, BeaconSettings, Settings
+from onemg.settings import Settings, read_toml, settings_from_mapping
 
 
 @dataclass(frozen=True)
@@ -142,21 +143,25 @@ def _member(values: Mapping[str, Any], index: int, path: Path | str) -> MemberCo
 
 
 def parse_hub_config(
-    raw: Mapping[str, Any], *, source: Path | str = "<hub config>"
+    raw: Mapping[str, Any],
+    *,
+    source: Path | str = "<hub config>",
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[Settings, NetworkConfig]:
-    """Build the hub's :class:`Settings` and :class:`NetworkConfig` from parsed TOML."""
+    """Build the hub's :class:`Settings` and :class:`NetworkConfig` from parsed TOML.
+
+    The settings part (``data_dir``, ``database_url``, ``[beacon]``, ``[access]``) goes through
+    the node's loader (:func:`onemg.settings.settings_from_mapping`), environment included.
+    """
     raw = dict(raw)
-    unknown = set(raw) - {"beacon", "network", "members", "access", "data_dir"}
+    unknown = set(raw) - {"beacon", "network", "members", "access", "data_dir", "database_url"}
     if unknown:
         raise InvalidInputError(
             f"{source}: unknown section(s) {sorted(unknown)}; a hub config has data_dir, "
-            "[beacon], [access], [network] and [[members]]"
+            "database_url, [beacon], [access], [network] and [[members]]"
         )
-    beacon = _build(BeaconSettings, raw.get("beacon", {}), f"{source} [beacon]")
-    access_raw = dict(raw.get("access", {}))
-    if "trusted_issuers" in access_raw:
+    if "trusted_issuers" in raw.get("access", {}):
         raise InvalidInputError(f"{source} [access]: a hub trusts no visa issuers itself")
-    access = _build(AccessSettings, access_raw, f"{source} [access]")
     members = tuple(_member(m, i, source) for i, m in enumerate(raw.get("members", [])))
     network_raw = {"broker": "access" in raw, **raw.get("network", {}), "members": members}
     network = _build(NetworkConfig, network_raw, f"{source} [network]")
@@ -164,16 +169,16 @@ def parse_hub_config(
     # config file, so the hub finds its data whatever directory it is started from.
     base = Path(source).parent if isinstance(source, Path) else Path(".")
     data_dir = base / Path(raw.get("data_dir", "hub-data"))
-    return Settings(data_dir=data_dir, beacon=beacon, access=access), network
+    own = {k: raw[k] for k in ("beacon", "access", "database_url") if k in raw}
+    settings = settings_from_mapping(own, data_dir=data_dir, source=source, environ=environ)
+    return settings, network
 
 
-def load_hub_config(path: Path | str) -> tuple[Settings, NetworkConfig]:
+def load_hub_config(
+    path: Path | str, *, environ: Mapping[str, str] | None = None
+) -> tuple[Settings, NetworkConfig]:
     """Read a hub TOML file (see the module docstring for its format)."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"hub config {path} does not exist; pass --config hub.toml")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: not valid TOML ({exc}); fix the file") from exc
-    return parse_hub_config(raw, source=path)
+    return parse_hub_config(read_toml(path), source=path, environ=environ)

@@ -20,8 +20,8 @@ import orjson
 
 from onemg.errors import UpstreamError
 from onemg.network.credentials import MemberCredentials
+from onemg.network.query import NetworkQuery
 from onemg.network.registry import MemberRegistry, MemberState
-from onemg.network.request import NetworkQuery
 from onemg.network.validation import check_entry_response, check_error_response, parse_json
 from onemg.network.wire import Answer, HttpxWire, HubBusyError, MemberWire, WireError
 from onemg.security import Principal
@@ -195,7 +195,8 @@ async def fan_out(
     config = registry.config
     wire = HttpxWire(client) if isinstance(client, httpx.AsyncClient) else client
     # Serialised once for all members, not once per member.
-    payload = orjson.dumps(query.body) if query.method == "POST" else b""
+    body = {} if query.body is None else query.body
+    payload = orjson.dumps(body) if query.method == "POST" else b""
     outcomes: dict[str, MemberOutcome] = {}
     tasks: dict[str, asyncio.Task[MemberOutcome]] = {}
     for member in registry.members:

@@ -19,13 +19,12 @@ from typing import Any
 
 from onemg.network.counts import read_member_total, total
 from onemg.network.fanout import MemberOutcome
-from onemg.network.request import API_VERSION, ENTRY_TYPES, GRANULARITY_ORDER, NetworkQuery
+from onemg.network.query import NetworkQuery
+from onemg.protocol.vocabulary import API_VERSION, GRANULARITY_ORDER
 
 
 def _default_schemas(query: NetworkQuery) -> list[dict[str, str]]:
-    segment = query.path.rsplit("/", 1)[-1] if "/" in query.path else query.entry_segment
-    entity = ENTRY_TYPES.get(segment, ENTRY_TYPES[query.entry_segment])
-    return [{"entityType": entity, "schema": f"beacon-{entity}-v2.0.0"}]
+    return [query.entry.target.returned_schema]
 
 
 def _meta(query: NetworkQuery, *, beacon_id: str, granularity: str, schemas: Any) -> dict:

@@ -10,35 +10,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from onemg import __version__
 from onemg.network.registry import MemberRegistry
-from onemg.network.request import API_VERSION, ENTRY_TYPES
+from onemg.protocol.vocabulary import (
+    API_VERSION,
+    ENTRY_TYPES,
+    SCHEMA_BASE,
+    SCHEMA_VERSION,
+    EntryType,
+)
 from onemg.settings import BeaconSettings
 
-_CONFIG_SCHEMA = (
-    "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/framework/json/"
-    "configuration/beaconConfigurationSchema.json"
-)
-_MAP_SCHEMA = (
-    "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/framework/json/"
-    "configuration/beaconMapSchema.json"
-)
+_CONFIG_SCHEMA = SCHEMA_BASE + "framework/json/configuration/beaconConfigurationSchema.json"
+_MAP_SCHEMA = SCHEMA_BASE + "framework/json/configuration/beaconMapSchema.json"
 
 
 def _meta(beacon: BeaconSettings) -> dict[str, Any]:
     return {"beaconId": beacon.beacon_id, "apiVersion": API_VERSION, "returnedSchemas": []}
 
 
-def _default_entry_type(segment: str) -> dict[str, Any]:
-    entity = ENTRY_TYPES[segment]
+def _default_entry_type(entry: EntryType) -> dict[str, Any]:
     return {
-        "id": entity,
-        "name": entity,
-        "partOfSpecification": "Beacon v2.0.0",
+        "id": entry.id,
+        "name": entry.name,
+        "ontologyTermForThisType": {"id": entry.ontology_id, "label": entry.ontology_label},
+        "partOfSpecification": f"Beacon {API_VERSION}",
         "defaultSchema": {
-            "id": f"ga4gh-beacon-{entity}-v2.0.0",
-            "name": f"Default schema for {entity}",
-            "referenceToSchemaDefinition": "https://github.com/ga4gh-beacon/beacon-v2",
-            "schemaVersion": "v2.0.0",
+            "id": entry.schema_id,
+            "name": f"Default schema for {entry.name.lower()}",
+            "referenceToSchemaDefinition": entry.schema_url,
+            "schemaVersion": SCHEMA_VERSION,
         },
     }
 
@@ -51,7 +52,7 @@ def _member_entry_types(registry: MemberRegistry) -> dict[str, Any]:
         if isinstance(entry_types, dict):
             for key, value in entry_types.items():
                 merged.setdefault(key, value)
-    return merged or {ENTRY_TYPES[s]: _default_entry_type(s) for s in ENTRY_TYPES}
+    return merged or {e.id: _default_entry_type(e) for e in ENTRY_TYPES}
 
 
 def info_response(beacon: BeaconSettings, registry: MemberRegistry) -> dict[str, Any]:
@@ -91,12 +92,12 @@ def map_response(
             endpoint_sets[key] = _rewrite_urls(endpoint, member.config.api_url, hub_api_url)
     if not endpoint_sets:
         endpoint_sets = {
-            ENTRY_TYPES[s]: {
-                "entryType": ENTRY_TYPES[s],
-                "rootUrl": f"{hub_api_url}/{s}",
-                "singleEntryUrl": f"{hub_api_url}/{s}/{{id}}",
+            e.id: {
+                "entryType": e.id,
+                "rootUrl": f"{hub_api_url}/{e.path}",
+                "singleEntryUrl": f"{hub_api_url}/{e.path}/{{id}}",
             }
-            for s in ENTRY_TYPES
+            for e in ENTRY_TYPES
         }
     return {
         "meta": _meta(beacon),
@@ -190,7 +191,7 @@ def service_info(beacon: BeaconSettings) -> dict[str, Any]:
         "name": beacon.name,
         "type": {"group": "org.ga4gh", "artifact": "beacon", "version": API_VERSION},
         "organization": {"name": beacon.organization_name, "url": "https://onemg.eu/"},
-        "version": API_VERSION,
+        "version": __version__,
         "environment": beacon.environment,
         "description": "1+MG Beacon Network aggregator",
     }

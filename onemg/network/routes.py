@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from onemg.errors import AuthenticationError, InvalidInputError
-from onemg.network.request import from_get, from_post
+from onemg.network.query import from_get, from_post
 from onemg.network.service import NetworkService
 
 
@@ -72,6 +72,8 @@ def create_router() -> APIRouter:
 
     @router.get("/filtering_terms")
     @router.post("/filtering_terms")
+    @router.get("/individuals/filtering_terms")  # as on a node: the same terms
+    @router.post("/individuals/filtering_terms")
     async def filtering_terms(service: Service) -> Response:
         """Filtering terms usable anywhere in the network, merged per term id."""
         return json_response(service.filtering_terms())
@@ -79,7 +81,14 @@ def create_router() -> APIRouter:
     @router.get("/{path:path}")
     async def query_get(path: str, request: Request, service: Service) -> Response:
         """A Beacon query in GET form, answered by every member."""
-        query = from_get(path, request.query_params, request.url.query)
+        params = request.query_params
+        query = from_get(
+            path,
+            params,
+            request.url.query,
+            filters=params.getlist("filters"),
+            max_page=service.beacon.max_page_size,
+        )
         status, body = await service.query(query, token=_bearer(request))
         return json_response(body, status)
 
@@ -91,7 +100,7 @@ def create_router() -> APIRouter:
             payload = orjson.loads(raw) if raw.strip() else None
         except orjson.JSONDecodeError as exc:
             raise InvalidInputError(f"POST /api/{path}: the body is not JSON ({exc.msg})") from exc
-        query = from_post(path, payload)
+        query = from_post(path, payload, max_page=service.beacon.max_page_size)
         status, body = await service.query(query, token=_bearer(request))
         return json_response(body, status)
 

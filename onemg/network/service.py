@@ -11,8 +11,8 @@ from onemg.network import metadata
 from onemg.network.credentials import MemberCredentials, PublicView
 from onemg.network.fanout import fan_out
 from onemg.network.merge import merge_entry
+from onemg.network.query import NetworkQuery
 from onemg.network.registry import MemberRegistry
-from onemg.network.request import NetworkQuery
 from onemg.network.wire import HttpxWire, MemberWire
 from onemg.security import CredentialVerifier, PublicOnlyVerifier
 from onemg.settings import BeaconSettings

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from onemg.errors import UpstreamError
+from onemg.protocol.vocabulary import GRANULARITIES
 
-GRANULARITIES = ("boolean", "count", "record")
 PRECISIONS = ("exact", "imprecise", "rounded")
 
 

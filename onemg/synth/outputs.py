@@ -10,14 +10,13 @@ from typing import Any
 import numpy as np
 
 from onemg.errors import InvalidInputError
+from onemg.protocol.vocabulary import DEFAULT_ACCESS, GRANULARITIES
+from onemg.security import TIERS
 from onemg.synth.phenopackets import CREATED
 from onemg.synth.phenotypes import Person
 from onemg.synth.spike import Spiked
 from onemg.synth.tables import Country
 
-TIERS = ("PUBLIC", "REGISTERED", "CONTROLLED")
-GRANULARITIES = ("boolean", "count", "record")
-DEFAULT_ACCESS = {"boolean": "PUBLIC", "count": "PUBLIC", "record": "CONTROLLED"}
 GENOTYPE_FILES = {"vcf": "genotypes.vcf.gz", "bcf": "genotypes.bcf", "zarr": "genotypes.vcz"}
 
 

@@ -28,6 +28,7 @@ from onemg.errors import (
     UpstreamError,
     WorkflowError,
 )
+from onemg.protocol.request import validation_summary
 from onemg.settings import BeaconSettings
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,7 @@ def error_json(settings: BeaconSettings, status: int, message: str,
 
 
 def _validation_message(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
-    return "malformed request: " + "; ".join(parts)
+    return "malformed request: " + validation_summary(exc)
 
 
 def install_error_handlers(app: FastAPI, settings: BeaconSettings) -> None:

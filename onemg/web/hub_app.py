@@ -1,8 +1,11 @@
 """The hub's FastAPI app: the Beacon Network under ``/api``, plus login and the passport broker
 of the access capability when the network config turns ``broker`` on.
 
-``create_hub_app(settings, network)`` builds a fresh app; the HTTP client, member registry and
-network service are created in the lifespan and kept on ``app.state``.
+``create_hub_app(settings, network)`` builds a fresh app; it is the hub's composition root. The
+HTTP client, member registry and network service are created in the lifespan and kept on
+``app.state``; the hub's one database engine (``settings.db_url``: SQLite in the hub's data
+directory, or PostgreSQL) is opened and migrated by the first request that needs it
+(``onemg.db.open_database``) and disposed of when the app stops.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from onemg import __version__
+from onemg.db import open_database
+from onemg.lazy import Lazy
 from onemg.network.access_hook import wire_broker
 from onemg.network.config import NetworkConfig
 from onemg.network.credentials import MemberCredentials
@@ -49,6 +55,8 @@ def create_hub_app(
             (metadata, broker) and :class:`~onemg.network.wire.AiohttpWire` for member queries.
         refresh_on_start: read every member's metadata before serving (bounded by the deadline).
     """
+
+    database: Lazy[Engine] = Lazy(lambda: open_database(settings.db_url))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +95,8 @@ def create_hub_app(
                 refresher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await refresher
+                if (engine := database.if_built()) is not None:
+                    engine.dispose()
 
     app = FastAPI(
         title=settings.beacon.name,
@@ -96,7 +106,7 @@ def create_hub_app(
     )
     install_error_handlers(app, settings.beacon)
     if network.broker:
-        broker_verifier, broker_credentials = wire_broker(app, settings, network)
+        broker_verifier, broker_credentials = wire_broker(app, settings, network, database)
         verifier = verifier or broker_verifier
         member_credentials = member_credentials or broker_credentials
     app.include_router(create_router())

@@ -1,9 +1,10 @@
 """The national node's FastAPI app: the Beacon v2 API under ``/api``.
 
-``create_node_app(settings)`` builds a fresh app. The node's data (catalogue, indexes, caches),
-the credential verifier and the audit sink live on ``app.state``; the data is opened in the
-lifespan, once per worker process. Other capabilities (access, retrieval) add their routers to the
-returned app.
+``create_node_app(settings)`` builds a fresh app; it is the node's composition root. The node's
+one database engine (``onemg.db.open_database``: migrated once, shared by the catalogue, the
+access stores and the audit log), its data (catalogue, indexes, caches), the credential verifier
+and the audit sink live on ``app.state``; the data is opened in the lifespan, once per worker
+process. Other capabilities (access, retrieval) add their routers to the returned app.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from onemg import __version__
 from onemg.access.wiring import attach_node_access
 from onemg.beacon.routes import BeaconJSON, build_router
 from onemg.beacon.store import NodeData
+from onemg.db import open_database
+from onemg.lazy import Lazy
 from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
 from onemg.settings import Settings
 from onemg.web.errors import install_error_handlers
@@ -68,11 +72,17 @@ def create_node_app(
         store: the node's data; default opens ``settings.data_dir`` in the lifespan (tests
             pass prepared data).
     """
+    database: Lazy[Engine] = Lazy(lambda: open_database(settings.db_url))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is None:
-            app.state.store = NodeData.open(settings)
-        yield
+            app.state.store = NodeData.open(settings, database())
+        try:
+            yield
+        finally:
+            if (engine := database.if_built()) is not None:
+                engine.dispose()
 
     app = FastAPI(
         title=f"{settings.beacon.name} (Beacon v2)",
@@ -93,6 +103,6 @@ def create_node_app(
     install_error_handlers(app, settings.beacon)
     app.include_router(build_router())
     # Controlled access: hash-chained audit, passport clearinghouse, DAC and visa-issuer routes.
-    attach_node_access(app, settings, verifier=verifier, audit=audit)
+    attach_node_access(app, settings, database=database, verifier=verifier, audit=audit)
     app.add_middleware(ServerTiming)
     return app

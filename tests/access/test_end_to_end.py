@@ -23,7 +23,7 @@ from onemg.access.routes_node import install_error_handlers
 from onemg.access.store import RoleStore
 from onemg.cli import main
 from onemg.db import make_engine, migrate
-from onemg.network.processes import free_port
+from onemg.demo.processes import free_port
 from onemg.settings import AccessSettings, Settings, TrustedIssuer
 from onemg.web.node_app import create_node_app
 from tests.access.conftest import Clock

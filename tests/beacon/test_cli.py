@@ -57,3 +57,39 @@ def test_serves_a_real_node(beacon_node: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_workers_get_the_settings_explicitly(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers serve the settings given on the command line, with no ONEMG_* variable set:
+    the beaconId of the node's onemg.toml and the database of --database-url."""
+    import os
+
+    from onemg.demo.processes import ManagedProcess, free_port
+
+    node = tmp_path / "node"
+    node.mkdir()
+    (node / "onemg.toml").write_text('[beacon]\nbeacon_id = "eu.onemg.test.explicit"\n')
+    db = tmp_path / "elsewhere" / "explicit.db"
+    port = free_port()
+    for name in [k for k in os.environ if k.startswith("ONEMG_")]:
+        monkeypatch.delenv(name)  # the child inherits no ONEMG_* variable
+    proc = ManagedProcess(
+        name="node", log_path=tmp_path / "node.log", ready_url=f"http://127.0.0.1:{port}/api/info",
+        argv=[str(Path(sys.executable).parent / "onemg"), "node", "serve", "--data-dir", str(node),
+              "--port", str(port), "--workers", "2", "--database-url", f"sqlite:///{db}"])
+    proc.start()
+    try:
+        proc.wait_ready(90)
+        seen = {httpx.get(f"http://127.0.0.1:{port}/api/info", timeout=10).json()["meta"]
+                ["beaconId"] for _ in range(8)}
+        assert seen == {"eu.onemg.test.explicit"}
+        r = httpx.get(f"http://127.0.0.1:{port}/api/individuals",
+                      params={"requestedGranularity": "count"}, timeout=10)
+        assert r.status_code == 200
+        assert r.json()["responseSummary"]["numTotalResults"] == 0
+    finally:
+        proc.stop()
+    assert db.exists()  # the workers opened the database named on the command line
+    assert not (node / "node.db").exists()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from onemg.beacon.filters import parse_filters
-from onemg.beacon.request import BeaconRequestBody, from_body, from_query_string
 from onemg.beacon.variants import AlleleCheck, parse_variant
 from onemg.catalogue import AlphanumericFilter, CustomFilter, OntologyFilter
 from onemg.errors import InvalidInputError
+from onemg.protocol.filters import parse_filters
+from onemg.protocol.request import BeaconRequestBody, from_body, from_query_string
 from tests.beacon_schema import validate
 
 

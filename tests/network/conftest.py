@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from onemg.demo.demo import DemoNetwork, DemoPlan, prepare_data
+from onemg.demo.processes import free_port
 from onemg.network.config import MemberConfig, NetworkConfig
-from onemg.network.demo import DemoNetwork, DemoPlan, prepare_data
-from onemg.network.processes import free_port
 from onemg.settings import BeaconSettings, Settings
 
 

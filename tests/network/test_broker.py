@@ -11,8 +11,8 @@ import jwt
 import orjson
 import pytest
 
+from onemg.demo.stub import StubConfig, entry_body
 from onemg.network.config import MemberConfig, NetworkConfig
-from onemg.network.stub import StubConfig, entry_body
 from onemg.settings import AccessSettings, BeaconSettings, Settings
 from onemg.web.hub_app import create_hub_app
 from tests.beacon_schema import validate

@@ -10,8 +10,8 @@ import time
 import httpx
 import pytest
 
-from onemg.network.demo import CLI, DemoNetwork, DemoPlan, example_queries, prepare_data, summarise
-from onemg.network.processes import free_port, port_in_use
+from onemg.demo.demo import CLI, DemoNetwork, DemoPlan, example_queries, prepare_data, summarise
+from onemg.demo.processes import free_port, port_in_use
 from tests.beacon_schema import validate, validate_beacon_response
 
 pytestmark = pytest.mark.slow

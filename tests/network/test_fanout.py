@@ -8,15 +8,15 @@ import httpx
 import orjson
 import pytest
 
+from onemg.demo.stub import StubConfig, entry_body
 from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.network.credentials import PublicView
 from onemg.network.fanout import fan_out
+from onemg.network.query import from_get
 from onemg.network.registry import MemberRegistry
-from onemg.network.request import from_get
-from onemg.network.stub import StubConfig, entry_body
 from onemg.security import ANONYMOUS
 
-QUERY = from_get("individuals", {}, "")
+QUERY = from_get("individuals", {}, "", max_page=1000)
 OK = orjson.dumps(entry_body(StubConfig(country="FI", beacon_id="b"), "boolean"))
 
 

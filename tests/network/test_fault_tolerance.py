@@ -1,7 +1,7 @@
 """Fault tolerance with real processes: a hub over healthy, down, slow, failing and lying members.
 
 The healthy members are real onemg nodes (FI, EE from the ``real_network`` fixture); the
-misbehaving ones are small purpose-built servers (``onemg.network.stub``), each its own uvicorn
+misbehaving ones are small purpose-built servers (``onemg.demo.stub``), each its own uvicorn
 process, and so is the hub (``onemg hub serve``). The hub must answer within its deadline
 with the healthy members, say which members failed and why, stop calling them once their
 circuit opens, and take them back once they recover (half-open trial).
@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from onemg.network.demo import DemoNetwork, hub_serve_argv, stub_argv
-from onemg.network.processes import ManagedProcess, ProcessGroup, free_port
+from onemg.demo.demo import DemoNetwork, hub_serve_argv, stub_argv
+from onemg.demo.processes import ManagedProcess, ProcessGroup, free_port
 from tests.beacon_schema import validate, validate_beacon_response
 
 pytestmark = pytest.mark.slow

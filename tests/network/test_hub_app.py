@@ -8,8 +8,8 @@ import httpx
 import orjson
 import pytest
 
+from onemg.demo.stub import StubConfig, entry_body
 from onemg.network.config import NetworkConfig
-from onemg.network.stub import StubConfig, entry_body
 from onemg.settings import Settings
 from onemg.web.hub_app import create_hub_app
 from tests.beacon_schema import validate, validate_beacon_response

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from onemg.demo.stub import StubConfig, entry_body
 from onemg.network.breaker import CircuitBreaker
 from onemg.network.config import MemberConfig
 from onemg.network.fanout import MemberOutcome
 from onemg.network.merge import merge_entry
+from onemg.network.query import from_get
 from onemg.network.registry import MemberState
-from onemg.network.request import from_get
-from onemg.network.stub import StubConfig, entry_body
 from tests.beacon_schema import validate, validate_beacon_response
 
 
@@ -22,7 +22,9 @@ def _ok(cc: str, granularity: str, counts: tuple[int, ...] = (10,)) -> MemberOut
     return MemberOutcome(_member(cc), "ok", elapsed_ms=1.0, http_status=200, body=body)
 
 
-QUERY = from_get("individuals", {"requestedGranularity": "count"}, "requestedGranularity=count")
+QUERY = from_get(
+    "individuals", {"requestedGranularity": "count"}, "requestedGranularity=count", max_page=1000
+)
 
 
 def test_lowest_granularity_wins_and_no_count_is_claimed() -> None:

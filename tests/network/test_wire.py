@@ -25,11 +25,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from onemg.demo.stub import StubConfig, entry_body
 from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.network.fanout import MemberOutcome, fan_out
+from onemg.network.query import from_get
 from onemg.network.registry import MemberRegistry
-from onemg.network.request import from_get
-from onemg.network.stub import StubConfig, entry_body
 from onemg.network.wire import AiohttpWire, WireError
 from onemg.security import Principal
 
@@ -206,7 +206,7 @@ async def test_fan_out_names_each_failure(serve, wire: AiohttpWire) -> None:
         for o in await fan_out(
             wire,
             registry,
-            from_get("individuals", {}, ""),
+            from_get("individuals", {}, "", max_page=1000),
             principal=Principal(subject="alice"),
             credentials=MintPerMember(),
         )

@@ -19,8 +19,8 @@ import pytest
 
 from onemg.access.keys import SigningKey, load_or_create_key
 from onemg.access.tokens import sign_passport
-from onemg.network.demo import DemoNetwork, DemoPlan, prepare_data
-from onemg.network.processes import free_port
+from onemg.demo.demo import DemoNetwork, DemoPlan, prepare_data
+from onemg.demo.processes import free_port
 
 
 @dataclass(frozen=True)

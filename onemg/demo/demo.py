@@ -1,10 +1,14 @@
 """``onemg demo``: a whole synthetic European network on one machine.
 
-Three countries are synthesised (``onemg synth``), each is ingested into its own node data
-directory (``onemg ingest``), and three nodes plus the hub start as separate processes on
-localhost. The steps are library functions so tests can drive them piece by piece:
-:func:`prepare_data`, :class:`DemoNetwork` (start/stop), :func:`example_queries` and
-:func:`run_demo` (all of it, until Ctrl-C or SIGTERM).
+Three countries are synthesised (:func:`onemg.synth.synthesize`), each is ingested into its own
+node data directory (:func:`onemg.ingest.ingest`), both called as library functions in this
+process; then three nodes plus the hub start as separate processes on localhost. The hub gets a
+demo researcher with researcher status (:mod:`onemg.demo.walkthrough`), and the demo prints the
+commands of the controlled-access walk-through next to the public example queries. The steps are
+library functions so tests can drive them piece by piece: :func:`prepare_data`,
+:class:`DemoNetwork` (start/stop), :func:`example_queries`,
+:func:`onemg.demo.walkthrough.walkthrough` and :func:`run_demo` (all of it, until Ctrl-C or
+SIGTERM).
 
 A second run reuses ``DIR`` when it was built with the same countries, size and seed (recorded
 in ``DIR/demo.json``); ``fresh=True`` (``--fresh``) rebuilds it.
@@ -16,10 +20,9 @@ import contextlib
 import json
 import shutil
 import signal
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -27,9 +30,10 @@ from typing import Any
 
 import httpx
 
+from onemg.demo.processes import ManagedProcess, ProcessGroup, port_in_use
+from onemg.demo.walkthrough import create_demo_researcher, render, walkthrough
 from onemg.errors import OnemgError
 from onemg.network.counts import read_count
-from onemg.network.processes import ManagedProcess, ProcessGroup, port_in_use
 
 CLI = (sys.executable, "-c", "from onemg.cli import run; run()")
 Echo = Callable[[str], None]
@@ -86,32 +90,6 @@ class DemoPlan:
         }
 
 
-def _start_cli(args: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            [*CLI, *args], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-
-
-def _run_cli(jobs: dict[str, tuple[Sequence[str], Path]]) -> None:
-    """Run CLI commands concurrently (name -> (args, log)); raise if any fails."""
-    running = {name: (_start_cli(args, log), log) for name, (args, log) in jobs.items()}
-    failures = []
-    try:
-        for name, (proc, log) in running.items():
-            if proc.wait() != 0:
-                tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-                failures.append(f"{name} failed (exit {proc.returncode}); {log} ends:\n{tail}")
-    finally:
-        for proc, _ in running.values():
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait()
-    if failures:
-        raise OnemgError("\n".join(failures))
-
-
 def _ingested(node_dir: Path) -> bool:
     return any((node_dir / "datasets").glob("*/*/descriptor.json"))
 
@@ -129,6 +107,8 @@ def write_node_settings(plan: DemoPlan, country: str) -> Path:
         f'name = "onemg demo node {country}"\norganization_id = "onemg-demo-{cc}"\n'
         f'organization_name = "1+MG demo node operator ({country})"\nenvironment = "dev"\n\n'
         f'[access]\naudience = "{url}"\npublic_url = "{url}"\n'
+        # The demo approves and grants at once; a real node gives its authority a veto window.
+        "veto_window_days = 0\n"
         # The hub is the passport broker: nodes accept passports it signs (aud = the node).
         f'trusted_issuers = [{{iss = "{hub}", jku = "{hub}oidc/jwks"}}]\n'
     )
@@ -154,8 +134,33 @@ def write_hub_config(plan: DemoPlan) -> Path:
     return path
 
 
-def prepare_data(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print) -> None:
-    """Synthesise and ingest what is missing (everything when ``fresh``)."""
+def _ingest(plan: DemoPlan, country: str, *, echo: Echo, progress: bool) -> None:
+    from onemg.ingest import ingest, resolve_inputs
+    from onemg.settings import load_settings
+
+    node_dir = plan.node_dir(country)
+    settings = load_settings(node_dir)
+    echo(f"ingesting {country} into {node_dir} ...")
+    started = time.monotonic()
+    result = ingest(
+        resolve_inputs(source_dir=plan.synth_dir / country.lower()),
+        data_dir=node_dir,
+        database_url=settings.db_url,
+        show_progress=progress,
+    )
+    echo(
+        f"  {result.dataset_id}: {result.n_individuals} individuals, {result.n_variants} "
+        f"variants in {time.monotonic() - started:.1f} s"
+    )
+
+
+def prepare_data(
+    plan: DemoPlan, *, fresh: bool = False, echo: Echo = print, progress: bool = False
+) -> None:
+    """Synthesise and ingest what is missing (everything when ``fresh``), in this process.
+
+    ``progress`` draws progress bars on stderr (the ``onemg demo`` command turns it on).
+    """
     stamp = plan.root / "demo.json"
     if plan.root.exists() and not fresh and stamp.exists():
         if json.loads(stamp.read_text()) != plan.recipe():
@@ -168,47 +173,63 @@ def prepare_data(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print) -> 
         c for c in plan.countries if not (plan.synth_dir / c.lower() / "dataset.json").exists()
     ]
     if missing:
+        from onemg.synth import synthesize
+
         echo(f"synthesising {', '.join(missing)} ({plan.individuals} individuals each) ...")
         started = time.monotonic()
-        synth = ["synth", "--countries", ",".join(missing), "--individuals",
-                 str(plan.individuals), "--seed", str(plan.seed), "--out", str(plan.synth_dir),
-                 "--force"]  # fmt: skip
-        _run_cli({"onemg synth": (synth, plan.logs / "synth.log")})
+        synthesize(
+            plan.synth_dir,
+            countries=missing,
+            individuals=plan.individuals,
+            seed=plan.seed,
+            force=True,
+            progress=progress,
+        )
         echo(f"  done in {time.monotonic() - started:.1f} s")
-    jobs: dict[str, tuple[Sequence[str], Path]] = {}
     for country in plan.countries:
         node_dir = plan.node_dir(country)
         write_node_settings(plan, country)
         if _ingested(node_dir):
             echo(f"node {country}: reusing {node_dir}")
             continue
-        args = ["ingest", "--data-dir", str(node_dir), str(plan.synth_dir / country.lower())]
-        jobs[f"onemg ingest {country}"] = (args, plan.logs / f"ingest-{country.lower()}.log")
-    if jobs:
-        # Independent nodes: ingest them concurrently.
-        echo(f"ingesting {', '.join(j.split()[-1] for j in jobs)} into {plan.root / 'nodes'} ...")
-        started = time.monotonic()
-        _run_cli(jobs)
-        echo(f"  done in {time.monotonic() - started:.1f} s")
+        _ingest(plan, country, echo=echo, progress=progress)
     stamp.write_text(json.dumps(plan.recipe()))
 
 
 def node_serve_argv(data_dir: Path, port: int, *, host: str = "127.0.0.1") -> list[str]:
     """The command that serves one node from ``data_dir`` on ``host:port``."""
-    return [*CLI, "node", "serve", "--data-dir", str(data_dir), "--host", host,
-            "--port", str(port)]
+    return [*CLI, "node", "serve", "--data-dir", str(data_dir), "--host", host, "--port", str(port)]
 
 
 def hub_serve_argv(config: Path, port: int, *, host: str = "127.0.0.1") -> list[str]:
     """The command that serves the hub of ``config`` on ``host:port`` (warnings logged only)."""
-    return [*CLI, "hub", "serve", "--config", str(config), "--host", host, "--port", str(port),
-            "--log-level", "warning"]
+    return [
+        *CLI,
+        "hub",
+        "serve",
+        "--config",
+        str(config),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
 
 
 def stub_argv(port: int, country: str, *options: str) -> list[str]:
-    """The command that runs a canned member (:mod:`onemg.network.stub`) with ``options``."""
-    return [sys.executable, "-m", "onemg.network.stub", "--port", str(port),
-            "--country", country, *options]
+    """The command that runs a canned member (:mod:`onemg.demo.stub`) with ``options``."""
+    return [
+        sys.executable,
+        "-m",
+        "onemg.demo.stub",
+        "--port",
+        str(port),
+        "--country",
+        country,
+        *options,
+    ]
 
 
 def node_argv(plan: DemoPlan, country: str) -> list[str]:
@@ -259,10 +280,12 @@ class DemoNetwork:
                 f"{exc}\nIf {plan.root} was built by an older onemg, rebuild it: onemg demo --fresh"
             ) from exc
         self._warm_up()
+        hub_config = write_hub_config(plan)
+        create_demo_researcher(plan, hub_config)  # before the hub opens its database
         self.group.start(
             ManagedProcess(
                 name="hub",
-                argv=hub_serve_argv(write_hub_config(plan), plan.hub_port, host=plan.host),
+                argv=hub_serve_argv(hub_config, plan.hub_port, host=plan.host),
                 ready_url=f"{plan.hub_url}/api/info",
                 log_path=plan.logs / "hub.log",
             )
@@ -383,6 +406,8 @@ def _print_banner(plan: DemoPlan, echo: Echo) -> None:
                 except (httpx.HTTPError, ValueError) as exc:
                     echo(f"    (could not run it now: {exc})")
             echo("")
+    for line in render(walkthrough(plan)):
+        echo(line)
     echo("Press Ctrl-C to stop the network.")
 
 
@@ -396,7 +421,7 @@ def run_demo(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print) -> int:
     previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     network = DemoNetwork(plan)
     try:
-        prepare_data(plan, fresh=fresh, echo=echo)
+        prepare_data(plan, fresh=fresh, echo=echo, progress=True)
         echo(f"starting {len(plan.countries)} nodes and the hub ...")
         network.start()
         _print_banner(plan, echo)

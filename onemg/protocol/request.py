@@ -4,7 +4,9 @@ The body follows ``framework/json/requests/beaconRequestBody.json`` but is toler
 in the wild (``docs/beacon.md``): ``meta`` may be missing; ``requestParameters`` may be flat or
 nested under ``g_variant``; ``requestedGranularity``/``pagination`` may sit beside ``query``;
 datasets may be given as ``datasets``, ``datasetIds`` or ``datasets.datasetIds``; granularities and
-``includeResultsetResponses`` are case-insensitive. Everything is validated once, here.
+``includeResultsetResponses`` are case-insensitive. Everything is validated once, here, for the
+node and for the hub alike (the hub forwards what it accepted unchanged to every member), so the
+two accept and refuse exactly the same requests.
 """
 
 from __future__ import annotations
@@ -13,16 +15,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from onemg.beacon.entries import API_VERSION
-from onemg.beacon.filters import Filter, filter_summary, parse_filters
-from onemg.beacon.variants import VARIANT_KEYS
 from onemg.errors import InvalidInputError
+from onemg.protocol.filters import Filter, filter_summary, parse_filters
+from onemg.protocol.vocabulary import API_VERSION, GRANULARITIES, INCLUDE_RESULTSETS
 
 Granularity = Literal["boolean", "count", "record"]
 IncludeSets = Literal["ALL", "HIT", "MISS", "NONE"]
-GRANULARITIES: tuple[str, ...] = ("boolean", "count", "record")
+#: Request parameters of ``g_variants`` queries (the rest of a query string is control or
+#: other entry parameters).
+VARIANT_KEYS: frozenset[str] = frozenset(
+    {
+        "referenceName",
+        "start",
+        "end",
+        "referenceBases",
+        "alternateBases",
+        "variantType",
+        "assemblyId",
+        "geneId",
+        "genomicAlleleShortForm",
+        "variantMinLength",
+        "variantMaxLength",
+        "aminoacidChange",
+        "mateName",
+    }
+)
 _MAX_SKIP = 10**7
 _MAX_DATASETS = 100
 
@@ -121,8 +140,9 @@ class BeaconRequest:
         if self.filters:
             out["filters"] = filter_summary(self.filters)
         # The schema wants an object per parameter: the model's nested form.
-        params: dict[str, Any] = {k: v for k, v in self.other_params.items()
-                                  if isinstance(v, Mapping)}
+        params: dict[str, Any] = {
+            k: v for k, v in self.other_params.items() if isinstance(v, Mapping)
+        }
         if self.variant_params:
             params["g_variant"] = dict(self.variant_params)
         if self.dataset_ids is not None:
@@ -160,8 +180,11 @@ def _split_params(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
         else:
             flat[key] = value
     variant = {k: v for k, v in flat.items() if k in VARIANT_KEYS and v not in (None, "", [])}
-    other = {k: v for k, v in flat.items()
-             if k not in VARIANT_KEYS and k not in ("datasets", "datasetIds")}
+    other = {
+        k: v
+        for k, v in flat.items()
+        if k not in VARIANT_KEYS and k not in ("datasets", "datasetIds")
+    }
     return variant, other
 
 
@@ -179,16 +202,26 @@ def from_body(body: BeaconRequestBody | None, *, max_page: int) -> BeaconRequest
     variant, other = _split_params(q.requestParameters)
     extra = body.model_extra or {}
     qextra = q.model_extra or {}
-    datasets = _dataset_ids(q.requestParameters.get("datasets"),
-                            q.requestParameters.get("datasetIds"), qextra.get("datasets"),
-                            qextra.get("datasetIds"), extra.get("datasets"),
-                            extra.get("datasetIds"))
+    datasets = _dataset_ids(
+        q.requestParameters.get("datasets"),
+        q.requestParameters.get("datasetIds"),
+        qextra.get("datasets"),
+        qextra.get("datasetIds"),
+        extra.get("datasets"),
+        extra.get("datasetIds"),
+    )
     granularity = q.requestedGranularity or body.requestedGranularity
     pagination = q.pagination or body.pagination or Pagination()
     skip, limit = _page(pagination.skip, pagination.limit, max_page)
     # Only the two documented string fields are echoed back.
-    schemas = tuple({k: v for k, v in (("entityType", s.entityType), ("schema", s.schema_))
-                     if isinstance(v, str)} for s in body.meta.requestedSchemas)
+    schemas = tuple(
+        {
+            k: v
+            for k, v in (("entityType", s.entityType), ("schema", s.schema_))
+            if isinstance(v, str)
+        }
+        for s in body.meta.requestedSchemas
+    )
     return BeaconRequest(
         granularity=granularity or "boolean",
         granularity_given=granularity is not None,
@@ -205,21 +238,55 @@ def from_body(body: BeaconRequestBody | None, *, max_page: int) -> BeaconRequest
     )
 
 
-def from_query_string(params: Mapping[str, str], filters: list[str], *,
-                      max_page: int) -> BeaconRequest:
+def parse_body(payload: Any, *, max_page: int, where: str = "body") -> BeaconRequest:
+    """Validate a decoded JSON request body (``None`` for an empty one) and normalise it.
+
+    Raises:
+        InvalidInputError: not a request object, or a field of the wrong type or value; the
+            message names each field.
+    """
+    if payload is None:
+        return from_body(None, max_page=max_page)
+    if not isinstance(payload, Mapping):
+        raise InvalidInputError(
+            f"{where}: a Beacon request body is a JSON object like "
+            '{"meta": {"apiVersion": "v2.0.0"}, "query": {...}}'
+        )
+    try:
+        body = BeaconRequestBody.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidInputError(f"malformed request: {validation_summary(exc)}") from exc
+    return from_body(body, max_page=max_page)
+
+
+def validation_summary(exc: ValidationError | Any) -> str:
+    """Each failing field of a pydantic (or FastAPI) validation error, as one line."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: "
+        f"{e.get('msg', 'invalid')}"
+        for e in exc.errors()[:5]
+    )
+
+
+def from_query_string(
+    params: Mapping[str, str], filters: list[str], *, max_page: int
+) -> BeaconRequest:
     """Normalise GET query parameters (``filters`` may repeat; lists are comma-joined)."""
+
     def pick(name: str) -> str | None:
         value = params.get(name)
         return value if value not in (None, "") else None
 
     granularity = _lower(pick("requestedGranularity"))
     if granularity is not None and granularity not in GRANULARITIES:
-        raise InvalidInputError(f"requestedGranularity {granularity!r}: use boolean, count or "
-                                "record")
+        raise InvalidInputError(
+            f"requestedGranularity {granularity!r}: use boolean, count or record"
+        )
     include = _upper(pick("includeResultsetResponses")) or "HIT"
-    if include not in ("ALL", "HIT", "MISS", "NONE"):
-        raise InvalidInputError(f"includeResultsetResponses {include!r}: use ALL, HIT, MISS or "
-                                "NONE")
+    if include not in INCLUDE_RESULTSETS:
+        raise InvalidInputError(
+            f"includeResultsetResponses {include!r}: use ALL, HIT, MISS or NONE"
+        )
     skip = _int_param(pick("skip"), "skip", 0, _MAX_SKIP)
     limit = _int_param(pick("limit"), "limit", 10, 10**9)
     skip, limit = _page(skip, limit, max_page)

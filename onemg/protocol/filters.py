@@ -9,27 +9,57 @@ Accepted forms (``framework/json/requests/filteringTerms.json``):
 * ``{"id": "prefix.field:value"}`` (a dotted prefix): custom.
 
 Filters are ANDed. The catalogue decides what each id means; ids it does not know are reported as
-a 400 error naming them (see :mod:`onemg.beacon.service`).
+a 400 error naming them (see :mod:`onemg.beacon.service`). The hub parses filters with the same
+code, so a malformed filter is refused alike by a node and by the network.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from onemg.catalogue.filters import AlphanumericFilter, CustomFilter, Filter, OntologyFilter
 from onemg.errors import InvalidInputError
 
+#: Operators of alphanumeric filters (``!`` is Beacon's not-equal; ``!=`` is read as ``!``).
 OPERATORS: tuple[str, ...] = ("=", "<", ">", "!", ">=", "<=")
 #: Custom-filter fields of the catalogue (``<field>:<value>``), told apart from CURIEs here.
-CUSTOM_FIELDS: frozenset[str] = frozenset({"sampleType", "tissue", "platform"})
+CUSTOM_FIELDS: tuple[str, ...] = ("sampleType", "tissue", "platform")
+
+
+@dataclass(frozen=True)
+class OntologyFilter:
+    """Individuals annotated with ``id`` (or, by default, any of its descendants)."""
+
+    id: str
+    include_descendants: bool = True
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class AlphanumericFilter:
+    """Individuals whose field ``id`` compares to ``value`` with ``operator``."""
+
+    id: str
+    operator: str
+    value: str
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomFilter:
+    """A catalogue-specific ``<field>:<value>`` filter (see :mod:`onemg.catalogue.filters`)."""
+
+    id: str
+    scope: str | None = None
+
+
+Filter = OntologyFilter | AlphanumericFilter | CustomFilter
 _MAX_FILTERS = 50
 _MAX_ID = 200
 _ONTOLOGY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*:[^\s]+$")
 _ALNUM_STRING = re.compile(r"^([A-Za-z][A-Za-z0-9_.:]*?)(>=|<=|!=|=|<|>|!)(.+)$")
-
-
 
 
 def _check_id(value: Any, where: str) -> str:
@@ -60,15 +90,14 @@ def _term_filter(term: str, scope: str | None, include_descendants: bool = True)
 def _alphanumeric(fid: str, operator: Any, value: Any, scope: str | None, where: str) -> Filter:
     op = "!" if operator == "!=" else operator
     if op not in OPERATORS:
-        raise InvalidInputError(
-            f"{where}: operator {operator!r} is not one of {list(OPERATORS)}"
-        )
+        raise InvalidInputError(f"{where}: operator {operator!r} is not one of {list(OPERATORS)}")
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidInputError(f"{where}: alphanumeric filter {fid!r} needs a string value")
     text = str(value).strip()
     if not text or len(text) > _MAX_ID:
-        raise InvalidInputError(f"{where}: alphanumeric filter {fid!r} has an empty or "
-                                "overlong value")
+        raise InvalidInputError(
+            f"{where}: alphanumeric filter {fid!r} has an empty or overlong value"
+        )
     return AlphanumericFilter(fid, op, text, scope)
 
 
@@ -88,8 +117,9 @@ def _one(item: Any, where: str) -> Filter:
         if not isinstance(descendants, bool):
             raise InvalidInputError(f"{where}: includeDescendantTerms must be true or false")
         return _term_filter(fid, scope, descendants)
-    raise InvalidInputError(f"{where}: a filter must be a string or an object, got "
-                            f"{type(item).__name__}")
+    raise InvalidInputError(
+        f"{where}: a filter must be a string or an object, got {type(item).__name__}"
+    )
 
 
 def parse_filters(raw: Any) -> tuple[Filter, ...]:

@@ -1,6 +1,6 @@
 """A canned Beacon v2 member for fault drills, tests and benchmarks.
 
-Run ``python -m onemg.network.stub --port 8201 --country FI --mode ok``. It answers every entry
+Run ``python -m onemg.demo.stub --port 8201 --country FI --mode ok``. It answers every entry
 query with the same per-dataset counts, and can be told to misbehave, at start-up (``--mode``)
 or at run time (``POST /_stub/mode?mode=...``), so a test can watch the hub recover:
 
@@ -11,7 +11,8 @@ or at run time (``POST /_stub/mode?mode=...``), so a test can watch the hub reco
 - ``garbage``: HTTP 200 with a body that is not JSON;
 - ``invalid``: HTTP 200 with JSON that is not a Beacon response.
 
-This is not a Beacon implementation; it never looks at the query beyond its granularity.
+This is not a Beacon implementation: it parses requests with onemg's protocol code (so it
+refuses malformed ones with 400 exactly as a node does) but answers from its canned counts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from onemg.errors import InvalidInputError
+from onemg.protocol.request import BeaconRequest, from_query_string, parse_body
+from onemg.protocol.vocabulary import API_VERSION, BY_PATH
 
 MODES = ("ok", "slow", "error", "garbage", "invalid")
 
@@ -47,20 +52,18 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def _meta(cfg: StubConfig, granularity: str | None = None) -> dict[str, Any]:
+def _meta(
+    cfg: StubConfig, granularity: str | None = None, request: BeaconRequest | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "beaconId": cfg.beacon_id,
-        "apiVersion": "v2.2.0",
+        "apiVersion": API_VERSION,
         "returnedSchemas": [],
     }
     if granularity:
         meta["returnedGranularity"] = granularity
-        meta["receivedRequestSummary"] = {
-            "apiVersion": "v2.0.0",
-            "requestedSchemas": [],
-            "pagination": {"skip": 0, "limit": 10},
-            "requestedGranularity": granularity,
-        }
+        request = request or BeaconRequest(granularity=granularity)
+        meta["receivedRequestSummary"] = request.summary()
     return meta
 
 
@@ -70,8 +73,10 @@ def _count(value: int, k: int) -> dict[str, Any]:
     return {"count": value, "countPrecision": "exact"}
 
 
-def entry_body(cfg: StubConfig, granularity: str) -> dict[str, Any]:
-    """The canned answer to any entry query at ``granularity``."""
+def entry_body(
+    cfg: StubConfig, granularity: str, request: BeaconRequest | None = None
+) -> dict[str, Any]:
+    """The canned answer to any entry query at ``granularity`` (records are never given)."""
     granularity = "count" if granularity == "record" else granularity
     cc = cfg.country.lower()
     sets = []
@@ -90,7 +95,10 @@ def entry_body(cfg: StubConfig, granularity: str) -> dict[str, Any]:
         sets.append(rs)
     total = sum(rs["resultsCount"] for rs in sets)
     summary: dict[str, Any] = {"exists": total > 0}
-    body: dict[str, Any] = {"meta": _meta(cfg, granularity), "responseSummary": summary}
+    body: dict[str, Any] = {
+        "meta": _meta(cfg, granularity, request),
+        "responseSummary": summary,
+    }
     if granularity == "count":
         adjusted = any(rs["countPrecision"] != "exact" for rs in sets)
         summary.update(numTotalResults=total, countPrecision="imprecise" if adjusted else "exact")
@@ -100,6 +108,25 @@ def entry_body(cfg: StubConfig, granularity: str) -> dict[str, Any]:
     return body
 
 
+def _error(cfg: StubConfig, status: int, message: str) -> dict[str, Any]:
+    return {
+        "meta": _meta(cfg, "boolean"),
+        "error": {"errorCode": status, "errorMessage": message},
+    }
+
+
+async def _parse(request: Request) -> BeaconRequest:
+    if request.method == "GET":
+        params = request.query_params
+        return from_query_string(params, params.getlist("filters"), max_page=1000)
+    raw = await request.body()
+    try:
+        payload = orjson.loads(raw) if raw.strip() else None
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInputError(f"the body is not JSON ({exc.msg})") from exc
+    return parse_body(payload, max_page=1000)
+
+
 def create_stub_app(cfg: StubConfig) -> Starlette:
     """A stub member app; ``cfg.mode`` may be changed at run time through ``/_stub/mode``."""
 
@@ -107,22 +134,18 @@ def create_stub_app(cfg: StubConfig) -> Starlette:
         if cfg.mode == "slow":
             await asyncio.sleep(cfg.delay_s)
         if cfg.mode == "error":
-            return _json(
-                {
-                    "meta": _meta(cfg, "boolean"),
-                    "error": {"errorCode": 500, "errorMessage": "stub: induced failure"},
-                },
-                500,
-            )
+            return _json(_error(cfg, 500, "stub: induced failure"), 500)
         if cfg.mode == "garbage":
             return Response(b"<html>502 Bad Gateway</html>{", media_type="application/json")
         if cfg.mode == "invalid":
             return _json({"meta": {"beaconId": cfg.beacon_id}, "responseSummary": {"exists": 3}})
-        granularity = request.query_params.get("requestedGranularity", "boolean")
-        if request.method == "POST":
-            body = orjson.loads(await request.body() or b"{}")
-            granularity = body.get("query", {}).get("requestedGranularity", "boolean")
-        return _json(entry_body(cfg, granularity))
+        if request.path_params["path"].split("/", 1)[0] not in BY_PATH:
+            return _json(_error(cfg, 404, "no such endpoint"), 404)
+        try:
+            breq = await _parse(request)
+        except InvalidInputError as exc:
+            return _json(_error(cfg, 400, str(exc)), 400)
+        return _json(entry_body(cfg, breq.granularity, breq))
 
     async def info(request: Request) -> Response:
         return _json(
@@ -131,7 +154,7 @@ def create_stub_app(cfg: StubConfig) -> Starlette:
                 "response": {
                     "id": cfg.beacon_id,
                     "name": f"stub member {cfg.country}",
-                    "apiVersion": "v2.2.0",
+                    "apiVersion": API_VERSION,
                     "environment": "dev",
                     "organization": {"id": "stub", "name": "stub"},
                 },
@@ -147,8 +170,8 @@ def create_stub_app(cfg: StubConfig) -> Starlette:
                     "$schema": "beaconMapSchema.json",
                     "endpointSets": {
                         "individual": {"entryType": "individual", "rootUrl": f"{root}/individuals"},
-                        "genomicVariation": {
-                            "entryType": "genomicVariation",
+                        "genomicVariant": {
+                            "entryType": "genomicVariant",
                             "rootUrl": f"{root}/g_variants",
                         },
                     },

@@ -1,0 +1,208 @@
+"""The controlled-access walk-through of ``onemg demo``: a demo researcher and four steps.
+
+:func:`create_demo_researcher` gives the hub an account with researcher status (a
+ResearcherStatus visa), audited like an operator's grant. :func:`walkthrough` returns the shell
+commands that walk the whole chain against the running demo network:
+
+1. log in at the hub and exchange the access token for a passport for one node;
+2. apply to that node's data access committee for its dataset, and submit;
+3. approve the application as the node's operator (the demo's veto window is 0 days, so the
+   entitlement starts at once; a real node waits ``veto_window_days``);
+4. ask the node for records with a fresh passport, which now carries the node's
+   ControlledAccessGrants visa: records come back (before step 3 the same query is refused).
+
+The demo prints exactly these commands, and the tests run exactly these commands.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from onemg.demo.demo import DemoPlan
+
+DEMO_RESEARCHER = "demo-researcher"
+#: The demo's operator, as recorded in the hub's and the node's audit logs.
+DEMO_OPERATOR = "operator@demo"
+#: The filter of the record query (hypertension, descendants included): common in every cohort.
+RECORD_FILTER = "HP:0000822"
+
+_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+_JSON_FIELD = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"{field}\"])'"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the walk-through: what it shows and the shell lines that do it."""
+
+    number: int
+    title: str
+    commands: tuple[str, ...]
+    note: str = ""
+
+
+def researcher_password(plan: DemoPlan) -> str:
+    """The demo researcher's password: made up once per demo directory, kept in it (0600)."""
+    path = plan.root / "researcher.json"
+    if path.exists():
+        return str(json.loads(path.read_text())["password"])
+    password = secrets.token_urlsafe(12)
+    plan.root.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps({"username": DEMO_RESEARCHER, "password": password}))
+    return password
+
+
+def create_demo_researcher(plan: DemoPlan, hub_config: Path) -> str:
+    """Create (or keep) the demo researcher on the hub with researcher status; return the sub.
+
+    The hub database is opened through the hub's own settings (``hub_config``), before the hub
+    process starts; the grant is audited under :data:`DEMO_OPERATOR`.
+    """
+    from onemg.access.accounts import LocalAccounts
+    from onemg.access.audit import HashChainAudit
+    from onemg.access.store import AccountStore, AuditStore
+    from onemg.db import open_database
+    from onemg.errors import NotFoundError
+    from onemg.network.config import load_hub_config
+
+    settings, _ = load_hub_config(hub_config)
+    engine = open_database(settings.db_url)
+    try:
+        accounts = LocalAccounts(AccountStore(engine))
+        audit = HashChainAudit(AuditStore(engine))
+        try:
+            sub = accounts.sub_of(DEMO_RESEARCHER)
+        except NotFoundError:
+            sub = accounts.create(DEMO_RESEARCHER, researcher_password(plan)).sub
+            audit.record(
+                user=DEMO_OPERATOR,
+                action="admin.user-create",
+                resource=f"user:{sub}",
+                result="ok",
+                origin="demo",
+            )
+        accounts.grant_researcher_status(DEMO_RESEARCHER, by="so")
+        audit.record(
+            user=DEMO_OPERATOR,
+            action="admin.researcher-status",
+            resource=f"user:{sub}",
+            result="granted",
+            origin="demo",
+        )
+        return sub
+    finally:
+        engine.dispose()
+
+
+def demo_dataset(plan: DemoPlan, country: str) -> str:
+    """The id of ``country``'s synthetic dataset (``synth-fi-s42``)."""
+    return f"synth-{country.lower()}-s{plan.seed}"
+
+
+def onemg_command() -> str:
+    """How to run the onemg CLI of this installation from a shell."""
+    script = Path(sys.executable).parent / "onemg"
+    if script.exists():
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -c 'from onemg.cli import run; run()'"
+
+
+def walkthrough(plan: DemoPlan, country: str | None = None) -> list[Step]:
+    """The four steps, as shell commands (bash; curl and python3) for ``country``'s node."""
+    country = country or plan.countries[0]
+    hub = plan.hub_url
+    node = plan.node_url(country)
+    dataset = demo_dataset(plan, country)
+    q = shlex.quote
+    login = json.dumps({"username": DEMO_RESEARCHER, "password": researcher_password(plan)})
+    passport = (
+        f"PASSPORT=$(curl -sf -X POST {hub}/oidc/token -d grant_type={_TOKEN_EXCHANGE} "
+        f'-d "subject_token=$TOKEN" -d audience={node}/ | '
+        + _JSON_FIELD.format(field="access_token")
+        + ")"
+    )
+    form = {
+        "title": "Hypertension in the demo cohort",
+        "summary": "A walk through the 1+MG access chain on synthetic data.",
+        "institution": "onemg demo",
+        "purpose": {"terms": ["DUO:0000042"]},
+        "duration_days": 30,
+        "terms_accepted": True,
+    }
+    application = json.dumps({"datasets": [dataset], "form": form})
+    query = json.dumps(
+        {
+            "meta": {"apiVersion": "v2.0.0"},
+            "query": {
+                "requestParameters": {"datasets": {"datasetIds": [dataset]}},
+                "filters": [RECORD_FILTER],
+                "requestedGranularity": "record",
+                "pagination": {"skip": 0, "limit": 3},
+            },
+        }
+    )
+    auth = '-H "Authorization: Bearer $PASSPORT"'
+    json_type = "-H 'Content-Type: application/json'"
+    return [
+        Step(
+            1,
+            f"Log in at the hub as {DEMO_RESEARCHER} and get a passport for node {country}",
+            (
+                f"TOKEN=$(curl -sf -X POST {hub}/oidc/login {json_type} -d {q(login)} | "
+                + _JSON_FIELD.format(field="access_token")
+                + ")",
+                passport,
+            ),
+        ),
+        Step(
+            2,
+            f"Apply to node {country}'s data access committee for {dataset}, and submit",
+            (
+                f"APP=$(curl -sf -X POST {node}/api/access/applications {auth} {json_type} "
+                f"-d {q(application)} | " + _JSON_FIELD.format(field="id") + ")",
+                f'curl -sf -X POST "{node}/api/access/applications/$APP/submit" {auth} '
+                f"{json_type} -d '{{}}' | " + _JSON_FIELD.format(field="state"),
+            ),
+        ),
+        Step(
+            3,
+            f"Approve the application as node {country}'s operator (audited as {DEMO_OPERATOR})",
+            (
+                f'{onemg_command()} access approve "$APP" --data-dir '
+                f"{q(str(plan.node_dir(country)))} --actor {DEMO_OPERATOR} "
+                "--comment 'approved in the demo'",
+            ),
+            note="The demo nodes run with veto_window_days = 0, so access starts at approval; "
+            "a real node gives its national authority a veto window first.",
+        ),
+        Step(
+            4,
+            f"Ask node {country} for records with a fresh passport (it now carries the "
+            "node's ControlledAccessGrants visa)",
+            (
+                passport,
+                f"curl -s -X POST {node}/api/individuals {auth} {json_type} -d {q(query)}"
+                " | python3 -m json.tool",
+            ),
+            note="Before step 3 the same query answers 403: the passport holds no grant.",
+        ),
+    ]
+
+
+def render(steps: list[Step]) -> list[str]:
+    """The steps as the lines the demo prints."""
+    lines = ["Controlled access, step by step (bash; needs curl and python3):", ""]
+    for step in steps:
+        lines.append(f"# {step.number}. {step.title}")
+        if step.note:
+            lines.append(f"#    {step.note}")
+        lines.extend(step.commands)
+        lines.append("")
+    return lines

@@ -1,0 +1,91 @@
+"""The demo's controlled-access walk-through, run exactly as printed, against a real network.
+
+The commands come from :func:`onemg.demo.walkthrough.walkthrough`, the function whose output
+``onemg demo`` prints. They run in one bash shell (so ``TOKEN``, ``PASSPORT`` and ``APP`` carry
+from step to step), with step 4 also run before step 3: it must be refused then, and return
+records after the approval.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from onemg.access.store import AuditStore
+from onemg.db import make_engine
+from onemg.demo.demo import DemoNetwork
+from onemg.demo.walkthrough import DEMO_OPERATOR, RECORD_FILTER, render, walkthrough
+from onemg.settings import load_settings
+
+pytestmark = pytest.mark.slow
+
+_MARK = "=====STEP {}====="
+
+
+def _run(script: str) -> dict[str, str]:
+    """Run ``script`` in bash; return each marked section's output."""
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr + out.stdout
+    sections: dict[str, str] = {}
+    current = None
+    for line in out.stdout.splitlines():
+        if line.startswith("=====STEP "):
+            current = line.removeprefix("=====STEP ").removesuffix("=====")
+            sections[current] = ""
+        elif current is not None:
+            sections[current] += line + "\n"
+    return sections
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the walk-through uses curl")
+def test_printed_walkthrough_opens_records_only_after_approval(real_network: DemoNetwork) -> None:
+    plan = real_network.plan
+    steps = walkthrough(plan)
+    assert [s.number for s in steps] == [1, 2, 3, 4]
+    printed = render(steps)
+    for step in steps:  # what the demo prints is exactly what runs here
+        for command in step.commands:
+            assert command in printed
+    assert any("veto_window_days = 0" in line for line in printed)
+
+    def block(label: str, commands: tuple[str, ...]) -> str:
+        return "\n".join([f"echo '{_MARK.format(label)}'", *commands])
+
+    one, two, three, four = steps
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            block("1", one.commands),
+            block("4-before", four.commands),
+            block("2", two.commands),
+            block("3", three.commands),
+            block("4", four.commands),
+        ]
+    )
+    out = _run(script)
+
+    before = json.loads(out["4-before"])
+    assert before["error"]["errorCode"] == 403
+    assert "results" not in json.dumps(before.get("response", {}))
+    assert out["2"].strip() == "submitted"
+    assert "approved" in out["3"]
+    after = json.loads(out["4"])
+    assert after["meta"]["returnedGranularity"] == "record"
+    (result_set,) = after["response"]["resultSets"]
+    assert result_set["id"] == f"synth-{plan.countries[0].lower()}-s{plan.seed}"
+    records = result_set["results"]
+    assert records
+    assert len(records) <= 3
+    assert all(r["id"].startswith(f"{plan.countries[0]}-") for r in records)
+    assert RECORD_FILTER in four.commands[-1]
+
+    # The operator's approval is in the node's hash-chained audit log, under the demo's actor.
+    engine = make_engine(load_settings(plan.node_dir(plan.countries[0])).db_url)
+    try:
+        approvals = [e for e in AuditStore(engine).entries() if e.action == "application.approved"]
+    finally:
+        engine.dispose()
+    assert [e.user for e in approvals] == [DEMO_OPERATOR]
