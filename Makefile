@@ -12,10 +12,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# System tools first (scripts/ensure-system-deps installs what is missing with apt-get, or stops
+# naming the packages), then the virtualenv, then the command.
+demo:
+	scripts/ensure-system-deps demo
+	@$(MAKE) --no-print-directory $(STAMP)
 	$(BIN)/onemg demo
 
-test: $(STAMP)
+test:
+	scripts/ensure-system-deps test
+	@$(MAKE) --no-print-directory $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

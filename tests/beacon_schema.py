@@ -6,7 +6,8 @@ Usage from any test::
     validate(response.json(), "beaconCountResponse")
     validate(record, "individuals/defaultSchema.json")
 
-Schemas are read from the local copies under ``../shared/spec``. Every remote ``$ref`` the schemas
+Schemas are read from the copies vendored in the package, ``onemg/data/schemas`` (source, version
+and licences in its ``README.md``). Every remote ``$ref`` the schemas
 use (``https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/...`` and
 ``https://w3id.org/ga4gh/schema/vrs/1.3/vrs.json``) is mapped onto those copies; any other
 reference fails loudly instead of touching the network.
@@ -24,7 +25,9 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "spec"
+import onemg
+
+SPEC_DIR = Path(onemg.__file__).resolve().parent / "data" / "schemas"
 BEACON_DIR = SPEC_DIR / "beacon-v2"
 VRS_FILE = SPEC_DIR / "vrs-1.3" / "vrs.json"
 

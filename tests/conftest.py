@@ -11,16 +11,14 @@ import pytest
 from tests.pgcluster import PgCluster
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")
 def spec_dir() -> Path:
-    """The official Beacon v2 + VRS 1.3 JSON schemas (never fetched from the network)."""
-    path = SHARED / "spec"
-    if not path.exists():
-        pytest.fail(f"Beacon v2 schemas not found at {path}; the suite expects ../shared/spec")
-    return path
+    """The official Beacon v2 + VRS 1.3 JSON schemas vendored in the package (never fetched)."""
+    from tests.beacon_schema import SPEC_DIR
+
+    return SPEC_DIR
 
 
 @pytest.fixture(scope="session")

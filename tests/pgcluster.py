@@ -10,16 +10,26 @@ import tempfile
 import time
 from pathlib import Path
 
-_BIN_DIRS = [Path("/usr/lib/postgresql") / v / "bin" for v in ("17", "16", "15", "14")]
+def _bin_dirs() -> list[Path]:
+    """Debian's server binary folders, newest major version first (not on PATH on Debian)."""
+    dirs = [d for d in Path("/usr/lib/postgresql").glob("*/bin") if d.parent.name.isdigit()]
+    return sorted(dirs, key=lambda d: int(d.parent.name), reverse=True)
 
 
 def _pg_bin(name: str) -> str:
-    for d in _BIN_DIRS:
+    """``name`` (initdb, pg_ctl) from Debian's folders, else from PATH.
+
+    scripts/ensure-system-deps looks in the same places and installs ``postgresql`` when missing.
+    """
+    for d in _bin_dirs():
         if (d / name).exists():
             return str(d / name)
     found = shutil.which(name)
     if not found:
-        raise RuntimeError(f"{name} not found: install PostgreSQL server binaries")
+        raise RuntimeError(
+            f"{name} not found: install the PostgreSQL server binaries "
+            "(scripts/ensure-system-deps test, or apt-get install postgresql)"
+        )
     return found
 
 

@@ -1,7 +1,7 @@
 """Build a Beacon index straight from carrier lists, with no dense genotype matrix.
 
-At 1M genomes decoding samples x sites is what costs (``../shared/ARCHITECTURE.md``, "Scale
-notes"); when the carriers are known directly — e.g. the samples under a mutation's node in a
+At 1M genomes decoding samples x sites is what costs (see the ingest benchmarks in
+``docs/ingest.md``); when the carriers are known directly — e.g. the samples under a mutation's node in a
 tree sequence — the index can be written at a cost proportional to the number of carriers. The
 output is byte-for-byte the same format as :func:`onemg.genomics.build_index` (same finaliser),
 for diploid, fully called cohorts (AN = 2 x individuals).
