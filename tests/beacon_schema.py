@@ -38,10 +38,17 @@ VRS_URIS = ("https://w3id.org/ga4gh/schema/vrs/1.3/vrs.json",)
 ALIASES: dict[str, str] = {
     name: f"framework/json/responses/{name}.json"
     for name in (
-        "beaconBooleanResponse", "beaconCountResponse", "beaconResultsetsResponse",
-        "beaconCollectionsResponse", "beaconErrorResponse", "beaconInfoResponse",
-        "beaconMapResponse", "beaconConfigurationResponse", "beaconEntryTypesResponse",
-        "beaconFilteringTermsResponse", "ga4gh-service-info-1-0-0-schema",
+        "beaconBooleanResponse",
+        "beaconCountResponse",
+        "beaconResultsetsResponse",
+        "beaconCollectionsResponse",
+        "beaconErrorResponse",
+        "beaconInfoResponse",
+        "beaconMapResponse",
+        "beaconConfigurationResponse",
+        "beaconEntryTypesResponse",
+        "beaconFilteringTermsResponse",
+        "ga4gh-service-info-1-0-0-schema",
     )
 } | {
     "beaconRequestBody": "framework/json/requests/beaconRequestBody.json",
@@ -101,8 +108,9 @@ def schema_uri(schema: str | Path) -> str:
 @cache
 def _validator(uri: str) -> jsonschema.protocols.Validator:
     resource = _retrieve(uri)
-    cls = jsonschema.validators.validator_for(resource.contents,
-                                              default=jsonschema.Draft202012Validator)
+    cls = jsonschema.validators.validator_for(
+        resource.contents, default=jsonschema.Draft202012Validator
+    )
     # $ref resolution is relative to the document's canonical URI, so we anchor it there.
     registry = _registry().with_resource(uri, resource)
     schema = dict(resource.contents)
@@ -137,8 +145,11 @@ def validate_beacon_response(body: dict[str, Any]) -> None:
         validate(body, "beaconErrorResponse")
         return
     granularity = body["meta"]["returnedGranularity"]
-    entity = body["meta"]["returnedSchemas"][0]["entityType"] if body["meta"]["returnedSchemas"] \
+    entity = (
+        body["meta"]["returnedSchemas"][0]["entityType"]
+        if body["meta"]["returnedSchemas"]
         else None
+    )
     response = body.get("response") or {}
     if "collections" in response:
         validate(body, "beaconCollectionsResponse")

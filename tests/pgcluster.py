@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+
 def _bin_dirs() -> list[Path]:
     """Debian's server binary folders, newest major version first (not on PATH on Debian)."""
     dirs = [d for d in Path("/usr/lib/postgresql").glob("*/bin") if d.parent.name.isdigit()]
@@ -60,8 +61,17 @@ class PgCluster:
             os.chmod(self.root, 0o755)
         self._run(_pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "onemg", "-E", "UTF8")
         opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(_pg_bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.root / "log"),
-                  "-w", "start")
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -75,8 +85,9 @@ class PgCluster:
         """Create database ``name`` and return its URL."""
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=onemg dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=onemg dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://onemg@127.0.0.1:{self.port}/{name}"
 

@@ -1,10 +1,10 @@
 """Build a Beacon index straight from carrier lists, with no dense genotype matrix.
 
 At 1M genomes decoding samples x sites is what costs (see the ingest benchmarks in
-``docs/ingest.md``); when the carriers are known directly — e.g. the samples under a mutation's node in a
-tree sequence — the index can be written at a cost proportional to the number of carriers. The
-output is byte-for-byte the same format as :func:`onemg.genomics.build_index` (same finaliser),
-for diploid, fully called cohorts (AN = 2 x individuals).
+``docs/ingest.md``); when the carriers are known directly — e.g. the samples under a mutation's
+node in a tree sequence — the index can be written at a cost proportional to the number of
+carriers. The output is byte-for-byte the same format as :func:`onemg.genomics.build_index` (same
+finaliser), for diploid, fully called cohorts (AN = 2 x individuals).
 """
 
 from __future__ import annotations
@@ -49,8 +49,14 @@ class CarrierBatch:
     haplotypes: np.ndarray
 
 
-def build_index_from_carriers(out: Path, batches: Iterable[CarrierBatch], *, n: int,
-                              sample_sex: list[str], sample_country: list[str]) -> IndexSummary:
+def build_index_from_carriers(
+    out: Path,
+    batches: Iterable[CarrierBatch],
+    *,
+    n: int,
+    sample_sex: list[str],
+    sample_country: list[str],
+) -> IndexSummary:
     """Write an index for ``n`` diploid individuals from carrier batches (one part each)."""
     group, labels, member = _group_matrix(np.asarray(sample_sex), np.asarray(sample_country))
     out.mkdir(parents=True, exist_ok=False)
@@ -58,8 +64,7 @@ def build_index_from_carriers(out: Path, batches: Iterable[CarrierBatch], *, n: 
     results: list[_ChunkRows] = []
     for b_i, b in enumerate(batches):
         rank = CONTIG_RANK[normalize_contig(b.contig)]
-        norm = [normalize_allele(int(p), r, a) for p, r, a in zip(b.pos, b.ref, b.alt,
-                                                                  strict=True)]
+        norm = [normalize_allele(int(p), r, a) for p, r, a in zip(b.pos, b.ref, b.alt, strict=True)]
         n_rows = len(norm)
         counts = np.diff(b.offsets)
         rows = np.repeat(np.arange(n_rows, dtype=np.int64), counts)
@@ -69,27 +74,57 @@ def build_index_from_carriers(out: Path, batches: Iterable[CarrierBatch], *, n: 
         key = rows * n + ind
         if key.size and not (np.diff(key) >= 0).all():
             raise InvalidInputError("carrier haplotypes must be sorted within each variant")
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else \
-            np.zeros(0, np.int64)
+        starts = (
+            np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, np.int64)
+        )
         uniq = key[starts]
         copies = np.diff(np.r_[starts, key.size])
         c_rows, c_ind = uniq // n, uniq % n
         hom = copies == 2
         n_g = member.shape[0]
-        ac_g = np.bincount(c_rows * n_g + group[c_ind], weights=copies,
-                           minlength=n_rows * n_g).reshape(n_rows, n_g).astype(np.int64)
+        ac_g = (
+            np.bincount(c_rows * n_g + group[c_ind], weights=copies, minlength=n_rows * n_g)
+            .reshape(n_rows, n_g)
+            .astype(np.int64)
+        )
         an_g = np.tile(2 * np.bincount(group, minlength=n_g), (n_rows, 1)).astype(np.int64)
         part = out / "parts" / f"{b_i:06d}"
-        hybrid.save_part(part / "carriers", kernels.hybrid_split(
-            c_rows, c_ind, n_rows=n_rows, n=n, dense_min=dense_min))
-        hybrid.save_rank_part(part / "homs", *kernels.hom_rank_bits(
-            c_rows, c_ind, c_rows[hom], c_ind[hom], n_rows=n_rows, n=n))
-        results.append(_ChunkRows(np.full(n_rows, rank, np.uint8),
-                                  np.array([x[0] for x in norm], np.int32),
-                                  [x[1] for x in norm], [x[2] for x in norm], an_g, ac_g, 0, 0))
-    _finalise(out, results, n=n, labels=labels, member=member, n_chunks=len(results),
-              dense_min=dense_min, vcz=Path("(carrier lists)"))
+        hybrid.save_part(
+            part / "carriers",
+            kernels.hybrid_split(c_rows, c_ind, n_rows=n_rows, n=n, dense_min=dense_min),
+        )
+        hybrid.save_rank_part(
+            part / "homs",
+            *kernels.hom_rank_bits(c_rows, c_ind, c_rows[hom], c_ind[hom], n_rows=n_rows, n=n),
+        )
+        results.append(
+            _ChunkRows(
+                np.full(n_rows, rank, np.uint8),
+                np.array([x[0] for x in norm], np.int32),
+                [x[1] for x in norm],
+                [x[2] for x in norm],
+                an_g,
+                ac_g,
+                0,
+                0,
+            )
+        )
+    _finalise(
+        out,
+        results,
+        n=n,
+        labels=labels,
+        member=member,
+        n_chunks=len(results),
+        dense_min=dense_min,
+        vcz=Path("(carrier lists)"),
+    )
     shutil.rmtree(out / "parts", ignore_errors=True)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    return IndexSummary(n_variants=sum(len(r.ref) for r in results), n_individuals=n,
-                        skipped_alleles=0, skipped_records_contig=0, bytes=size)
+    return IndexSummary(
+        n_variants=sum(len(r.ref) for r in results),
+        n_individuals=n,
+        skipped_alleles=0,
+        skipped_records_contig=0,
+        bytes=size,
+    )
