@@ -14,12 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
+from bio2zarr import constants
 from bio2zarr import vcf as b2z
 
 from onemg.errors import InvalidInputError
 from onemg.genomics import build_index, convert_and_index, sample_ids
 from onemg.genomics.vcf_stream import NotStreamableError, StreamedVcf, convert_one_pass
 from tests.genomics.vcfgen import write_cohort
+
+INT_FILL = constants.INT_FILL
 
 HEADER = """##fileformat=VCFv4.2
 ##FILTER=<ID=PASS,Description="All filters passed">
@@ -60,12 +63,29 @@ def _reference_store(src: Path, dest: Path, tmp: Path, **kw: int) -> None:
     b2z.encode(str(tmp / "icf"), str(dest), worker_processes=0, **kw)
 
 
+def _haploid_records(store: zarr.Group) -> np.ndarray | None:
+    """Records whose calls are all of ploidy 1 in a store with room for two alleles per call."""
+    gt = store["call_genotype"][:]
+    return (gt[..., 1] == INT_FILL).all(axis=1) if gt.shape[-1] > 1 else None
+
+
 def _assert_same_store(a: Path, b: Path) -> None:
     x, y = zarr.open_group(str(a), mode="r"), zarr.open_group(str(b), mode="r")
     assert sorted(x.array_keys()) == sorted(y.array_keys())
     for name in y.array_keys():
         u, v = x[name][:], y[name][:]
         assert (u.dtype, u.shape) == (v.dtype, v.shape), name
+        haploid = _haploid_records(y) if name == "call_genotype_phased" else None
+        if haploid is not None:
+            # The reference's phase of a call in an all-haploid record of a mixed-ploidy store
+            # is undefined: cyvcf2's Genotypes.array() (bio2zarr's explode uses it) reads it
+            # from _raw[sample * ploidy + 1], i.e. the next sample's first allele, and for the
+            # last sample 4 bytes past the GT buffer: leftover heap bytes, so the test was
+            # flaky. Inside the buffer it is always False (a first allele never carries the
+            # phase bit); the one-pass decoder writes False for all of them. (A haploid call in
+            # a record with diploid calls reads htslib's vector-end padding: True in both.)
+            assert not u[haploid].any(), "all-haploid records in a mixed store are unphased"
+            u, v = u[~haploid], v[~haploid]
         if u.dtype.kind == "f":  # missing and fill are distinct NaN payloads: compare bits
             u, v = u.view(f"i{u.dtype.itemsize}"), v.view(f"i{v.dtype.itemsize}")
         np.testing.assert_array_equal(u, v, err_msg=name)
@@ -204,8 +224,9 @@ def test_decode_calls_matches_cyvcf2(tmp_path: Path) -> None:
         k = want.shape[1] - 1
         raw = v.format("GT", int)
         np.testing.assert_array_equal(decode_calls(raw), want[:, :k])
-        phased = raw[:, 1] & 1 if k > 1 else np.zeros(len(raw), dtype=int)
-        np.testing.assert_array_equal(phased.astype(bool), want[:, k].astype(bool))
+        if k > 1:
+            np.testing.assert_array_equal((raw[:, 1] & 1).astype(bool), want[:, k].astype(bool))
+        # For k == 1 cyvcf2's phase column reads past the GT buffer (see _assert_same_store).
         seen += 1
     assert seen == 8
 
