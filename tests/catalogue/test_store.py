@@ -43,6 +43,27 @@ def test_random_filters_match_independent_computation(
     assert nonempty > 30  # the random filters are not trivially empty
 
 
+@pytest.mark.parametrize(
+    "value", ["UBERON:0000178", "blood", "BLOOD", "UBERON:0001836", "saliva", "UBERON:9999999"]
+)
+def test_tissue_filter_matches_truth(
+        catalogue: Catalogue, fi_records: list[IndividualRecord], onto: Ontology,
+        value: str) -> None:
+    """The documented ``tissue:<id or label>`` filter (docs/catalogue.md), alone and combined."""
+    order = sample_order(fi_records, 1)
+    by_id = {r.id: r for r in fi_records}
+    recs = [by_id.get(sid) for sid in order]
+    f = CustomFilter(f"tissue:{value}")
+    expected = [i for i, rec in enumerate(recs) if truth(f, rec, onto, "FI")]
+    assert catalogue.individual_set("synth-fi", [f]).indices.tolist() == expected
+    if value != "UBERON:9999999":
+        # Each tissue is someone's and nobody's all: the filter really selects.
+        assert 0 < len(expected) < len(fi_records)
+    female = OntologyFilter("NCIT:C16576")
+    both = [i for i in expected if truth(female, recs[i], onto, "FI")]
+    assert catalogue.individual_set("synth-fi", [f, female]).indices.tolist() == both
+
+
 def test_descendant_filters(catalogue: Catalogue, fi_records: list[IndividualRecord]) -> None:
     order = sample_order(fi_records, 1)
     child_only = [i for i, sid in enumerate(order) for r in fi_records if r.id == sid

@@ -12,7 +12,7 @@ from onemg.catalogue import (
     OntologyFilter,
 )
 from onemg.ontology import Ontology
-from tests.catalogue.cohort import HPO_POOL, ICD_POOL, PLATFORMS, SAMPLE_TYPES
+from tests.catalogue.cohort import HPO_POOL, ICD_POOL, PLATFORMS, SAMPLE_TYPES, TISSUES
 from tests.catalogue.conftest import YEAR
 
 
@@ -44,9 +44,20 @@ def truth(f: Filter, rec: IndividualRecord | None, onto: Ontology, country: str)
     field, _, value = f.id.partition(":")
     if rec is None or rec.biosample is None:
         return False
+    # docs/catalogue.md: sampleType and tissue by id (exact) or label, platform by name; names
+    # and labels compare case-insensitively.
     if field == "sampleType":
-        return value in (rec.biosample.sample_type_id, rec.biosample.sample_type_label)
-    return rec.sequencing is not None and rec.sequencing.platform == value
+        bs = rec.biosample
+        return _id_or_label(value, bs.sample_type_id, bs.sample_type_label)
+    if field == "tissue":
+        return _id_or_label(value, rec.biosample.tissue_id, rec.biosample.tissue_label)
+    assert field == "platform", f.id
+    return (rec.sequencing is not None and rec.sequencing.platform is not None
+            and rec.sequencing.platform.casefold() == value.casefold())
+
+
+def _id_or_label(value: str, term_id: str | None, label: str | None) -> bool:
+    return value == term_id or (label is not None and value.casefold() == label.casefold())
 
 
 def random_filter(rng: random.Random, hpo: list[str] | None = None, icd: list[str] | None = None,
@@ -68,8 +79,11 @@ def random_filter(rng: random.Random, hpo: list[str] | None = None, icd: list[st
         field = rng.choice(["sex", "country"])
         values = ["female", "male", "unknown"] if field == "sex" else ["FI", "EE"]
         return AlphanumericFilter(field, rng.choice(["=", "!"]), rng.choice(values))
-    if rng.random() < 0.5:
+    custom = rng.random()
+    if custom < 1 / 3:
         return CustomFilter("sampleType:" + rng.choice(SAMPLE_TYPES)[rng.randint(0, 1)])
+    if custom < 2 / 3:
+        return CustomFilter("tissue:" + rng.choice(TISSUES)[rng.randint(0, 1)])
     return CustomFilter("platform:" + rng.choice(platforms or PLATFORMS))
 
 

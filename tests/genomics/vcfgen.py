@@ -140,6 +140,9 @@ class TruthRow:
     carriers: frozenset[int]
     homs: frozenset[int]
     record_id: str
+    #: Per sample: ALT alleles and called alleles (strata counts are sums over these).
+    alt_counts: tuple[int, ...] = ()
+    called_counts: tuple[int, ...] = ()
 
 
 def truth(cohort: Cohort, folder: Path) -> list[TruthRow]:
@@ -165,5 +168,6 @@ def truth(cohort: Cohort, folder: Path) -> list[TruthRow]:
         hom = np.flatnonzero(((gt == 1) | ~slots).all(axis=1) & alt.any(axis=1))
         rows.append(TruthRow(record_pos[v.ID][1], v.POS, v.REF, v.ALT[0], int(alt.sum()),
                              int(called.sum()), frozenset(carriers.tolist()),
-                             frozenset(hom.tolist()), v.CHROM + ":" + v.ID))
+                             frozenset(hom.tolist()), v.CHROM + ":" + v.ID,
+                             tuple(alt.sum(axis=1).tolist()), tuple(called.sum(axis=1).tolist())))
     return rows
