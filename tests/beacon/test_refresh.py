@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,13 @@ pytestmark = pytest.mark.slow
 # HFE C282Y, spiked into every synth cohort.
 QUERY = ("/api/individuals?referenceName=6&start=26092912&referenceBases=G&alternateBases=A"
          "&requestedGranularity=count")
+
+
+def _carriers(folder: Path) -> int:
+    """Individuals carrying HFE C282Y in a synth country (its truth file)."""
+    with open(folder / "truth" / "spiked_variants.tsv") as fh:
+        (row,) = [r for r in csv.DictReader(fh, delimiter="\t") if r["variant_id"] == "HFE_C282Y"]
+    return int(row["carriers"])
 
 
 async def test_running_node_follows_ingest_replace_and_delete(synth_cohort: Path,
@@ -40,11 +48,12 @@ async def test_running_node_follows_ingest_replace_and_delete(synth_cohort: Path
 
         assert await datasets() == ["synth-fi-s7"]
         fi = (await count())["numTotalResults"]
+        assert fi == _carriers(synth_cohort / "fi")
 
         assert main(["ingest", "--data-dir", str(node), str(synth_cohort / "ee")]) == 0
         assert await datasets() == ["synth-ee-s7", "synth-fi-s7"]
         both = (await count())["numTotalResults"]
-        assert both > fi
+        assert both == fi + _carriers(synth_cohort / "ee")
 
         # A new version replaces the old one; its files are gone but the node keeps answering.
         assert main(["ingest", "--data-dir", str(node), "--replace",
