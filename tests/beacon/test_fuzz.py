@@ -1,61 +1,114 @@
-"""Schemathesis over /api/openapi.json: no generated request may crash the server or get an
-undocumented/non-Beacon error. Bounded: a few examples per operation.
+"""Schemathesis over /api/openapi.json: no generated request may crash the node, get an error
+that is not a Beacon error response, or get a success that the Beacon v2 schemas reject.
 
-The app serves a real node: the known data of tests/beacon/node_data.py, ingested (by a module
-fixture, not at import) into a temporary data dir created here and removed at exit.
+The app serves a real node (the known data of tests/beacon/node_data.py, the session's
+``node_dir``), built in a fixture, and schemathesis calls it in-process (ASGI, no sockets). For
+every Beacon operation hypothesis draws valid (positive) and schema-violating (negative)
+requests; each one is sent anonymously and with a token that has record access to every
+dataset, so the record tier is fuzzed too. All operations are run and every failure reported.
 """
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 
-from onemg.beacon import MemoryAuditSink, NodeData
+from onemg.beacon import MemoryAuditSink
 from onemg.web.node_app import create_node_app
-from tests.beacon.conftest import TOKENS, TokenVerifier, node_settings
-from tests.beacon.node_data import datasets, ingest_node
-from tests.beacon_schema import validate
+from tests.beacon.conftest import TOKENS, TokenVerifier, auth, node_settings
+from tests.beacon_schema import validate, validate_beacon_response
 
-# The schema is loaded at import (schemathesis parametrizes from it); the data arrives later.
-_ROOT = Path(tempfile.mkdtemp(prefix="onemg-beacon-fuzz-"))
-atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
-_NODE = _ROOT / "node"
-_NODE.mkdir()
-_APP = create_node_app(node_settings(_NODE), verifier=TokenVerifier(TOKENS),
-                       audit=MemoryAuditSink())
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    # Only the Beacon operations: other capabilities fuzz their own routes.
-    schema = schemathesis.openapi.from_asgi("/api/openapi.json", _APP).include(
-        path_regex=r"^/api(/(info|service-info|configuration|map|entry_types|filtering_terms|"
-                   r"individuals|biosamples|g_variants|analyses|runs|datasets|cohorts)(/.*)?)?$")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _real_node() -> Iterator[None]:
-    """Ingest the known datasets into the app's data dir and open them as its store."""
-    ingest_node(_NODE, datasets(), _ROOT / "sources")
-    _APP.state.store = NodeData.open(node_settings(_NODE))
-    yield
-    shutil.rmtree(_ROOT, ignore_errors=True)
+# Only the Beacon operations: other capabilities fuzz their own routes.
+BEACON_PATHS = (
+    r"^/api(/(info|service-info|configuration|map|entry_types|filtering_terms|"
+    r"individuals|biosamples|g_variants|analyses|runs|datasets|cohorts)(/.*)?)?$"
+)
+#: Informational endpoints and the schema their 200 answers must satisfy.
+INFO_SCHEMAS = {
+    "/api": "beaconInfoResponse",
+    "/api/info": "beaconInfoResponse",
+    "/api/service-info": "ga4gh-service-info-1-0-0-schema",
+    "/api/configuration": "beaconConfigurationResponse",
+    "/api/map": "beaconMapResponse",
+    "/api/entry_types": "beaconEntryTypesResponse",
+    "/api/filtering_terms": "beaconFilteringTermsResponse",
+}
+EXAMPLES = 10  # per operation and generation mode; each is sent with two identities
 
 
-@pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::UserWarning")
-@schema.parametrize()
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_crashes_the_server(case: schemathesis.Case) -> None:
-    response = case.call()
+@pytest.fixture(scope="module")
+def fuzz_app(node_dir: Path) -> FastAPI:
+    """A node app over the session's real node (read-only: the fuzzer only queries)."""
+    return create_node_app(
+        node_settings(node_dir), verifier=TokenVerifier(TOKENS), audit=MemoryAuditSink()
+    )
+
+
+@pytest.fixture(scope="module")
+def beacon_api(fuzz_app: FastAPI) -> schemathesis.BaseSchema:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return schemathesis.openapi.from_asgi("/api/openapi.json", fuzz_app).include(
+            path_regex=BEACON_PATHS
+        )
+
+
+def _check(case: schemathesis.Case, headers: dict[str, str] | None, sent: list[int]) -> None:
+    response = case.call(headers=headers)
+    sent[0] += 1
     assert response.status_code < 500, response.text
     body = response.json()
     if response.status_code >= 400:
         validate(body, "beaconErrorResponse")
+        return
+    path = case.operation.path.rstrip("/") or "/api"
+    if path in INFO_SCHEMAS:
+        validate(body, INFO_SCHEMAS[path])
+    elif path.endswith("/filtering_terms"):
+        validate(body, "beaconFilteringTermsResponse")
+    else:
+        validate_beacon_response(body)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_no_request_crashes_the_node(beacon_api: schemathesis.BaseSchema) -> None:
+    failures: list[str] = []
+    unsatisfiable = 0
+    sent = [0]
+    operations = [result.ok() for result in beacon_api.get_all_operations()]
+    assert len(operations) > 30  # every entry type, GET and POST, collections and {id}
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case: schemathesis.Case) -> None:
+                _check(case, None, sent)
+                _check(case, auth("granted-all"), sent)
+
+            try:
+                run()
+            except Unsatisfiable:
+                # Nothing in this operation's schema can be violated (no parameters, or only
+                # path ids that any string satisfies): there is no negative request to send.
+                assert mode is GenerationMode.NEGATIVE, operation.label
+                unsatisfiable += 1
+            except Exception as exc:  # noqa: BLE001 - collect every operation's failure
+                failures.append(f"{operation.label} ({mode.value}): {exc}")
+    assert not failures, "\n\n".join(failures)
+    assert unsatisfiable < len(operations)  # most operations do get negative requests
+    assert sent[0] > 10 * len(operations)
