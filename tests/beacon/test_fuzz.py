@@ -40,7 +40,7 @@ INFO_SCHEMAS = {
     "/api/entry_types": "beaconEntryTypesResponse",
     "/api/filtering_terms": "beaconFilteringTermsResponse",
 }
-EXAMPLES = 10  # per operation and generation mode; each is sent with two identities
+EXAMPLES = 6  # per operation and generation mode; each is sent with two identities
 
 
 @pytest.fixture(scope="module")
