@@ -16,8 +16,10 @@ from tests.beacon_schema import validate_beacon_response
 pytestmark = pytest.mark.slow
 
 # HFE C282Y, spiked into every synth cohort.
-QUERY = ("/api/individuals?referenceName=6&start=26092912&referenceBases=G&alternateBases=A"
-         "&requestedGranularity=count")
+QUERY = (
+    "/api/individuals?referenceName=6&start=26092912&referenceBases=G&alternateBases=A"
+    "&requestedGranularity=count"
+)
 
 
 def _carriers(folder: Path) -> int:
@@ -27,14 +29,16 @@ def _carriers(folder: Path) -> int:
     return int(row["carriers"])
 
 
-async def test_running_node_follows_ingest_replace_and_delete(synth_cohort: Path,
-                                                               tmp_path: Path) -> None:
+async def test_running_node_follows_ingest_replace_and_delete(
+    synth_cohort: Path, tmp_path: Path
+) -> None:
     node = tmp_path / "node"
     assert main(["ingest", "--data-dir", str(node), str(synth_cohort / "fi")]) == 0
     app = create_node_app(load_settings(node, environ={}))
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://node"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://node") as client,
+    ):
         app.state.store.refresh_s = 0.0
 
         async def datasets() -> list[str]:
@@ -56,11 +60,9 @@ async def test_running_node_follows_ingest_replace_and_delete(synth_cohort: Path
         assert both == fi + _carriers(synth_cohort / "ee")
 
         # A new version replaces the old one; its files are gone but the node keeps answering.
-        assert main(["ingest", "--data-dir", str(node), "--replace",
-                     str(synth_cohort / "fi")]) == 0
+        assert main(["ingest", "--data-dir", str(node), "--replace", str(synth_cohort / "fi")]) == 0
         assert (await count())["numTotalResults"] == both
 
-        assert main(["datasets", "delete", "--data-dir", str(node), "--yes",
-                     "synth-fi-s7"]) == 0
+        assert main(["datasets", "delete", "--data-dir", str(node), "--yes", "synth-fi-s7"]) == 0
         assert await datasets() == ["synth-ee-s7"]
         assert (await count())["numTotalResults"] == both - fi

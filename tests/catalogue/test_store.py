@@ -26,7 +26,8 @@ from tests.catalogue.truth import random_filter, truth
 
 
 def test_random_filters_match_independent_computation(
-        catalogue: Catalogue, fi_records: list[IndividualRecord], onto: Ontology) -> None:
+    catalogue: Catalogue, fi_records: list[IndividualRecord], onto: Ontology
+) -> None:
     order = sample_order(fi_records, 1)
     by_id = {r.id: r for r in fi_records}
     recs = [by_id.get(sid) for sid in order]
@@ -35,8 +36,9 @@ def test_random_filters_match_independent_computation(
     for _ in range(120):
         filters = [random_filter(rng) for _ in range(rng.choice([1, 1, 2, 3]))]
         got = catalogue.individual_set("synth-fi", filters)
-        expected = [i for i, rec in enumerate(recs)
-                    if all(truth(f, rec, onto, "FI") for f in filters)]
+        expected = [
+            i for i, rec in enumerate(recs) if all(truth(f, rec, onto, "FI") for f in filters)
+        ]
         assert got.n == len(order)
         assert got.indices.tolist() == expected, filters
         nonempty += bool(expected)
@@ -47,8 +49,8 @@ def test_random_filters_match_independent_computation(
     "value", ["UBERON:0000178", "blood", "BLOOD", "UBERON:0001836", "saliva", "UBERON:9999999"]
 )
 def test_tissue_filter_matches_truth(
-        catalogue: Catalogue, fi_records: list[IndividualRecord], onto: Ontology,
-        value: str) -> None:
+    catalogue: Catalogue, fi_records: list[IndividualRecord], onto: Ontology, value: str
+) -> None:
     """The documented ``tissue:<id or label>`` filter (docs/catalogue.md), alone and combined."""
     order = sample_order(fi_records, 1)
     by_id = {r.id: r for r in fi_records}
@@ -66,8 +68,12 @@ def test_tissue_filter_matches_truth(
 
 def test_descendant_filters(catalogue: Catalogue, fi_records: list[IndividualRecord]) -> None:
     order = sample_order(fi_records, 1)
-    child_only = [i for i, sid in enumerate(order) for r in fi_records if r.id == sid
-                  and "HP:0002069" in r.term_ids() and "HP:0001250" not in r.term_ids()]
+    child_only = [
+        i
+        for i, sid in enumerate(order)
+        for r in fi_records
+        if r.id == sid and "HP:0002069" in r.term_ids() and "HP:0001250" not in r.term_ids()
+    ]
     assert child_only, "the random cohort should have someone annotated only with a child term"
     parent = catalogue.individual_set("synth-fi", [OntologyFilter("HP:0001250")])
     direct = catalogue.individual_set("synth-fi", [OntologyFilter("HP:0001250", False)])
@@ -77,8 +83,9 @@ def test_descendant_filters(catalogue: Catalogue, fi_records: list[IndividualRec
     assert len(cf) > 0
     assert (cf - block) == cf - cf
     # ICD10:E840 is understood as ICD10:E84.0.
-    assert catalogue.individual_set("synth-fi", [OntologyFilter("ICD10:E840")]) == \
-        catalogue.individual_set("synth-fi", [OntologyFilter("ICD10:E84.0")])
+    assert catalogue.individual_set(
+        "synth-fi", [OntologyFilter("ICD10:E840")]
+    ) == catalogue.individual_set("synth-fi", [OntologyFilter("ICD10:E84.0")])
 
 
 def test_no_filters_and_empty(catalogue: Catalogue) -> None:
@@ -90,10 +97,16 @@ def test_no_filters_and_empty(catalogue: Catalogue) -> None:
 
 def test_unknown_filters_listed(catalogue: Catalogue) -> None:
     with pytest.raises(UnknownFilterError) as info:
-        catalogue.individual_set("synth-fi", [
-            OntologyFilter("HP:9999999"), OntologyFilter("MONDO:0000001"),
-            AlphanumericFilter("bmi", ">", "30"), CustomFilter("colour:blue"),
-            OntologyFilter("HP:0001250", scope="genomicVariation")])
+        catalogue.individual_set(
+            "synth-fi",
+            [
+                OntologyFilter("HP:9999999"),
+                OntologyFilter("MONDO:0000001"),
+                AlphanumericFilter("bmi", ">", "30"),
+                CustomFilter("colour:blue"),
+                OntologyFilter("HP:0001250", scope="genomicVariation"),
+            ],
+        )
     assert info.value.ids == ["HP:9999999", "MONDO:0000001", "bmi", "colour:blue", "HP:0001250"]
     with pytest.raises(InvalidInputError, match="not a whole number"):
         catalogue.individual_set("synth-fi", [AlphanumericFilter("age", ">", "old")])
@@ -104,20 +117,28 @@ def test_unknown_filters_listed(catalogue: Catalogue) -> None:
 
 
 def test_age_accepts_iso_duration(catalogue: Catalogue) -> None:
-    assert catalogue.individual_set("synth-fi", [AlphanumericFilter("age", ">=", "P40Y")]) == \
-        catalogue.individual_set("synth-fi", [AlphanumericFilter("age", ">=", "40")])
+    assert catalogue.individual_set(
+        "synth-fi", [AlphanumericFilter("age", ">=", "P40Y")]
+    ) == catalogue.individual_set("synth-fi", [AlphanumericFilter("age", ">=", "40")])
 
 
 def test_country_across_datasets(catalogue: Catalogue, fi_records: list[IndividualRecord]) -> None:
     ee = parse_phenopacket_lines(cohort_lines("EE-s1", 40, seed=13))
-    catalogue.stage_version(descriptor("synth-ee", "EE"), version="v1", records=ee,
-                            sample_ids=[r.id for r in ee], data_path="/data/ee/v1")
+    catalogue.stage_version(
+        descriptor("synth-ee", "EE"),
+        version="v1",
+        records=ee,
+        sample_ids=[r.id for r in ee],
+        data_path="/data/ee/v1",
+    )
     catalogue.publish_version("synth-ee", "v1")
     eq_ee = [AlphanumericFilter("country", "=", "ee")]
     assert len(catalogue.individual_set("synth-ee", eq_ee)) == 40
     assert len(catalogue.individual_set("synth-fi", eq_ee)) == 0
-    assert len(catalogue.individual_set("synth-fi", [AlphanumericFilter("country", "!", "EE")])) \
+    assert (
+        len(catalogue.individual_set("synth-fi", [AlphanumericFilter("country", "!", "EE")]))
         == N_FI + 2
+    )
     strata = catalogue.strata("synth-ee")
     assert set(strata) >= {"sex:female", "sex:male", "country:EE"}
     assert sum(len(strata[k]) for k in strata if k.startswith("sex:")) == 40
@@ -139,8 +160,13 @@ def test_version_lifecycle(engine: Engine, onto: Ontology) -> None:
     cat = Catalogue(engine, ontology=onto, current_year=YEAR)
     reader = Catalogue(engine, ontology=onto, current_year=YEAR)  # another worker
     desc = descriptor("ds", "PT")
-    cat.stage_version(desc, version="v1", records=_mini(["a", "b"], "female"),
-                      sample_ids=["a", "b"], data_path="/v1")
+    cat.stage_version(
+        desc,
+        version="v1",
+        records=_mini(["a", "b"], "female"),
+        sample_ids=["a", "b"],
+        data_path="/v1",
+    )
     # Staged only: invisible.
     assert cat.datasets() == []
     with pytest.raises(NotFoundError):
@@ -150,8 +176,13 @@ def test_version_lifecycle(engine: Engine, onto: Ontology) -> None:
     assert reader.dataset("ds").version == "v1"
     assert len(reader.individual_set("ds", [OntologyFilter("NCIT:C16576")])) == 2
 
-    cat.stage_version(desc, version="v2", records=_mini(["a", "b", "c"], "male"),
-                      sample_ids=["a", "b", "c"], data_path="/v2")
+    cat.stage_version(
+        desc,
+        version="v2",
+        records=_mini(["a", "b", "c"], "male"),
+        sample_ids=["a", "b", "c"],
+        data_path="/v2",
+    )
     with pytest.raises(ConflictError, match="version v2 already exists"):
         cat.stage_version(desc, version="v2", records=[], sample_ids=["x"], data_path="/v2")
     # The old version is still served, cached sets included.
@@ -172,8 +203,9 @@ def test_version_lifecycle(engine: Engine, onto: Ontology) -> None:
     with pytest.raises(NotFoundError):
         cat.drop_version("ds", "v1")
     # Rolling back to an older version is a publish too.
-    cat.stage_version(desc, version="v3", records=_mini(["z"], "female"), sample_ids=["z"],
-                      data_path="/v3")
+    cat.stage_version(
+        desc, version="v3", records=_mini(["z"], "female"), sample_ids=["z"], data_path="/v3"
+    )
     cat.publish_version("ds", "v3")
     assert cat.publish_version("ds", "v2") == "v3"
     assert reader.dataset("ds").version == "v2"
@@ -186,14 +218,16 @@ def test_version_lifecycle(engine: Engine, onto: Ontology) -> None:
     with pytest.raises(NotFoundError):
         cat.delete_dataset("ds")
     # A re-ingested dataset after delete is not confused with the cached old one.
-    cat.stage_version(desc, version="v1", records=_mini(["q"], "male"), sample_ids=["q"],
-                      data_path="/v1")
+    cat.stage_version(
+        desc, version="v1", records=_mini(["q"], "male"), sample_ids=["q"], data_path="/v1"
+    )
     cat.publish_version("ds", "v1")
     assert len(reader.individual_set("ds", [OntologyFilter("NCIT:C20197")])) == 1
 
 
-def test_stage_is_one_transaction(engine: Engine, onto: Ontology,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stage_is_one_transaction(
+    engine: Engine, onto: Ontology, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import onemg.catalogue.store as store
 
     real = store.build_rows
@@ -207,8 +241,13 @@ def test_stage_is_one_transaction(engine: Engine, onto: Ontology,
     cat = Catalogue(engine, ontology=onto)
     recs = parse_phenopacket_lines(cohort_lines("PT", 30, seed=14))
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
-        cat.stage_version(descriptor("pt", "PT"), version="v1", records=recs,
-                          sample_ids=[r.id for r in recs], data_path="/pt")
+        cat.stage_version(
+            descriptor("pt", "PT"),
+            version="v1",
+            records=recs,
+            sample_ids=[r.id for r in recs],
+            data_path="/pt",
+        )
     assert cat.stale_versions() == []
     assert cat.datasets() == []
 
@@ -216,11 +255,17 @@ def test_stage_is_one_transaction(engine: Engine, onto: Ontology,
 def test_stage_rejects_bad_input(engine: Engine, onto: Ontology) -> None:
     cat = Catalogue(engine, ontology=onto)
     with pytest.raises(InvalidInputError, match="name no genotyped sample"):
-        cat.stage_version(descriptor("x", "FI"), version="v1", records=_mini(["a"], "male"),
-                          sample_ids=["b"], data_path="/x")
+        cat.stage_version(
+            descriptor("x", "FI"),
+            version="v1",
+            records=_mini(["a"], "male"),
+            sample_ids=["b"],
+            data_path="/x",
+        )
     with pytest.raises(InvalidInputError, match="sample ids repeat"):
-        cat.stage_version(descriptor("x", "FI"), version="v1", records=[],
-                          sample_ids=["b", "b"], data_path="/x")
+        cat.stage_version(
+            descriptor("x", "FI"), version="v1", records=[], sample_ids=["b", "b"], data_path="/x"
+        )
     with pytest.raises(InvalidInputError, match="'id' missing"):
         cat.stage_version({}, version="v1", records=[], sample_ids=["b"], data_path="/x")
 
@@ -270,13 +315,17 @@ def test_records_roundtrip(catalogue: Catalogue, fi_records: list[IndividualReco
         assert record["sex"]["label"] == expected_sex
         if rec is None:
             continue
-        assert sorted(d["diseaseCode"]["id"] for d in record.get("diseases", [])) == \
-            sorted({a.term_id for a in rec.diseases})
-        assert sorted(f["featureType"]["id"] for f in record.get("phenotypicFeatures", [])) == \
-            sorted({a.term_id for a in rec.features})
+        assert sorted(d["diseaseCode"]["id"] for d in record.get("diseases", [])) == sorted(
+            {a.term_id for a in rec.diseases}
+        )
+        assert sorted(
+            f["featureType"]["id"] for f in record.get("phenotypicFeatures", [])
+        ) == sorted({a.term_id for a in rec.features})
     bios = catalogue.biosample_records("synth-fi", indices)
     assert {b["individualId"] for b in bios} == {order[i] for i in indices} - {
-        "FI-nometa-1", "FI-nometa-2"}
+        "FI-nometa-1",
+        "FI-nometa-2",
+    }
     with pytest.raises(InvalidInputError, match="out of range"):
         catalogue.individual_records("synth-fi", [N_FI + 2])
 
@@ -295,14 +344,16 @@ def test_descendant_filter_is_an_index_lookup(catalogue: Catalogue, engine: Engi
     assert "SCAN" not in plan, plan
 
 
-def test_small_cache_gives_same_answers(engine: Engine, catalogue: Catalogue,
-                                        onto: Ontology) -> None:
+def test_small_cache_gives_same_answers(
+    engine: Engine, catalogue: Catalogue, onto: Ontology
+) -> None:
     tiny = Catalogue(engine, ontology=onto, current_year=YEAR, cache_size=2, cache_bytes=100)
     rng = random.Random(30)
     for _ in range(30):
         filters = [random_filter(rng) for _ in range(2)]
-        assert tiny.individual_set("synth-fi", filters) == \
-            catalogue.individual_set("synth-fi", filters)
+        assert tiny.individual_set("synth-fi", filters) == catalogue.individual_set(
+            "synth-fi", filters
+        )
     assert len(tiny._sets) <= 2
 
 

@@ -30,8 +30,14 @@ def truth(f: Filter, rec: IndividualRecord | None, onto: Ontology, country: str)
             terms.add(rec.biosample.tissue_id)
         return bool(terms & wanted)
     if isinstance(f, AlphanumericFilter):
-        ops = {"=": lambda a, b: a == b, "!": lambda a, b: a != b, "<": lambda a, b: a < b,
-               ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+        ops = {
+            "=": lambda a, b: a == b,
+            "!": lambda a, b: a != b,
+            "<": lambda a, b: a < b,
+            ">": lambda a, b: a > b,
+            "<=": lambda a, b: a <= b,
+            ">=": lambda a, b: a >= b,
+        }
         if f.id == "sex":
             return ops[f.operator](rec.sex if rec else "unknown", f.value)
         if f.id == "country":
@@ -52,21 +58,36 @@ def truth(f: Filter, rec: IndividualRecord | None, onto: Ontology, country: str)
     if field == "tissue":
         return _id_or_label(value, rec.biosample.tissue_id, rec.biosample.tissue_label)
     assert field == "platform", f.id
-    return (rec.sequencing is not None and rec.sequencing.platform is not None
-            and rec.sequencing.platform.casefold() == value.casefold())
+    return (
+        rec.sequencing is not None
+        and rec.sequencing.platform is not None
+        and rec.sequencing.platform.casefold() == value.casefold()
+    )
 
 
 def _id_or_label(value: str, term_id: str | None, label: str | None) -> bool:
     return value == term_id or (label is not None and value.casefold() == label.casefold())
 
 
-def random_filter(rng: random.Random, hpo: list[str] | None = None, icd: list[str] | None = None,
-                  platforms: list[str] | None = None) -> Filter:
+def random_filter(
+    rng: random.Random,
+    hpo: list[str] | None = None,
+    icd: list[str] | None = None,
+    platforms: list[str] | None = None,
+) -> Filter:
     """A random filter of any kind; term pools default to the test cohort's."""
     kind = rng.random()
     if kind < 0.45:
-        extra = ["HP:0001250", "HP:0000118", "ICD10:E84", "ICD10:E70-E90", "ICD10:IV",
-                 "ORPHA:586", "UBERON:0000178", "HP:0000707"]
+        extra = [
+            "HP:0001250",
+            "HP:0000118",
+            "ICD10:E84",
+            "ICD10:E70-E90",
+            "ICD10:IV",
+            "ORPHA:586",
+            "UBERON:0000178",
+            "HP:0000707",
+        ]
         term = rng.choice((hpo or HPO_POOL) + (icd or ICD_POOL) + extra)
         return OntologyFilter(term, include_descendants=rng.random() < 0.7)
     if kind < 0.55:
@@ -85,5 +106,3 @@ def random_filter(rng: random.Random, hpo: list[str] | None = None, icd: list[st
     if custom < 2 / 3:
         return CustomFilter("tissue:" + rng.choice(TISSUES)[rng.randint(0, 1)])
     return CustomFilter("platform:" + rng.choice(platforms or PLATFORMS))
-
-

@@ -28,11 +28,13 @@ N = 160
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cohort, list[TruthRow], Path]:
     """A random cohort converted with small chunks (many chunks, sparse and dense rows)."""
     d = tmp_path_factory.mktemp("index")
-    cohort = write_cohort(d, n_samples=N, n_records=300, seed=3, haploid_contig="chr2",
-                          star_every=9)
+    cohort = write_cohort(
+        d, n_samples=N, n_records=300, seed=3, haploid_contig="chr2", star_every=9
+    )
     vcz = d / "g.vcz"
-    convert_genotypes(cohort.vcf, vcz, staging=d / "staging", variants_chunk_size=40,
-                      samples_chunk_size=48)
+    convert_genotypes(
+        cohort.vcf, vcz, staging=d / "staging", variants_chunk_size=40, samples_chunk_size=48
+    )
     country = ["FI" if i % 3 else "EE" for i in range(N)]
     write_sample_strata(vcz, sex=cohort.sex, country=country)
     build_index(vcz, d / "index", workers=0)
@@ -69,7 +71,8 @@ def test_every_variant_counts_and_carriers_match(built: tuple, index: VariantInd
             want = (alt_counts[members].sum(), called_counts[members].sum())
             assert v.strata[f"sex:{s}"] == want, (s, t)
         assert index.count_carriers(r, IndividualSet.from_indices(fem, N)) == len(
-            t.carriers & set(fem.tolist()))
+            t.carriers & set(fem.tolist())
+        )
 
 
 def test_strata_sum_to_totals(index: VariantIndex) -> None:
@@ -111,8 +114,9 @@ def test_random_filters_and_unions(built: tuple, index: VariantIndex, seed: int)
 def test_sequence_query_normalises_the_request(index: VariantIndex) -> None:
     v = next(x for x in index.variants(range(index.n_variants)) if x.variant_type == "DEL")
     padded_ref, padded_alt = v.ref + "GT", v.alt + "GT"
-    rows = index.find(VariantQuery(f"chr{v.contig}", start=v.pos - 1, ref=padded_ref,
-                                   alt=padded_alt))
+    rows = index.find(
+        VariantQuery(f"chr{v.contig}", start=v.pos - 1, ref=padded_ref, alt=padded_alt)
+    )
     assert rows.tolist() == [v.row]
     assert index.variants(rows)[0].internal_id == f"{v.contig}:{v.pos}:{v.ref}:{v.alt}"
     assert index.find(VariantQuery(v.contig, start=v.pos - 1, ref="N", alt=v.alt)).size >= 1
@@ -131,14 +135,14 @@ def test_range_bracket_and_type_filters(index: VariantIndex) -> None:
     assert all(index.variants([r])[0].variant_type == "SNP" for r in snv)
     alt = vs[20].alt
     assert index.find(VariantQuery("1", start=start, end=end, alt=alt)).tolist() == [
-        v.row for v in vs if v.row in want and v.alt == alt]
+        v.row for v in vs if v.row in want and v.alt == alt
+    ]
     # bracket: starts in [s, s2], ends (0-based exclusive) in [e1, e2]
     b = index.find(VariantQuery("1", start=start, start_max=end, end_min=0, end_max=10**9))
     assert b.tolist() == [v.row for v in vs if start <= v.pos - 1 <= end]
     d = vs[15]
     e0 = d.pos - 1 + len(d.ref)
-    b = index.find(VariantQuery("1", start=d.pos - 1, start_max=d.pos - 1, end_min=e0,
-                                end_max=e0))
+    b = index.find(VariantQuery("1", start=d.pos - 1, start_max=d.pos - 1, end_min=e0, end_max=e0))
     assert d.row in b.tolist()
 
 
@@ -171,8 +175,9 @@ def test_rebuild_is_identical(built: tuple, index: VariantIndex, tmp_path: Path)
     build_index(built[2].parent / "g.vcz", tmp_path / "again", workers=0)
     other = VariantIndex.open(tmp_path / "again")
     for name in ("pos", "ac", "an", "strata_ac"):
-        np.testing.assert_array_equal(np.load(tmp_path / "again" / f"{name}.npy"),
-                                      np.load(built[2] / f"{name}.npy"))
+        np.testing.assert_array_equal(
+            np.load(tmp_path / "again" / f"{name}.npy"), np.load(built[2] / f"{name}.npy")
+        )
     for r in range(0, other.n_variants, 7):
         np.testing.assert_array_equal(other.carriers(r), index.carriers(r))
 
@@ -206,12 +211,12 @@ def test_vcztools_reads_the_store_back(built: tuple, tmp_path: Path) -> None:
     vcztools = shutil.which("vcztools") or str(Path(sys.executable).parent / "vcztools")
     out = tmp_path / "back.vcf"
     with open(out, "w") as fh:
-        subprocess.run([vcztools, "view", str(built[2].parent / "g.vcz")], stdout=fh,
-                       check=True)
+        subprocess.run([vcztools, "view", str(built[2].parent / "g.vcz")], stdout=fh, check=True)
     fmt = "%CHROM %POS %REF %ALT [%GT ]\n"
 
     def query(path: Path) -> str:
-        return subprocess.run(["bcftools", "query", "-f", fmt, str(path)], capture_output=True,
-                              text=True, check=True).stdout
+        return subprocess.run(
+            ["bcftools", "query", "-f", fmt, str(path)], capture_output=True, text=True, check=True
+        ).stdout
 
     assert query(out) == query(built[0].vcf)

@@ -47,19 +47,31 @@ def _apply(ref: str, comp: tuple) -> str:
     kind, val = comp
     if kind == "snp":
         b = ref[val]
-        return ref[:val] + BASES[(BASES.index(b) + 1) % 4] + ref[val + 1:]
+        return ref[:val] + BASES[(BASES.index(b) + 1) % 4] + ref[val + 1 :]
     if kind == "mnp":
         b1, b2 = ref[val], ref[val + 1]
-        return (ref[:val] + BASES[(BASES.index(b1) + 1) % 4] + BASES[(BASES.index(b2) + 2) % 4]
-                + ref[val + 2:])
+        return (
+            ref[:val]
+            + BASES[(BASES.index(b1) + 1) % 4]
+            + BASES[(BASES.index(b2) + 2) % 4]
+            + ref[val + 2 :]
+        )
     if kind == "del":
-        return ref[0] + ref[1 + val:]
+        return ref[0] + ref[1 + val :]
     return ref[0] + val + ref[1:]
 
 
-def write_cohort(folder: Path, *, n_samples: int, n_records: int, seed: int,
-                 contigs: tuple[str, ...] = ("chr1", "chr2"), length: int = 20000,
-                 haploid_contig: str | None = None, star_every: int = 0) -> Cohort:
+def write_cohort(
+    folder: Path,
+    *,
+    n_samples: int,
+    n_records: int,
+    seed: int,
+    contigs: tuple[str, ...] = ("chr1", "chr2"),
+    length: int = 20000,
+    haploid_contig: str | None = None,
+    star_every: int = 0,
+) -> Cohort:
     """Write ``ref.fa`` and a bgzipped, indexed ``cohort.vcf.gz`` with random genotypes.
 
     Records sit at distinct, well-spaced positions; about a quarter are multi-allelic and REF is
@@ -74,19 +86,24 @@ def write_cohort(folder: Path, *, n_samples: int, n_records: int, seed: int,
         for c, s in seqs.items():
             fh.write(f">{c}\n")
             for i in range(0, len(s), 60):
-                fh.write(s[i:i + 60] + "\n")
+                fh.write(s[i : i + 60] + "\n")
     samples = [f"S{i:04d}" for i in range(n_samples)]
-    sex = [str(x) for x in rng.choice(["female", "male", "unknown"], size=n_samples,
-                                      p=[0.48, 0.48, 0.04])]
+    sex = [
+        str(x)
+        for x in rng.choice(["female", "male", "unknown"], size=n_samples, p=[0.48, 0.48, 0.04])
+    ]
     lines = ["##fileformat=VCFv4.2"]
     lines += [f"##contig=<ID={c},length={length}>" for c in contigs]
-    lines += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
+    lines += [
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples),
+    ]
     per_contig = n_records // len(contigs)
     rid = 0
     for c in contigs:
-        positions = np.sort(rng.choice(np.arange(10, length - 20, 12), size=per_contig,
-                                       replace=False))
+        positions = np.sort(
+            rng.choice(np.arange(10, length - 20, 12), size=per_contig, replace=False)
+        )
         for p in positions.tolist():
             n_alt = 1 if rng.random() < 0.75 else int(rng.integers(2, 4))
             comps = [x for x in (_component(rng, seqs[c], p) for _ in range(n_alt)) if x]
@@ -94,7 +111,7 @@ def write_cohort(folder: Path, *, n_samples: int, n_records: int, seed: int,
                 continue
             span = max(1 + (v if k == "del" else 0) for k, v in comps)
             span = max(span, 3) + int(rng.integers(0, 3))
-            ref = seqs[c][p - 1:p - 1 + span]
+            ref = seqs[c][p - 1 : p - 1 + span]
             alts = list(dict.fromkeys(_apply(ref, comp) for comp in comps))
             alts = [a for a in alts if a != ref]
             if not alts:
@@ -117,8 +134,9 @@ def write_cohort(folder: Path, *, n_samples: int, n_records: int, seed: int,
                     gts.append(f"./{a[1]}")
                 else:
                     gts.append(f"{a[0]}{'|' if rng.random() < 0.5 else '/'}{a[1]}")
-            lines.append(f"{c}\t{p}\tr{rid}\t{ref}\t{','.join(alts)}\t.\tPASS\t.\tGT\t"
-                         + "\t".join(gts))
+            lines.append(
+                f"{c}\t{p}\tr{rid}\t{ref}\t{','.join(alts)}\t.\tPASS\t.\tGT\t" + "\t".join(gts)
+            )
     plain = folder / "cohort.vcf"
     plain.write_text("\n".join(lines) + "\n")
     subprocess.run(["bgzip", "-f", str(plain)], check=True)
@@ -150,8 +168,11 @@ def truth(cohort: Cohort, folder: Path) -> list[TruthRow]:
     import cyvcf2
 
     normed = folder / "normed.vcf"
-    subprocess.run(["bcftools", "norm", "-m-any", "-f", str(cohort.fasta), "-o", str(normed),
-                    str(cohort.vcf)], check=True, capture_output=True)
+    subprocess.run(
+        ["bcftools", "norm", "-m-any", "-f", str(cohort.fasta), "-o", str(normed), str(cohort.vcf)],
+        check=True,
+        capture_output=True,
+    )
     record_pos = {}
     for v in cyvcf2.VCF(str(cohort.vcf)):
         record_pos[v.ID] = (v.CHROM, v.POS)
@@ -166,8 +187,19 @@ def truth(cohort: Cohort, folder: Path) -> list[TruthRow]:
         # Homozygous: every slot (haploid rows carry -2 fill in cyvcf2) equals ALT.
         slots = gt != -2
         hom = np.flatnonzero(((gt == 1) | ~slots).all(axis=1) & alt.any(axis=1))
-        rows.append(TruthRow(record_pos[v.ID][1], v.POS, v.REF, v.ALT[0], int(alt.sum()),
-                             int(called.sum()), frozenset(carriers.tolist()),
-                             frozenset(hom.tolist()), v.CHROM + ":" + v.ID,
-                             tuple(alt.sum(axis=1).tolist()), tuple(called.sum(axis=1).tolist())))
+        rows.append(
+            TruthRow(
+                record_pos[v.ID][1],
+                v.POS,
+                v.REF,
+                v.ALT[0],
+                int(alt.sum()),
+                int(called.sum()),
+                frozenset(carriers.tolist()),
+                frozenset(hom.tolist()),
+                v.CHROM + ":" + v.ID,
+                tuple(alt.sum(axis=1).tolist()),
+                tuple(called.sum(axis=1).tolist()),
+            )
+        )
     return rows

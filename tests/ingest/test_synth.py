@@ -14,8 +14,9 @@ from onemg.ingest import open_catalogue
 
 
 @pytest.mark.slow
-def test_three_countries_into_one_node_match_spiked_truth(synth_cohort: Path,
-                                                           tmp_path: Path) -> None:
+def test_three_countries_into_one_node_match_spiked_truth(
+    synth_cohort: Path, tmp_path: Path
+) -> None:
     node = tmp_path / "node"
     for cc in ("fi", "ee", "pt"):
         assert main(["ingest", "--data-dir", str(node), str(synth_cohort / cc)]) == 0
