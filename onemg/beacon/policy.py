@@ -42,8 +42,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from onemg.catalogue.filters import AlphanumericFilter, Filter
 from onemg.errors import AccessDeniedError
+from onemg.protocol.filters import AlphanumericFilter, Filter
 from onemg.protocol.vocabulary import DEFAULT_ACCESS, GRANULARITIES
 from onemg.security import TIERS, AuditSink, Principal
 
