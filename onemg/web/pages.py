@@ -15,7 +15,10 @@ uses the same pieces:
 
 from __future__ import annotations
 
+import ast
+import functools
 import logging
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -355,6 +358,33 @@ def _plotly_js() -> Path:
     return Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
 
 
+_JS_STRING = r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+_RULE = re.compile(_JS_STRING + ":" + _JS_STRING + r"\s*([,}])")
+
+
+def plotly_css() -> str:
+    """plotly.js's own style rules as a stylesheet, read from the plotly.js in the wheel.
+
+    plotly.js injects these rules with a ``<style>`` element at load time, which a strict
+    ``style-src 'self'`` refuses; served as a file, the same rules apply and the page's policy
+    stays strict (plotly.js's documented route for strict CSP, plotly/plotly.js#7109).
+    """
+    text = _plotly_js().read_text(encoding="utf-8")
+    start = text.find('{"X,X div":')
+    if start < 0:
+        return "/* plotly.js style rules not found in this plotly version */\n"
+    rules = []
+    for m in _RULE.finditer(text, start):
+        if m.start() > start + 20000:
+            break
+        key, value = (ast.literal_eval(g) for g in m.group(1, 2))
+        selector = key.replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
+        rules.append(f"{selector} {{{value}}}")
+        if m.group(3) == "}":
+            break
+    return "\n".join(rules) + "\n"
+
+
 def install_pages(app: FastAPI, settings: Settings, *, template_packages: tuple[str, ...] = ()
                   ) -> None:
     """Set up the shared page foundation on ``app`` (call once, before page routers)."""
@@ -362,6 +392,13 @@ def install_pages(app: FastAPI, settings: Settings, *, template_packages: tuple[
         app.state.web = WebServices(settings)
         app.state.templates = build_templates(*template_packages)
         static = Path(str(resources.files("onemg.web").joinpath("static")))
+
+        css = functools.cache(plotly_css)
+
+        @app.get("/static/vendor/plotly.css", include_in_schema=False)
+        async def plotly_stylesheet() -> Response:
+            return Response(css(), media_type="text/css",
+                            headers={"Cache-Control": "max-age=86400"})
 
         @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
         async def plotly_js() -> FileResponse:

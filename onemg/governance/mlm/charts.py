@@ -8,6 +8,7 @@ browser (kaleido + Chrome) that a hub server should not depend on.
 from __future__ import annotations
 
 import statistics
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ import plotly.graph_objects as go
 from onemg.governance.mlm.model import Domain, Model
 
 COLOURS = ("#0b4f8a", "#c45100", "#1a6b2f", "#6f42c1", "#a4001d")
-_LAYOUT: dict[str, Any] = {"margin": {"l": 40, "r": 40, "t": 40, "b": 40},
+_LAYOUT: dict[str, Any] = {"margin": {"l": 70, "r": 70, "t": 60, "b": 40},
                            "font": {"family": "system-ui, sans-serif", "size": 12},
                            "legend": {"orientation": "h"}}
 
@@ -57,7 +58,7 @@ def radar_domain(domain: Domain, series: Sequence[tuple[str, Mapping[str, float]
 def radar_overall(model: Model, series: Sequence[tuple[str, Mapping[str, float]]]
                   ) -> dict[str, Any]:
     """All domains on one radar: each domain's mean level (derived)."""
-    theta = _closed([f"{d.id}. {d.name}" for d in model.domains])
+    theta = _closed(["<br>".join(textwrap.wrap(f"{d.id}. {d.name}", 18)) for d in model.domains])
     fig = go.Figure()
     for n, (label, levels) in enumerate(series):
         fig.add_trace(go.Scatterpolar(r=_closed(domain_means(model, levels)), theta=theta,

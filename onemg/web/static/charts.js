@@ -6,7 +6,7 @@
     if (typeof Plotly === "undefined") { return; }
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var fig = JSON.parse(el.getAttribute("data-figure"));
-      var config = { responsive: true, displaylogo: false };
+      var config = { responsive: true, displaylogo: false, displayModeBar: false };
       Plotly.newPlot(el, fig.data, fig.layout || {}, config).then(function () {
         el.setAttribute("data-drawn", "true");
       });
