@@ -55,3 +55,64 @@ def hub_factory(tmp_path: Path) -> Iterator[Callable[[str | None], Hub]]:
 def hub(hub_factory: Callable[[str | None], Hub], db_url: str) -> Hub:
     """A hub on SQLite and on PostgreSQL."""
     return hub_factory(db_url)
+
+
+DEMO_PASSWORD = "demo-password-for-tests"
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A hub data directory with the MLM demo loaded (once per session; SQLite)."""
+    from onemg.cli.mlm import demo_account_maker
+    from onemg.governance.mlm.demo import load_demo
+
+    path = tmp_path_factory.mktemp("mlm-demo")
+    web = WebServices(Settings(data_dir=path))
+    load_demo(LazyMlm(web)(), create_account=demo_account_maker(web, DEMO_PASSWORD))
+    web.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_data_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo data directory (tests may change it)."""
+    import shutil
+
+    target = tmp_path / "hub"
+    shutil.copytree(demo_data_dir, target)
+    return target
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_hub(demo_copy: Path) -> Iterator[str]:
+    """A real hub (uvicorn on a free loopback port) over a copy of the demo data; its URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from onemg.network.config import NetworkConfig
+    from onemg.web.hub_app import create_hub_app
+
+    app = create_hub_app(Settings(data_dir=demo_copy), NetworkConfig(), refresh_on_start=False)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the hub did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

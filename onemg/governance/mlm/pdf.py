@@ -32,6 +32,7 @@ def _radar(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | N
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # keep chart text as text (searchable PDF)
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -72,6 +73,7 @@ def heatmap_svg(model: Model, series: Sequence[tuple[str, Mapping[str, int]]]) -
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"
     import matplotlib.pyplot as plt
     import numpy as np
 
