@@ -101,30 +101,6 @@ def create_router() -> APIRouter:
         mlm(request).invite(page_actor(request), aid, str(form.get("username", "")).strip())
         return redirect(request, f"/mlm/assessments/{aid}")
 
-    @router.post("/assessments/{aid}/{step}")
-    async def step(request: Request, aid: int, step: str) -> Response:
-        await check_csrf(request)
-        service, actor = mlm(request), page_actor(request)
-        form = await request.form()
-        target = f"/mlm/assessments/{aid}"
-        if step == "close":
-            service.close_rating(actor, aid)
-            target += "/consensus"
-        elif step == "round2":
-            service.start_round2(actor, aid)
-        elif step == "finalise":
-            service.finalise(actor, aid)
-            target += "/results"
-        elif step in ("share", "withdraw"):
-            service.share(actor, aid, shared=step == "share")
-            target += "/benchmark"
-        elif step == "target":
-            service.set_target(actor, aid, int(str(form.get("target_level") or 3)))
-            target += "/results#gaps"
-        else:
-            raise InvalidInputError(f"unknown step {step!r}")
-        return redirect(request, target)
-
     @router.get("/assessments/{aid}/rate")
     async def rate_form(request: Request, aid: int) -> Response:
         service, actor = mlm(request), page_actor(request)
@@ -254,5 +230,30 @@ def create_router() -> APIRouter:
         return Response(data, media_type=content_type, headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
+
+    # Last: the generic step route must not shadow /rate, /invite, /roadmap/... above.
+    @router.post("/assessments/{aid}/{step}")
+    async def step(request: Request, aid: int, step: str) -> Response:
+        await check_csrf(request)
+        service, actor = mlm(request), page_actor(request)
+        form = await request.form()
+        target = f"/mlm/assessments/{aid}"
+        if step == "close":
+            service.close_rating(actor, aid)
+            target += "/consensus"
+        elif step == "round2":
+            service.start_round2(actor, aid)
+        elif step == "finalise":
+            service.finalise(actor, aid)
+            target += "/results"
+        elif step in ("share", "withdraw"):
+            service.share(actor, aid, shared=step == "share")
+            target += "/benchmark"
+        elif step == "target":
+            service.set_target(actor, aid, int(str(form.get("target_level") or 3)))
+            target += "/results#gaps"
+        else:
+            raise InvalidInputError(f"unknown step {step!r}")
+        return redirect(request, target)
 
     return router
