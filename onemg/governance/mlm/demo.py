@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass
 
 from onemg.errors import ConflictError
@@ -100,3 +101,34 @@ def load_demo(service: MlmService, *, create_account: Callable[[str, bool], str]
             service.share(coord, aid, shared=True)
         service.grant(CLI, system_id, coord_name, "viewer")
     return DemoAccounts("mlm-admin", coordinators, experts)
+
+
+def load_demo_hub(data_dir: Path, *, echo: Callable[[str], None] = print) -> str:
+    """Load the MLM demo into the hub data directory ``data_dir`` (once); return a login hint.
+
+    The demo accounts get a random password, generated on first load and kept in
+    ``data_dir/mlm-demo-password.txt`` (no default password ships with onemg).
+    """
+    import secrets
+
+    from onemg.cli.mlm import demo_account_maker
+    from onemg.governance.mlm.wiring import LazyMlm
+    from onemg.settings import Settings
+    from onemg.web.pages import WebServices
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = data_dir / "mlm-demo-password.txt"
+    if not secret.exists():
+        secret.write_text(secrets.token_urlsafe(12) + "\n")
+        secret.chmod(0o600)
+    password = secret.read_text().strip()
+    web = WebServices(Settings(data_dir=data_dir))
+    try:
+        service = LazyMlm(web)()
+        if not any(s.id == SYSTEMS[0][0] for s in service.systems()):
+            echo("loading the Maturity Level Model demo (three fictional health systems) ...")
+        accounts = load_demo(service, create_account=demo_account_maker(web, password))
+    finally:
+        web.dispose()
+    return (f"log in as {accounts.admin}, {', '.join(accounts.coordinators.values())} "
+            f"or e.g. {next(iter(accounts.experts.values()))[0]} with password {password}")
