@@ -43,9 +43,11 @@ log = logging.getLogger(__name__)
 
 COOKIE = "onemg_session"
 SECURE_COOKIE = "__Host-onemg_session"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -61,7 +63,7 @@ class CsrfError(AccessDeniedError):
     """A form arrived without a valid, unused CSRF token."""
 
 
-class LoginRequired(AuthenticationError):
+class LoginRequiredError(AuthenticationError):
     """A page needs a logged-in user."""
 
 
@@ -99,9 +101,13 @@ class WebServices:
         engine = make_engine(self._settings.db_url)
         migrate(engine)
         store = AccountStore(engine)
-        return {"engine": engine, "account_store": store, "accounts": LocalAccounts(store),
-                "audit": HashChainAudit(AuditStore(engine)),
-                "sessions": Sessions(SessionStore(engine))}
+        return {
+            "engine": engine,
+            "account_store": store,
+            "accounts": LocalAccounts(store),
+            "audit": HashChainAudit(AuditStore(engine)),
+            "sessions": Sessions(SessionStore(engine)),
+        }
 
     @property
     def engine(self) -> Any:
@@ -163,8 +169,7 @@ def page_user(request: Request) -> WebUser | None:
         if session is not None and session.sub is not None:
             try:
                 identity = web(request).accounts.identity(session.sub)
-                user = WebUser(identity.sub, web(request).username(identity.sub),
-                               identity.is_admin)
+                user = WebUser(identity.sub, web(request).username(identity.sub), identity.is_admin)
             except AuthenticationError:
                 user = None
         request.state.web_user = user
@@ -175,7 +180,7 @@ def require_user(request: Request) -> WebUser:
     """The logged-in user; a page request without one is sent to ``/login``."""
     user = page_user(request)
     if user is None:
-        raise LoginRequired("log in to see this page")
+        raise LoginRequiredError("log in to see this page")
     return user
 
 
@@ -192,10 +197,12 @@ async def check_csrf(request: Request) -> None:
     """Refuse a form POST whose ``csrf_token`` is missing, unknown or already used."""
     form = await request.form()
     token = form.get("csrf_token")
-    if not web(request).sessions.spend_csrf(current_session(request),
-                                            token if isinstance(token, str) else None):
-        raise CsrfError("this form has expired or was already sent; go back, reload the page "
-                        "and try again")
+    if not web(request).sessions.spend_csrf(
+        current_session(request), token if isinstance(token, str) else None
+    ):
+        raise CsrfError(
+            "this form has expired or was already sent; go back, reload the page and try again"
+        )
 
 
 def _set_cookie(request: Request, response: Response, session: Session | None) -> None:
@@ -203,23 +210,39 @@ def _set_cookie(request: Request, response: Response, session: Session | None) -
         response.delete_cookie(_cookie_name(request), path="/")
         return
     secure = request.url.scheme == "https"
-    response.set_cookie(_cookie_name(request), session.token, httponly=True, samesite="lax",
-                        secure=secure, path="/", max_age=max(0, session.expires_at - int(time.time())))
+    response.set_cookie(
+        _cookie_name(request),
+        session.token,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+        max_age=max(0, session.expires_at - int(time.time())),
+    )
 
 
 def build_templates(*packages: str) -> jinja2.Environment:
     """One Jinja2 environment over ``onemg.web``'s templates and each package's ``templates``."""
     loaders = [jinja2.PackageLoader("onemg.web", "templates")]
     loaders += [jinja2.PackageLoader(p, "templates") for p in packages]
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders),
-                             autoescape=jinja2.select_autoescape(default=True),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           status: int = 200, title: str | None = None) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    title: str | None = None,
+) -> HTMLResponse:
     """Render a page with the shared layout, the logged-in user and a CSRF token helper."""
     env: jinja2.Environment = request.app.state.templates
 
@@ -227,8 +250,13 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         token = web(request).sessions.issue_csrf(_session_for_form(request))
         return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
 
-    ctx = {"request": request, "user": page_user(request), "csrf_field": csrf_field,
-           "title": title, **(context or {})}
+    ctx = {
+        "request": request,
+        "user": page_user(request),
+        "csrf_field": csrf_field,
+        "title": title,
+        **(context or {}),
+    }
     html = env.get_template(template).render(ctx)
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
     if getattr(request.state, "set_cookie", None) is not None:
@@ -250,7 +278,8 @@ def is_page_request(request: Request) -> bool:
         return False
     accept = request.headers.get("accept", "")
     form = request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data"))
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
     return "text/html" in accept or form or not accept
 
 
@@ -269,10 +298,17 @@ def error_page(request: Request, status: int, detail: str | None) -> Response:
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    return render(request, "error.html", {
-        "status": status, "summary": _MESSAGES.get(status, _MESSAGES[400 if status < 500
-                                                                     else 500]),
-        "detail": detail if status < 500 else None}, status=status, title="Error")
+    return render(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "summary": _MESSAGES.get(status, _MESSAGES[400 if status < 500 else 500]),
+            "detail": detail if status < 500 else None,
+        },
+        status=status,
+        title="Error",
+    )
 
 
 def install_page_errors(app: FastAPI) -> None:
@@ -300,9 +336,13 @@ def install_page_errors(app: FastAPI) -> None:
 
     wrap(OnemgError, lambda e: (status_for(e), str(e)))
     wrap(RequestValidationError, lambda e: (400, "a field of the form is missing or invalid"))
-    wrap(StarletteHTTPException, lambda e: (getattr(e, "status_code", 500),
-                                            None if getattr(e, "status_code", 500) == 404
-                                            else str(getattr(e, "detail", ""))))
+    wrap(
+        StarletteHTTPException,
+        lambda e: (
+            getattr(e, "status_code", 500),
+            None if getattr(e, "status_code", 500) == 404 else str(getattr(e, "detail", "")),
+        ),
+    )
     wrap(Exception, lambda e: (500, None))
 
 
@@ -318,27 +358,45 @@ def auth_router() -> APIRouter:
 
     @router.get("/login")
     async def login_form(request: Request, next: str | None = None) -> Response:
-        return render(request, "login.html", {"next": _safe_next(next), "error": None},
-                      title="Log in")
+        return render(
+            request, "login.html", {"next": _safe_next(next), "error": None}, title="Log in"
+        )
 
     @router.post("/login")
-    async def login(request: Request, username: str = Form(""), password: str = Form(""),
-                    next: str = Form("/mlm")) -> Response:
+    async def login(
+        request: Request,
+        username: str = Form(""),
+        password: str = Form(""),
+        next: str = Form("/mlm"),
+    ) -> Response:
         await check_csrf(request)
         services = web(request)
         try:
             identity = services.accounts.authenticate(username.strip(), password)
         except AuthenticationError:
-            services.audit.record(user=None, action="auth.login", resource="hub-web",
-                                  result="denied", reason="wrong username or password",
-                                  origin="hub-web")
-            return render(request, "login.html", {"next": _safe_next(next),
-                                                  "error": "Wrong username or password."},
-                          status=401, title="Log in")
-        services.audit.record(user=identity.sub, action="auth.login", resource="hub-web",
-                              result="granted", origin="hub-web")
-        request.state.set_cookie = services.sessions.login(current_session(request),
-                                                           identity.sub)
+            services.audit.record(
+                user=None,
+                action="auth.login",
+                resource="hub-web",
+                result="denied",
+                reason="wrong username or password",
+                origin="hub-web",
+            )
+            return render(
+                request,
+                "login.html",
+                {"next": _safe_next(next), "error": "Wrong username or password."},
+                status=401,
+                title="Log in",
+            )
+        services.audit.record(
+            user=identity.sub,
+            action="auth.login",
+            resource="hub-web",
+            result="granted",
+            origin="hub-web",
+        )
+        request.state.set_cookie = services.sessions.login(current_session(request), identity.sub)
         return redirect(request, _safe_next(next))
 
     @router.post("/logout")
@@ -385,8 +443,9 @@ def plotly_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-def install_pages(app: FastAPI, settings: Settings, *, template_packages: tuple[str, ...] = ()
-                  ) -> None:
+def install_pages(
+    app: FastAPI, settings: Settings, *, template_packages: tuple[str, ...] = ()
+) -> None:
     """Set up the shared page foundation on ``app`` (call once, before page routers)."""
     if getattr(app.state, "web", None) is None:
         app.state.web = WebServices(settings)
@@ -397,13 +456,17 @@ def install_pages(app: FastAPI, settings: Settings, *, template_packages: tuple[
 
         @app.get("/static/vendor/plotly.css", include_in_schema=False)
         async def plotly_stylesheet() -> Response:
-            return Response(css(), media_type="text/css",
-                            headers={"Cache-Control": "max-age=86400"})
+            return Response(
+                css(), media_type="text/css", headers={"Cache-Control": "max-age=86400"}
+            )
 
         @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
         async def plotly_js() -> FileResponse:
-            return FileResponse(_plotly_js(), media_type="text/javascript",
-                                headers={"Cache-Control": "max-age=86400"})
+            return FileResponse(
+                _plotly_js(),
+                media_type="text/javascript",
+                headers={"Cache-Control": "max-age=86400"},
+            )
 
         app.mount("/static", StaticFiles(directory=static), name="static")
         app.include_router(auth_router())
@@ -411,5 +474,7 @@ def install_pages(app: FastAPI, settings: Settings, *, template_packages: tuple[
         env: jinja2.Environment = app.state.templates
         loader = env.loader
         if isinstance(loader, jinja2.ChoiceLoader):
-            loader.loaders = [*loader.loaders,
-                              *(jinja2.PackageLoader(p, "templates") for p in template_packages)]
+            loader.loaders = [
+                *loader.loaders,
+                *(jinja2.PackageLoader(p, "templates") for p in template_packages),
+            ]

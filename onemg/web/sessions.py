@@ -48,8 +48,11 @@ class SessionStore:
     def add(self, token_hash: str, sub: str | None, now: int, expires_at: int) -> None:
         """Insert a session."""
         with self._session.begin() as s:
-            s.add(WebSession(token_hash=token_hash, sub=sub, csrf="[]", created_at=now,
-                             expires_at=expires_at))
+            s.add(
+                WebSession(
+                    token_hash=token_hash, sub=sub, csrf="[]", created_at=now, expires_at=expires_at
+                )
+            )
 
     def get(self, token_hash: str) -> WebSession | None:
         """The row, if any."""
@@ -69,19 +72,22 @@ class SessionStore:
         with self._session.begin() as s:
             s.execute(delete(WebSession).where(WebSession.expires_at < now))
 
-    def update_csrf(self, token_hash: str, change: Callable[[list[str]], list[str] | None]
-                    ) -> bool:
+    def update_csrf(self, token_hash: str, change: Callable[[list[str]], list[str] | None]) -> bool:
         """Apply ``change`` to the CSRF list atomically; ``change`` returns None to refuse."""
         with self._session.begin() as s:
-            row = s.execute(select(WebSession).where(WebSession.token_hash == token_hash)
-                            .with_for_update()).scalar_one_or_none()
+            row = s.execute(
+                select(WebSession).where(WebSession.token_hash == token_hash).with_for_update()
+            ).scalar_one_or_none()
             if row is None:
                 return False
             new = change(json.loads(row.csrf))
             if new is None:
                 return False
-            s.execute(update(WebSession).where(WebSession.token_hash == token_hash)
-                      .values(csrf=json.dumps(new)))
+            s.execute(
+                update(WebSession)
+                .where(WebSession.token_hash == token_hash)
+                .values(csrf=json.dumps(new))
+            )
             return True
 
 

@@ -104,8 +104,9 @@ def live_hub(demo_copy: Path) -> Iterator[str]:
 
     app = create_hub_app(Settings(data_dir=demo_copy), NetworkConfig(), refresh_on_start=False)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

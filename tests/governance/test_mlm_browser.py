@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 def browser() -> Iterator[object]:
     playwright = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: run scripts/ensure-system-deps (apt-get install "
-                    "chromium)")
+        pytest.fail(
+            "Chromium is missing: run scripts/ensure-system-deps (apt-get install chromium)"
+        )
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
@@ -37,8 +38,11 @@ def _axe(page) -> None:  # noqa: ANN001
     from axe_playwright_python.sync_playwright import Axe
 
     result = Axe().run(page)
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-           for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, f"{page.url}: {bad}"
 
 
@@ -55,8 +59,7 @@ def test_round_from_opening_to_benchmark(browser, live_hub: str) -> None:  # noq
     coord_ctx = browser.new_context(viewport={"width": 1100, "height": 900})
     coord = coord_ctx.new_page()
     csp_errors: list[str] = []
-    coord.on("console", lambda m: csp_errors.append(m.text)
-             if "script-src" in m.text else None)
+    coord.on("console", lambda m: csp_errors.append(m.text) if "script-src" in m.text else None)
 
     _login(coord, base, "coord-aurelia", "/mlm")
     _axe(coord)

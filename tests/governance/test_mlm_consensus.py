@@ -32,13 +32,16 @@ def test_even_panel_median_is_the_mean_of_the_middle_two() -> None:
     assert spread([2, 3], RULE).suggested_level == 2  # 2.5 rounds down (cautious)
 
 
-@pytest.mark.parametrize(("ratings", "agreed"), [
-    # 6 of 7 within ±1 = 85.71%: below 86%, so only the lenient clause can apply.
-    ([3, 3, 3, 3, 3, 3, 5], True),   # the 5 is 2 away: not a disagreement -> agreed
-    ([3, 3, 3, 3, 3, 3, 1], True),
-    ([4, 4, 4, 4, 4, 4, 1], False),  # the 1 is 3 away: a disagreement -> not agreed
-    ([4, 4, 4, 4, 4, 4, 4], True),
-])
+@pytest.mark.parametrize(
+    ("ratings", "agreed"),
+    [
+        # 6 of 7 within ±1 = 85.71%: below 86%, so only the lenient clause can apply.
+        ([3, 3, 3, 3, 3, 3, 5], True),  # the 5 is 2 away: not a disagreement -> agreed
+        ([3, 3, 3, 3, 3, 3, 1], True),
+        ([4, 4, 4, 4, 4, 4, 1], False),  # the 1 is 3 away: a disagreement -> not agreed
+        ([4, 4, 4, 4, 4, 4, 4], True),
+    ],
+)
 def test_delphi_rule_six_of_seven(ratings, agreed) -> None:  # noqa: ANN001
     assert spread(ratings, RULE).consensus is agreed
 
@@ -46,7 +49,8 @@ def test_delphi_rule_six_of_seven(ratings, agreed) -> None:  # noqa: ANN001
 def test_exactly_86_percent_with_disagreement_passes_and_just_below_fails() -> None:
     # Median 4; 43 within ±1 (level 4), 7 at level 1 (3 away: disagreement).
     s = spread([4] * 43 + [1] * 7, RULE)
-    assert s.agreement == Fraction(86, 100) and s.disagreement == Fraction(7, 50)
+    assert s.agreement == Fraction(86, 100)
+    assert s.disagreement == Fraction(7, 50)
     assert s.consensus
     s = spread([4] * 42 + [1] * 7, RULE)  # 42/49 = 85.71%
     assert not s.consensus
@@ -71,7 +75,9 @@ def test_rule_is_configurable() -> None:
 
 def test_no_known_ratings_is_no_consensus() -> None:
     s = spread([None, None], RULE)
-    assert s.median is None and not s.consensus and s.dont_know == 2
+    assert s.median is None
+    assert not s.consensus
+    assert s.dont_know == 2
     assert not spread([3], RULE).consensus  # one rating is not a panel
     with pytest.raises(InvalidInputError, match="levels 1-5"):
         spread([6], RULE)

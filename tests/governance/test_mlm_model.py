@@ -12,8 +12,16 @@ from onemg.governance.mlm.model import bundled_model, comparable, parse_model
 from onemg.governance.mlm.service import CLI
 
 #: Per domain: (subdomains, indicators), from the published B1MG MLM.
-COUNTS = {"I": (3, 3), "II": (3, 5), "III": (5, 11), "IV": (3, 3), "V": (3, 7),
-          "VI": (5, 5), "VII": (6, 6), "VIII": (5, 9)}
+COUNTS = {
+    "I": (3, 3),
+    "II": (3, 5),
+    "III": (5, 11),
+    "IV": (3, 3),
+    "V": (3, 7),
+    "VI": (5, 5),
+    "VII": (6, 6),
+    "VIII": (5, 9),
+}
 
 
 def test_bundled_model_has_the_published_structure() -> None:
@@ -34,8 +42,10 @@ def test_bundled_model_has_the_published_structure() -> None:
 
 def test_every_glossary_term_is_used_somewhere() -> None:
     model = bundled_model()
-    text = " ".join([i.statement for i in model.indicators]
-                    + [lv.descriptor for i in model.indicators for lv in i.levels]).lower()
+    text = " ".join(
+        [i.statement for i in model.indicators]
+        + [lv.descriptor for i in model.indicators for lv in i.levels]
+    ).lower()
     for term, _ in model.glossary:
         assert term.lower() in text, term
 
@@ -44,16 +54,25 @@ def _doc() -> dict:
     return bundled_model().as_json()
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d["domains"][1]["subdomains"][0]["indicators"][0]["levels"].pop(),
-     r"domains\[1\]\.subdomains\[0\]\.indicators\[0\].*levels must be exactly 1, 2, 3, 4, 5"),
-    (lambda d: d["domains"][0]["subdomains"][0].pop("name"),
-     r"domains\[0\]\.subdomains\[0\]: missing field 'name'"),
-    (lambda d: d["domains"][2]["subdomains"][0]["indicators"][0].update(id="01"),
-     r"indicator ids must be unique; repeated: \['01'\]"),
-    (lambda d: d.update(mapping={"99": "01"}, previous="2022.1"), r"unknown indicator id"),
-    (lambda d: d.update(mapping={"01": "01"}), r"needs 'previous'"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda d: d["domains"][1]["subdomains"][0]["indicators"][0]["levels"].pop(),
+            r"domains\[1\]\.subdomains\[0\]\.indicators\[0\].*levels must be exactly 1, 2, 3, 4, 5",
+        ),
+        (
+            lambda d: d["domains"][0]["subdomains"][0].pop("name"),
+            r"domains\[0\]\.subdomains\[0\]: missing field 'name'",
+        ),
+        (
+            lambda d: d["domains"][2]["subdomains"][0]["indicators"][0].update(id="01"),
+            r"indicator ids must be unique; repeated: \['01'\]",
+        ),
+        (lambda d: d.update(mapping={"99": "01"}, previous="2022.1"), r"unknown indicator id"),
+        (lambda d: d.update(mapping={"01": "01"}), r"needs 'previous'"),
+    ],
+)
 def test_malformed_models_say_where(mutate, message) -> None:  # noqa: ANN001
     doc = copy.deepcopy(_doc())
     mutate(doc)

@@ -20,9 +20,12 @@ def _csrf(html: str) -> str:
 
 def _login(client: httpx.Client, username: str) -> None:
     token = _csrf(client.get("/login").text)
-    r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
-                                    "csrf_token": token, "next": "/mlm"})
-    assert r.status_code == 303 and r.headers["location"] == "/mlm"
+    r = client.post(
+        "/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token, "next": "/mlm"},
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/mlm"
 
 
 @pytest.fixture
@@ -35,7 +38,8 @@ def test_model_page_is_public_with_a_strict_csp_and_no_inline_script(client) -> 
     r = client.get("/mlm/model")
     assert r.status_code == 200
     csp = r.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "Indicator 49" in r.text
@@ -47,17 +51,22 @@ def test_model_page_is_public_with_a_strict_csp_and_no_inline_script(client) -> 
     assert sum(len(s["indicators"]) for d in model["domains"] for s in d["subdomains"]) == 49
     assert "/api/mlm/model" in client.get("/openapi.json").json()["paths"]
     js = client.get("/static/vendor/plotly.min.js")
-    assert js.status_code == 200 and len(js.content) > 1_000_000  # from the plotly wheel
+    assert js.status_code == 200
+    assert len(js.content) > 1_000_000
     assert ".js-plotly-plot .plotly .main-svg" in client.get("/static/vendor/plotly.css").text
 
 
 def test_pages_need_login_and_the_cookie_is_safe(client) -> None:  # noqa: ANN001
     r = client.get("/mlm/assessments/1")
-    assert r.status_code == 303 and r.headers["location"] == "/login?next=/mlm/assessments/1"
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=/mlm/assessments/1"
     token = _csrf(client.get("/login").text)
-    r = client.post("/login", data={"username": "coord-aurelia", "password": "wrong-password",
-                                    "csrf_token": token})
-    assert r.status_code == 401 and "Wrong username or password" in r.text
+    r = client.post(
+        "/login",
+        data={"username": "coord-aurelia", "password": "wrong-password", "csrf_token": token},
+    )
+    assert r.status_code == 401
+    assert "Wrong username or password" in r.text
     _login(client, "coord-aurelia")
     cookie = next(h for h in client.cookies.jar)
     assert cookie.name == "onemg_session"
@@ -71,10 +80,15 @@ def test_forms_without_or_with_a_reused_csrf_token_are_refused(client) -> None: 
     r = client.post("/mlm/assessments", data={"system_id": "demo-aurelia", "title": "x"})
     assert r.status_code == 403
     assert "this form has expired or was already sent" in r.text
-    assert "Traceback" not in r.text and r.headers["content-type"].startswith("text/html")
+    assert "Traceback" not in r.text
+    assert r.headers["content-type"].startswith("text/html")
     token = _csrf(client.get("/mlm").text)
-    form = {"system_id": "demo-aurelia", "title": "CSRF test", "csrf_token": token,
-            "target_level": "3"}
+    form = {
+        "system_id": "demo-aurelia",
+        "title": "CSRF test",
+        "csrf_token": token,
+        "target_level": "3",
+    }
     assert client.post("/mlm/assessments", data=form).status_code == 303
     assert client.post("/mlm/assessments", data=form).status_code == 403  # reused
     form["csrf_token"] = "forged"
@@ -83,12 +97,15 @@ def test_forms_without_or_with_a_reused_csrf_token_are_refused(client) -> None: 
 
 def test_error_page_is_html_for_people_and_json_for_the_api(client) -> None:  # noqa: ANN001
     r = client.get("/no/such/page")
-    assert r.status_code == 404 and "This page does not exist" in r.text
+    assert r.status_code == 404
+    assert "This page does not exist" in r.text
     api = client.get("/api/mlm/assessments", headers={"accept": "application/json"})
-    assert api.status_code == 401 and api.json()["error"]["errorCode"] == 401
+    assert api.status_code == 401
+    assert api.json()["error"]["errorCode"] == 401
     _login(client, "coord-borealia")
     r = client.get("/mlm/assessments/2")  # Aurelia's: invisible to Borealia
-    assert r.status_code == 404 and "not exist, or you do not have access" in r.text
+    assert r.status_code == 404
+    assert "not exist, or you do not have access" in r.text
 
 
 def _app(data_dir):  # noqa: ANN001, ANN202
@@ -105,7 +122,9 @@ async def test_session_cookie_is_secure_over_tls(demo_copy) -> None:  # noqa: AN
         r = await c.get("/login")
         header = r.headers["set-cookie"]
         assert header.startswith("__Host-onemg_session=")
-        assert "Secure" in header and "HttpOnly" in header and "SameSite=lax" in header
+        assert "Secure" in header
+        assert "HttpOnly" in header
+        assert "SameSite=lax" in header
 
 
 async def test_unexpected_errors_show_no_internals(demo_copy) -> None:  # noqa: ANN001
@@ -120,7 +139,8 @@ async def test_unexpected_errors_show_no_internals(demo_copy) -> None:  # noqa: 
         r = await c.get("/mlm/model", headers={"accept": "text/html"})
         assert r.status_code == 500
         assert "Something went wrong on our side" in r.text
-        assert "secret internal detail" not in r.text and "Traceback" not in r.text
+        assert "secret internal detail" not in r.text
+        assert "Traceback" not in r.text
 
 
 def test_exports_csv_json_and_a_pdf_with_charts_and_gap_list(client) -> None:  # noqa: ANN001
@@ -151,8 +171,7 @@ def test_benchmark_suppresses_with_three_systems(client) -> None:  # noqa: ANN00
     assert "appear from 5 systems" in r.text  # distribution hidden below five
     data = client.get("/api/mlm/assessments/2/benchmark").json()
     assert data["systemsShared"] == 3
-    assert all(row["distribution"] is None and row["highest"] is None
-               for row in data["indicators"])
+    assert all(row["distribution"] is None and row["highest"] is None for row in data["indicators"])
     assert all(row["median"] is not None for row in data["indicators"])
     europe = client.get("/mlm/benchmark")
     assert "cross-Europe views appear from 5" in europe.text

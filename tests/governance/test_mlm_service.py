@@ -14,8 +14,7 @@ def _setup(hub, experts=2):  # noqa: ANN001, ANN202
     service = hub.service
     coord = hub.user("coord-xa")
     panel = [hub.user(f"expert-{n}") for n in range(experts)]
-    service.create_system(CLI, system_id="xa", name="Test system XA", country="XA",
-                          fictional=True)
+    service.create_system(CLI, system_id="xa", name="Test system XA", country="XA", fictional=True)
     service.grant(CLI, "xa", "coord-xa", "coordinator")
     aid = service.open_assessment(coord, system_id="xa", title="Round one", target_level=4)
     for n in range(experts):
@@ -44,7 +43,8 @@ def test_full_round_with_consensus_and_finalise(hub) -> None:  # noqa: ANN001
     digest = service.finalise(coord, aid)
     assert len(digest) == 64
     view = service.view(coord, aid)
-    assert view.record.status == "finalised" and view.levels["01"] == 4
+    assert view.record.status == "finalised"
+    assert view.levels["01"] == 4
     data = service.results(coord, aid)
     assert len(data["gaps"]) == 48  # every indicator at 3 is below the target 4
     gap = data["gaps"][0]
@@ -53,8 +53,14 @@ def test_full_round_with_consensus_and_finalise(hub) -> None:  # noqa: ANN001
     report = verify_store(AuditStore(hub.web.engine))
     assert report.ok
     actions = [e.action for e in AuditStore(hub.web.engine).entries()]
-    for action in ("mlm.assessment.open", "mlm.panel.invite", "mlm.rating.save",
-                   "mlm.rating.submit", "mlm.consensus.record", "mlm.assessment.finalise"):
+    for action in (
+        "mlm.assessment.open",
+        "mlm.panel.invite",
+        "mlm.rating.save",
+        "mlm.rating.submit",
+        "mlm.consensus.record",
+        "mlm.assessment.finalise",
+    ):
         assert action in actions
 
 
@@ -81,8 +87,10 @@ def test_expert_sees_only_own_ratings_until_finalised(hub) -> None:  # noqa: ANN
     service.save_rating(e1, aid, "01", level=5, comment="mine")
     service.save_rating(e2, aid, "01", level=1, comment="theirs")
     view = service.view(e1, aid)
-    assert view.my_ratings["01"].level == 5 and view.my_ratings["01"].comment == "mine"
-    assert view.consensus == {} and view.panel == ()
+    assert view.my_ratings["01"].level == 5
+    assert view.my_ratings["01"].comment == "mine"
+    assert view.consensus == {}
+    assert view.panel == ()
     with pytest.raises(AccessDeniedError, match="visible to the coordinator"):
         service.panel_view(e1, aid)
     with pytest.raises(WorkflowError, match="results appear once"):
@@ -137,7 +145,8 @@ def test_second_delphi_round_on_indicators_without_agreement(hub) -> None:  # no
     service.close_rating(coord, aid)
     assert service.start_round2(coord, aid) == ("05",)
     view = service.view(panel[0], aid)
-    assert view.rating_indicators == ("05",) and view.previous_medians == {"05": 3.0}
+    assert view.rating_indicators == ("05",)
+    assert view.previous_medians == {"05": 3.0}
     with pytest.raises(WorkflowError, match="reached agreement in round 1"):
         service.save_rating(panel[0], aid, "01", level=4)
     for expert in panel:
@@ -145,19 +154,22 @@ def test_second_delphi_round_on_indicators_without_agreement(hub) -> None:  # no
         service.submit(expert, aid)
     service.close_rating(coord, aid)
     row = next(r for r in service.panel_view(coord, aid) if r.indicator_id == "05")
-    assert row.spread.levels == (3, 3, 3) and row.spread.consensus
+    assert row.spread.levels == (3, 3, 3)
+    assert row.spread.consensus
     with pytest.raises(WorkflowError, match="starts once"):
         service.start_round2(coord, aid)
 
 
 def test_evidence_upload_is_checked_and_private(hub) -> None:  # noqa: ANN001
     service, coord, (e1, e2), aid = _setup(hub)
-    eid = service.upload_evidence(e1, aid, "01", filename="plan.pdf",
-                                  content_type="application/pdf", data=b"%PDF-1.4 test")
+    eid = service.upload_evidence(
+        e1, aid, "01", filename="plan.pdf", content_type="application/pdf", data=b"%PDF-1.4 test"
+    )
     assert service.evidence_file(e1, eid)[2] == b"%PDF-1.4 test"
     assert service.evidence_file(coord, eid)[0] == "plan.pdf"
     with pytest.raises(AccessDeniedError):
         service.evidence_file(e2, eid)
     with pytest.raises(InvalidInputError, match="not accepted"):
-        service.upload_evidence(e1, aid, "01", filename="x.exe",
-                                content_type="application/x-msdownload", data=b"MZ")
+        service.upload_evidence(
+            e1, aid, "01", filename="x.exe", content_type="application/x-msdownload", data=b"MZ"
+        )

@@ -12,8 +12,17 @@ from onemg.governance.mlm.model import Model, bundled_model, parse_model
 from onemg.governance.mlm.service import CLI, Actor, MlmService
 from onemg.settings import Settings
 
-__all__ = ["CLI", "Actor", "DelphiRule", "MlmService", "Model", "bundled_model", "mount_mlm",
-           "parse_model", "spread"]
+__all__ = [
+    "CLI",
+    "Actor",
+    "DelphiRule",
+    "MlmService",
+    "Model",
+    "bundled_model",
+    "mount_mlm",
+    "parse_model",
+    "spread",
+]
 
 
 def mount_mlm(app: FastAPI, settings: Settings) -> None:

@@ -45,10 +45,13 @@ class DelphiRule:
 
     def as_dict(self) -> dict[str, float | int]:
         """The rule as JSON-friendly values."""
-        return {"agreement_pct": self.agreement_pct, "tolerance": self.tolerance,
-                "lenient_pct": self.lenient_pct,
-                "disagreement_distance": self.disagreement_distance,
-                "min_ratings": self.min_ratings}
+        return {
+            "agreement_pct": self.agreement_pct,
+            "tolerance": self.tolerance,
+            "lenient_pct": self.lenient_pct,
+            "disagreement_distance": self.disagreement_distance,
+            "min_ratings": self.min_ratings,
+        }
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Callable
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from onemg.errors import ConflictError
 from onemg.governance.mlm.service import CLI, Actor, MlmService
@@ -40,8 +40,9 @@ def _profile(rng: random.Random, mean: float, n: int) -> list[int]:
     return [max(1, min(5, round(rng.gauss(mean, 0.9)))) for _ in range(n)]
 
 
-def load_demo(service: MlmService, *, create_account: Callable[[str, bool], str],
-              seed: int = 2026) -> DemoAccounts:
+def load_demo(
+    service: MlmService, *, create_account: Callable[[str, bool], str], seed: int = 2026
+) -> DemoAccounts:
     """Create the demo systems, accounts and assessments (once; a second call changes nothing).
 
     ``create_account(username, is_admin)`` creates a hub account (or finds an existing one) and
@@ -49,7 +50,7 @@ def load_demo(service: MlmService, *, create_account: Callable[[str, bool], str]
     """
     rng = random.Random(seed)
     admin_sub = create_account("mlm-admin", True)
-    admin = Actor(admin_sub, is_admin=True)
+    Actor(admin_sub, is_admin=True)
     coordinators: dict[str, str] = {}
     experts: dict[str, tuple[str, ...]] = {}
     model = service.model()
@@ -62,8 +63,9 @@ def load_demo(service: MlmService, *, create_account: Callable[[str, bool], str]
         coord = Actor(create_account(coord_name, False))
         panel = [Actor(create_account(e, False)) for e in expert_names]
         try:
-            service.create_system(CLI, system_id=system_id, name=name, country=country,
-                                  fictional=True)
+            service.create_system(
+                CLI, system_id=system_id, name=name, country=country, fictional=True
+            )
         except ConflictError:
             continue  # already loaded
         service.grant(CLI, system_id, coord_name, "coordinator")
@@ -72,8 +74,11 @@ def load_demo(service: MlmService, *, create_account: Callable[[str, bool], str]
             if round_no:
                 base = [min(5, lv + (1 if rng.random() < 0.35 else 0)) for lv in base]
             aid = service.open_assessment(
-                coord, system_id=system_id, opened_at=at - 30 * 86400,
-                title=f"{name.split(' ')[0]} national assessment {2025 + round_no}")
+                coord,
+                system_id=system_id,
+                opened_at=at - 30 * 86400,
+                title=f"{name.split(' ')[0]} national assessment {2025 + round_no}",
+            )
             for e in expert_names:
                 service.invite(coord, aid, e)
             for expert in panel:
@@ -130,5 +135,7 @@ def load_demo_hub(data_dir: Path, *, echo: Callable[[str], None] = print) -> str
         accounts = load_demo(service, create_account=demo_account_maker(web, password))
     finally:
         web.dispose()
-    return (f"log in as {accounts.admin}, {', '.join(accounts.coordinators.values())} "
-            f"or e.g. {next(iter(accounts.experts.values()))[0]} with password {password}")
+    return (
+        f"log in as {accounts.admin}, {', '.join(accounts.coordinators.values())} "
+        f"or e.g. {next(iter(accounts.experts.values()))[0]} with password {password}"
+    )

@@ -122,12 +122,18 @@ def _indicator(raw: Any, where: str, domain_id: str, sub_id: str) -> Indicator:
     ind_id = _req(raw, "id", str, where)
     levels = _req(raw, "levels", list, where)
     if [lv.get("level") if isinstance(lv, dict) else None for lv in levels] != list(LEVELS):
-        raise InvalidInputError(f"{where} ({ind_id}): levels must be exactly 1, 2, 3, 4, 5 in order")
+        raise InvalidInputError(
+            f"{where} ({ind_id}): levels must be exactly 1, 2, 3, 4, 5 in order"
+        )
     return Indicator(
-        id=ind_id, statement=_req(raw, "statement", str, where),
-        levels=tuple(Level(lv["level"], _req(lv, "descriptor", str, f"{where}.levels[{n}]"))
-                     for n, lv in enumerate(levels)),
-        domain_id=domain_id, subdomain_id=sub_id,
+        id=ind_id,
+        statement=_req(raw, "statement", str, where),
+        levels=tuple(
+            Level(lv["level"], _req(lv, "descriptor", str, f"{where}.levels[{n}]"))
+            for n, lv in enumerate(levels)
+        ),
+        domain_id=domain_id,
+        subdomain_id=sub_id,
     )
 
 
@@ -149,8 +155,10 @@ def parse_model(raw: Any, *, where: str = "model") -> Model:
         for s_n, s_raw in enumerate(_req(d_raw, "subdomains", list, dw)):
             sw = f"{dw}.subdomains[{s_n}]"
             s_id = _req(s_raw, "id", str, sw)
-            inds = tuple(_indicator(i_raw, f"{sw}.indicators[{i_n}]", d_id, s_id)
-                         for i_n, i_raw in enumerate(_req(s_raw, "indicators", list, sw)))
+            inds = tuple(
+                _indicator(i_raw, f"{sw}.indicators[{i_n}]", d_id, s_id)
+                for i_n, i_raw in enumerate(_req(s_raw, "indicators", list, sw))
+            )
             if not inds:
                 raise InvalidInputError(f"{sw}: a subdomain needs at least one indicator")
             subs.append(Subdomain(s_id, _req(s_raw, "name", str, sw), inds))
@@ -159,23 +167,32 @@ def parse_model(raw: Any, *, where: str = "model") -> Model:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise InvalidInputError(f"{where}: indicator ids must be unique; repeated: {dupes}")
-    glossary = tuple((_req(g, "term", str, f"{where}.glossary"),
-                      _req(g, "definition", str, f"{where}.glossary"))
-                     for g in raw.get("glossary", []))
+    glossary = tuple(
+        (_req(g, "term", str, f"{where}.glossary"), _req(g, "definition", str, f"{where}.glossary"))
+        for g in raw.get("glossary", [])
+    )
     mapping = raw.get("mapping") or {}
     if not isinstance(mapping, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
         raise InvalidInputError(f"{where}.mapping: expected {{new indicator id: previous id}}")
     unknown = sorted(set(mapping) - set(ids))
     if unknown:
-        raise InvalidInputError(f"{where}.mapping: unknown indicator id(s) {unknown} in this version")
+        raise InvalidInputError(
+            f"{where}.mapping: unknown indicator id(s) {unknown} in this version"
+        )
     previous = raw.get("previous")
     if mapping and not previous:
         raise InvalidInputError(f"{where}: a mapping needs 'previous' (the version it maps to)")
     return Model(
-        version=version, title=_req(raw, "title", str, where), notice=str(raw.get("notice", "")),
-        level_labels=tuple(lv["label"] for lv in labels), glossary=glossary,
-        domains=tuple(domains), previous=previous, mapping=tuple(sorted(mapping.items())),
+        version=version,
+        title=_req(raw, "title", str, where),
+        notice=str(raw.get("notice", "")),
+        level_labels=tuple(lv["label"] for lv in labels),
+        glossary=glossary,
+        domains=tuple(domains),
+        previous=previous,
+        mapping=tuple(sorted(mapping.items())),
         document=json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
     )
 
@@ -211,6 +228,8 @@ def comparable(current: Model, previous: Model) -> dict[str, str]:
         return shared
     if current.previous == previous.version:
         mapped = dict(current.mapping)
-        return {**{k: v for k, v in shared.items() if k not in mapped},
-                **{k: v for k, v in mapped.items() if v in previous.by_id}}
+        return {
+            **{k: v for k, v in shared.items() if k not in mapped},
+            **{k: v for k, v in mapped.items() if v in previous.by_id},
+        }
     return shared

@@ -24,11 +24,12 @@ def _svg(fig: Any) -> Markup:
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
-    return Markup(text[text.index("<svg"):])
+    return Markup(text[text.index("<svg") :])
 
 
-def _radar(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
-           title: str) -> Markup:
+def _radar(
+    labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], title: str
+) -> Markup:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -56,16 +57,20 @@ def _radar(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | N
 
 def radar_domain_svg(domain: Domain, series: Sequence[tuple[str, Mapping[str, int]]]) -> Markup:
     """A domain's radar as SVG."""
-    return _radar([f"Ind. {i.id}" for i in domain.indicators],
-                  [(name, [lv.get(i.id) for i in domain.indicators]) for name, lv in series],
-                  f"{domain.id}. {domain.name}")
+    return _radar(
+        [f"Ind. {i.id}" for i in domain.indicators],
+        [(name, [lv.get(i.id) for i in domain.indicators]) for name, lv in series],
+        f"{domain.id}. {domain.name}",
+    )
 
 
 def radar_overall_svg(model: Model, series: Sequence[tuple[str, Mapping[str, int]]]) -> Markup:
     """The all-domains radar (domain means, derived) as SVG."""
-    return _radar([d.id for d in model.domains],
-                  [(name, domain_means(model, lv)) for name, lv in series],
-                  "All domains (mean level, derived)")
+    return _radar(
+        [d.id for d in model.domains],
+        [(name, domain_means(model, lv)) for name, lv in series],
+        "All domains (mean level, derived)",
+    )
 
 
 def heatmap_svg(model: Model, series: Sequence[tuple[str, Mapping[str, int]]]) -> Markup:
@@ -100,7 +105,10 @@ def report_pdf(context: Mapping[str, Any]) -> bytes:
 
     model: Model = context["model"]
     series = context["series"]
-    charts = {"overall": radar_overall_svg(model, series), "heatmap": heatmap_svg(model, series),
-              "domains": [radar_domain_svg(d, series) for d in model.domains]}
+    charts = {
+        "overall": radar_overall_svg(model, series),
+        "heatmap": heatmap_svg(model, series),
+        "domains": [radar_domain_svg(d, series) for d in model.domains],
+    }
     html = _TEMPLATE.get_template("mlm/report.html").render({**context, "charts": charts})
     return weasyprint.HTML(string=html).write_pdf()

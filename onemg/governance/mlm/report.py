@@ -12,7 +12,10 @@ def pdf_bytes(service: MlmService, actor: Actor, assessment_id: int) -> bytes:
     view = data["view"]
     series = [(view.record.title, view.levels)]
     if data["deltas"] is not None:
-        series.append((data["previous"].title, {d.indicator.id: d.previous
-                                                for d in data["deltas"]
-                                                if d.previous is not None}))
+        series.append(
+            (
+                data["previous"].title,
+                {d.indicator.id: d.previous for d in data["deltas"] if d.previous is not None},
+            )
+        )
     return report_pdf({"model": view.model, "v": view, "series": series, **data})

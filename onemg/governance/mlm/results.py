@@ -61,11 +61,16 @@ def domain_summaries(model: Model, levels: Mapping[str, int]) -> list[DomainSumm
     out = []
     for d in model.domains:
         vals = [levels[i.id] for i in d.indicators if i.id in levels]
-        out.append(DomainSummary(
-            d.id, d.name, len(vals), len(d.indicators),
-            round(statistics.fmean(vals), 2) if vals else None,
-            float(statistics.median(vals)) if vals else None,
-        ))
+        out.append(
+            DomainSummary(
+                d.id,
+                d.name,
+                len(vals),
+                len(d.indicators),
+                round(statistics.fmean(vals), 2) if vals else None,
+                float(statistics.median(vals)) if vals else None,
+            )
+        )
     return out
 
 
@@ -84,9 +89,15 @@ def gaps(model: Model, levels: Mapping[str, int], target: int) -> list[Gap]:
     return out
 
 
-def deltas(current_model: Model, current: Mapping[str, int], previous_model: Model,
-           previous: Mapping[str, int]) -> list[Delta]:
+def deltas(
+    current_model: Model,
+    current: Mapping[str, int],
+    previous_model: Model,
+    previous: Mapping[str, int],
+) -> list[Delta]:
     """Per-indicator change from ``previous`` to ``current`` (mapped across model versions)."""
     pairs = comparable(current_model, previous_model)
-    return [Delta(ind, previous.get(pairs[ind.id]) if ind.id in pairs else None,
-                  current.get(ind.id)) for ind in current_model.indicators]
+    return [
+        Delta(ind, previous.get(pairs[ind.id]) if ind.id in pairs else None, current.get(ind.id))
+        for ind in current_model.indicators
+    ]

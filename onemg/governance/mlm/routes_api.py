@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,12 +54,12 @@ def export_response(service: MlmService, actor: Actor, aid: int, fmt: str) -> Re
     if fmt == "json":
         return JSONResponse(document, headers=disposition)
     if fmt == "csv":
-        return Response(to_csv(document), media_type="text/csv; charset=utf-8",
-                        headers=disposition)
+        return Response(to_csv(document), media_type="text/csv; charset=utf-8", headers=disposition)
     from onemg.governance.mlm.report import pdf_bytes
 
-    return Response(pdf_bytes(service, actor, aid), media_type="application/pdf",
-                    headers=disposition)
+    return Response(
+        pdf_bytes(service, actor, aid), media_type="application/pdf", headers=disposition
+    )
 
 
 def create_router() -> APIRouter:
@@ -79,18 +79,39 @@ def create_router() -> APIRouter:
     @router.get("/assessments")
     async def assessments(service: Service, actor: Caller) -> list[dict[str, Any]]:
         """The assessments the caller may see, with their role."""
-        return [{"id": a.id, "title": a.title, "system": a.system_id, "status": a.status,
-                 "round": a.round, "modelVersion": a.model_version,
-                 "roles": [r for r, on in (("coordinator", acc.coordinator),
-                                           ("viewer", acc.viewer), ("expert", acc.expert)) if on]}
-                for a, acc in service.assessments(actor)]
+        return [
+            {
+                "id": a.id,
+                "title": a.title,
+                "system": a.system_id,
+                "status": a.status,
+                "round": a.round,
+                "modelVersion": a.model_version,
+                "roles": [
+                    r
+                    for r, on in (
+                        ("coordinator", acc.coordinator),
+                        ("viewer", acc.viewer),
+                        ("expert", acc.expert),
+                    )
+                    if on
+                ],
+            }
+            for a, acc in service.assessments(actor)
+        ]
 
     @router.post("/assessments", status_code=201)
     async def open_assessment(body: OpenBody, service: Service, actor: Caller) -> dict[str, int]:
         """Open an assessment (a coordinator of the system)."""
-        return {"id": service.open_assessment(actor, system_id=body.system_id, title=body.title,
-                                              model_version=body.model_version,
-                                              target_level=body.target_level)}
+        return {
+            "id": service.open_assessment(
+                actor,
+                system_id=body.system_id,
+                title=body.title,
+                model_version=body.model_version,
+                target_level=body.target_level,
+            )
+        }
 
     @router.get("/assessments/{aid}")
     async def assessment(aid: int, service: Service, actor: Caller) -> dict[str, Any]:
@@ -103,27 +124,39 @@ def create_router() -> APIRouter:
         return export_response(service, actor, aid, fmt)
 
     @router.put("/assessments/{aid}/ratings/{indicator_id}")
-    async def rate(aid: int, indicator_id: str, body: RatingBody, service: Service,
-                   actor: Caller) -> dict[str, bool]:
+    async def rate(
+        aid: int, indicator_id: str, body: RatingBody, service: Service, actor: Caller
+    ) -> dict[str, bool]:
         """Save the caller's draft rating of one indicator (panel experts)."""
-        service.save_rating(actor, aid, indicator_id, level=body.level, comment=body.comment,
-                            links=tuple(body.links))
+        service.save_rating(
+            actor,
+            aid,
+            indicator_id,
+            level=body.level,
+            comment=body.comment,
+            links=tuple(body.links),
+        )
         return {"saved": True}
 
     @router.put("/assessments/{aid}/consensus/{indicator_id}")
-    async def consensus(aid: int, indicator_id: str, body: ConsensusBody, service: Service,
-                        actor: Caller) -> dict[str, bool]:
+    async def consensus(
+        aid: int, indicator_id: str, body: ConsensusBody, service: Service, actor: Caller
+    ) -> dict[str, bool]:
         """Record the consensus level of one indicator (the coordinator)."""
-        service.record_consensus(actor, aid, indicator_id, level=body.level,
-                                 rationale=body.rationale)
+        service.record_consensus(
+            actor, aid, indicator_id, level=body.level, rationale=body.rationale
+        )
         return {"recorded": True}
 
     @router.get("/assessments/{aid}/benchmark")
     async def benchmark(aid: int, service: Service, actor: Caller) -> dict[str, Any]:
         """This system against the systems that shared (suppressed below five systems)."""
         view, rows, n = service.benchmark(actor, aid)
-        return {"system": view.system.id, "systemsShared": n,
-                "indicators": [r.__dict__ for r in rows]}
+        return {
+            "system": view.system.id,
+            "systemsShared": n,
+            "indicators": [r.__dict__ for r in rows],
+        }
 
     @router.get("/benchmark/europe")
     async def europe(service: Service, actor: Caller) -> dict[str, Any]:
@@ -133,8 +166,14 @@ def create_router() -> APIRouter:
         def spots(items: Any) -> list[dict[str, Any]]:
             return [{**s.__dict__, "range": s.range} for s in items]
 
-        return {"systems": ce.systems, "suppressed": ce.suppressed, "strong": spots(ce.strong),
-                "weak": spots(ce.weak), "strongDomains": spots(ce.strong_domains),
-                "weakDomains": spots(ce.weak_domains), "asymmetries": spots(ce.asymmetries)}
+        return {
+            "systems": ce.systems,
+            "suppressed": ce.suppressed,
+            "strong": spots(ce.strong),
+            "weak": spots(ce.weak),
+            "strongDomains": spots(ce.strong_domains),
+            "weakDomains": spots(ce.weak_domains),
+            "asymmetries": spots(ce.asymmetries),
+        }
 
     return router

@@ -114,14 +114,21 @@ class RoadmapRecord:
 
 
 def _rec(cls: type, row: Any, **override: Any) -> Any:
-    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in override
-              and hasattr(row, f.name)}
+    values = {
+        f.name: getattr(row, f.name)
+        for f in fields(cls)
+        if f.name not in override and hasattr(row, f.name)
+    }
     return cls(**values, **override)
 
 
 def _assessment(row: t.Assessment) -> AssessmentRecord:
-    return _rec(AssessmentRecord, row, rule=json.loads(row.rule),
-                round2_indicators=tuple(json.loads(row.round2_indicators)))
+    return _rec(
+        AssessmentRecord,
+        row,
+        rule=json.loads(row.rule),
+        round2_indicators=tuple(json.loads(row.round2_indicators)),
+    )
 
 
 def _rating(row: t.Rating) -> RatingRecord:
@@ -152,16 +159,24 @@ class MlmStore:
         with self._session.begin() as s:
             row = s.get(t.ModelVersion, version)
             if row is None:
-                s.add(t.ModelVersion(version=version, document=document, digest=digest,
-                                     imported_at=at, in_use=False))
+                s.add(
+                    t.ModelVersion(
+                        version=version,
+                        document=document,
+                        digest=digest,
+                        imported_at=at,
+                        in_use=False,
+                    )
+                )
             else:
                 row.document, row.digest, row.imported_at = document, digest, at
 
     def mark_model_in_use(self, version: str) -> None:
         """Freeze ``version``: an assessment uses it."""
         with self._session.begin() as s:
-            s.execute(update(t.ModelVersion).where(t.ModelVersion.version == version)
-                      .values(in_use=True))
+            s.execute(
+                update(t.ModelVersion).where(t.ModelVersion.version == version).values(in_use=True)
+            )
 
     # --- health systems and roles ---------------------------------------------------------
     def add_system(self, record: SystemRecord) -> None:
@@ -177,15 +192,18 @@ class MlmStore:
         with self._session() as s:
             row = s.get(t.HealthSystem, system_id)
             if row is None:
-                raise NotFoundError(f"no health system {system_id!r}; list them with "
-                                    "'onemg mlm system list'")
+                raise NotFoundError(
+                    f"no health system {system_id!r}; list them with 'onemg mlm system list'"
+                )
             return _rec(SystemRecord, row)
 
     def systems(self) -> list[SystemRecord]:
         """Every health system by name."""
         with self._session() as s:
-            return [_rec(SystemRecord, r) for r in
-                    s.scalars(select(t.HealthSystem).order_by(t.HealthSystem.name))]
+            return [
+                _rec(SystemRecord, r)
+                for r in s.scalars(select(t.HealthSystem).order_by(t.HealthSystem.name))
+            ]
 
     def grant(self, system_id: str, sub: str, role: str) -> None:
         """Give ``sub`` ``role`` for ``system_id`` (idempotent)."""
@@ -228,8 +246,9 @@ class MlmStore:
         with self._session() as s:
             return [_assessment(r) for r in s.scalars(q)]
 
-    def update_assessment(self, assessment_id: int, *, expect_status: str | None = None,
-                          **values: Any) -> None:
+    def update_assessment(
+        self, assessment_id: int, *, expect_status: str | None = None, **values: Any
+    ) -> None:
         """Set columns; with ``expect_status`` only while the status still is that (no races)."""
         if "round2_indicators" in values:
             values["round2_indicators"] = json.dumps(list(values["round2_indicators"]))
@@ -245,8 +264,11 @@ class MlmStore:
         """Invite ``sub``; ConflictError when already on the panel."""
         try:
             with self._session.begin() as s:
-                s.add(t.PanelMember(assessment_id=assessment_id, sub=sub, invited_at=at,
-                                    submitted_round=0))
+                s.add(
+                    t.PanelMember(
+                        assessment_id=assessment_id, sub=sub, invited_at=at, submitted_round=0
+                    )
+                )
         except sa_exc.IntegrityError as exc:
             raise ConflictError("this person is already on the panel") from exc
 
@@ -259,23 +281,32 @@ class MlmStore:
     def set_submitted(self, assessment_id: int, sub: str, round_: int) -> None:
         """Record that ``sub`` submitted ``round_``."""
         with self._session.begin() as s:
-            s.execute(update(t.PanelMember).where(t.PanelMember.assessment_id == assessment_id,
-                                                  t.PanelMember.sub == sub)
-                      .values(submitted_round=round_))
+            s.execute(
+                update(t.PanelMember)
+                .where(t.PanelMember.assessment_id == assessment_id, t.PanelMember.sub == sub)
+                .values(submitted_round=round_)
+            )
 
     def put_ratings(self, records: list[RatingRecord]) -> None:
         """Insert or replace ratings, all in one transaction."""
         with self._session.begin() as s:
             for record in records:
-                s.execute(delete(t.Rating).where(
-                    t.Rating.assessment_id == record.assessment_id, t.Rating.sub == record.sub,
-                    t.Rating.indicator_id == record.indicator_id, t.Rating.round == record.round))
+                s.execute(
+                    delete(t.Rating).where(
+                        t.Rating.assessment_id == record.assessment_id,
+                        t.Rating.sub == record.sub,
+                        t.Rating.indicator_id == record.indicator_id,
+                        t.Rating.round == record.round,
+                    )
+                )
             s.flush()
-            s.add_all(t.Rating(**{**r.__dict__, "links": json.dumps(list(r.links))})
-                      for r in records)
+            s.add_all(
+                t.Rating(**{**r.__dict__, "links": json.dumps(list(r.links))}) for r in records
+            )
 
-    def ratings(self, assessment_id: int, *, sub: str | None = None,
-                round_: int | None = None) -> list[RatingRecord]:
+    def ratings(
+        self, assessment_id: int, *, sub: str | None = None, round_: int | None = None
+    ) -> list[RatingRecord]:
         """Ratings of an assessment (optionally one expert's, one round's)."""
         q = select(t.Rating).where(t.Rating.assessment_id == assessment_id)
         if sub is not None:
@@ -299,7 +330,9 @@ class MlmStore:
         if sub is not None:
             q = q.where(t.Evidence.sub == sub)
         with self._session() as s:
-            return [_rec(EvidenceRecord, r, data=None) for r in s.scalars(q.order_by(t.Evidence.id))]
+            return [
+                _rec(EvidenceRecord, r, data=None) for r in s.scalars(q.order_by(t.Evidence.id))
+            ]
 
     def evidence_file(self, evidence_id: int) -> EvidenceRecord:
         """One evidence document with its bytes."""
@@ -314,9 +347,12 @@ class MlmStore:
         """Insert or replace consensus levels, all in one transaction."""
         with self._session.begin() as s:
             for record in records:
-                s.execute(delete(t.Consensus).where(
-                    t.Consensus.assessment_id == record.assessment_id,
-                    t.Consensus.indicator_id == record.indicator_id))
+                s.execute(
+                    delete(t.Consensus).where(
+                        t.Consensus.assessment_id == record.assessment_id,
+                        t.Consensus.indicator_id == record.indicator_id,
+                    )
+                )
             s.flush()
             s.add_all(t.Consensus(**r.__dict__) for r in records)
 
@@ -329,9 +365,12 @@ class MlmStore:
     def put_roadmap(self, record: RoadmapRecord) -> None:
         """Insert or replace a roadmap item."""
         with self._session.begin() as s:
-            s.execute(delete(t.RoadmapItem).where(
-                t.RoadmapItem.assessment_id == record.assessment_id,
-                t.RoadmapItem.indicator_id == record.indicator_id))
+            s.execute(
+                delete(t.RoadmapItem).where(
+                    t.RoadmapItem.assessment_id == record.assessment_id,
+                    t.RoadmapItem.indicator_id == record.indicator_id,
+                )
+            )
             s.add(t.RoadmapItem(**record.__dict__))
 
     def roadmap(self, assessment_id: int) -> list[RoadmapRecord]:

@@ -25,8 +25,9 @@ class LazyMlm:
             with self._lock:
                 if self._service is None:
                     web = self._web
-                    self._service = MlmService(MlmStore(web.engine), audit=web.audit,
-                                               names=web.username, subs=web.sub_of)
+                    self._service = MlmService(
+                        MlmStore(web.engine), audit=web.audit, names=web.username, subs=web.sub_of
+                    )
         return self._service
 
 
@@ -53,8 +54,10 @@ def api_actor(request: Request) -> Actor:
     if auth.lower().startswith("bearer "):
         provider = getattr(request.app.state, "hub_access", None)
         if provider is None:
-            raise AuthenticationError("this hub issues no access tokens (broker off); log in "
-                                      "on /login and use the page session for reads")
+            raise AuthenticationError(
+                "this hub issues no access tokens (broker off); log in "
+                "on /login and use the page session for reads"
+            )
         identity = provider().accounts.identity(provider().broker.subject_of(auth[7:].strip()))
         return Actor(identity.sub, identity.is_admin)
     if request.method in ("GET", "HEAD"):

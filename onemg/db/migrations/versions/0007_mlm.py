@@ -93,8 +93,9 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("links", sa.Text(), nullable=False),
         *_times("updated_at"),
-        sa.PrimaryKeyConstraint("assessment_id", "sub", "indicator_id", "round",
-                                name="pk_mlm_ratings"),
+        sa.PrimaryKeyConstraint(
+            "assessment_id", "sub", "indicator_id", "round", name="pk_mlm_ratings"
+        ),
     )
     op.create_table(
         "mlm_evidence",
@@ -133,7 +134,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("mlm_roadmap", "mlm_consensus", "mlm_evidence", "mlm_ratings", "mlm_panel",
-                 "mlm_assessments", "mlm_system_roles", "mlm_systems", "mlm_models",
-                 "web_sessions"):
+    for name in (
+        "mlm_roadmap",
+        "mlm_consensus",
+        "mlm_evidence",
+        "mlm_ratings",
+        "mlm_panel",
+        "mlm_assessments",
+        "mlm_system_roles",
+        "mlm_systems",
+        "mlm_models",
+        "web_sessions",
+    ):
         op.drop_table(name)
