@@ -280,7 +280,7 @@ def is_page_request(request: Request) -> bool:
     form = request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     )
-    return "text/html" in accept or form or not accept
+    return "text/html" in accept or form
 
 
 _MESSAGES = {

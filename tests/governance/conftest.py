@@ -11,7 +11,7 @@ from onemg.access.accounts import LocalAccounts
 from onemg.access.store import AccountStore
 from onemg.governance.mlm.service import Actor, MlmService
 from onemg.governance.mlm.wiring import LazyMlm
-from onemg.settings import Settings
+from onemg.settings import AccessSettings, Settings
 from onemg.web.pages import WebServices
 
 PASSWORD = "correct horse battery"
@@ -102,8 +102,12 @@ def live_hub(demo_copy: Path) -> Iterator[str]:
     from onemg.network.config import NetworkConfig
     from onemg.web.hub_app import create_hub_app
 
-    app = create_hub_app(Settings(data_dir=demo_copy), NetworkConfig(), refresh_on_start=False)
     port = _free_port()
+    settings = Settings(data_dir=demo_copy).replace(
+        access=AccessSettings(public_url=f"http://127.0.0.1:{port}/")
+    )
+    # broker on: the hub also issues access tokens (the JSON API's Bearer login)
+    app = create_hub_app(settings, NetworkConfig(broker=True), refresh_on_start=False)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

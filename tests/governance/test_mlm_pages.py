@@ -175,3 +175,23 @@ def test_benchmark_suppresses_with_three_systems(client) -> None:  # noqa: ANN00
     assert all(row["median"] is not None for row in data["indicators"])
     europe = client.get("/mlm/benchmark")
     assert "cross-Europe views appear from 5" in europe.text
+
+
+def test_json_api_with_a_hub_access_token(live_hub: str) -> None:
+    with httpx.Client(base_url=live_hub, timeout=60) as c:
+        login = c.post("/oidc/login", json={"username": "expert-borealia-1",
+                                            "password": DEMO_PASSWORD})
+        assert login.status_code == 200
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        mine = c.get("/api/mlm/assessments", headers=auth).json()
+        assert {a["system"] for a in mine} == {"demo-borealia"}
+        assert all(a["roles"] == ["expert"] for a in mine)
+        assert c.get("/api/mlm/assessments/1", headers=auth).status_code == 404  # Aurelia's
+        own = mine[-1]["id"]
+        r = c.put(f"/api/mlm/assessments/{own}/ratings/01", headers=auth, json={"level": 4})
+        assert r.status_code == 409  # finalised: read-only
+        assert "read-only" in r.json()["error"]["errorMessage"]
+        r = c.put(f"/api/mlm/assessments/{own}/ratings/01", json={"level": 4})
+        assert r.status_code == 401
+        bad = {"Authorization": "Bearer not-a-token"}
+        assert c.get("/api/mlm/assessments", headers=bad).status_code == 401
