@@ -357,7 +357,7 @@ def auth_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/login")
-    async def login_form(request: Request, next: str | None = None) -> Response:
+    def login_form(request: Request, next: str | None = None) -> Response:
         return render(
             request, "login.html", {"next": _safe_next(next), "error": None}, title="Log in"
         )

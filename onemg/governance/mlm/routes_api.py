@@ -67,17 +67,17 @@ def create_router() -> APIRouter:
     router = APIRouter(prefix="/api/mlm", tags=["maturity level model"])
 
     @router.get("/model")
-    async def model(service: Service, version: str | None = None) -> dict[str, Any]:
+    def model(service: Service, version: str | None = None) -> dict[str, Any]:
         """The model: domains -> subdomains -> indicators -> five levels (public)."""
         return service.model(version).as_json()
 
     @router.get("/model/versions")
-    async def versions(service: Service) -> list[dict[str, Any]]:
+    def versions(service: Service) -> list[dict[str, Any]]:
         """Model versions on this hub; a version in use by an assessment is frozen."""
         return [{"version": v, "inUse": used} for v, used in service.model_versions()]
 
     @router.get("/assessments")
-    async def assessments(service: Service, actor: Caller) -> list[dict[str, Any]]:
+    def assessments(service: Service, actor: Caller) -> list[dict[str, Any]]:
         """The assessments the caller may see, with their role."""
         return [
             {
@@ -101,7 +101,7 @@ def create_router() -> APIRouter:
         ]
 
     @router.post("/assessments", status_code=201)
-    async def open_assessment(body: OpenBody, service: Service, actor: Caller) -> dict[str, int]:
+    def open_assessment(body: OpenBody, service: Service, actor: Caller) -> dict[str, int]:
         """Open an assessment (a coordinator of the system)."""
         return {
             "id": service.open_assessment(
@@ -114,17 +114,17 @@ def create_router() -> APIRouter:
         }
 
     @router.get("/assessments/{aid}")
-    async def assessment(aid: int, service: Service, actor: Caller) -> dict[str, Any]:
+    def assessment(aid: int, service: Service, actor: Caller) -> dict[str, Any]:
         """A finalised assessment (or, for its coordinator, one in progress) as JSON."""
         return service.export(actor, aid)
 
     @router.get("/assessments/{aid}/export.{fmt}")
-    async def export(aid: int, fmt: str, service: Service, actor: Caller) -> Response:
+    def export(aid: int, fmt: str, service: Service, actor: Caller) -> Response:
         """Download the assessment as csv, json or pdf."""
         return export_response(service, actor, aid, fmt)
 
     @router.put("/assessments/{aid}/ratings/{indicator_id}")
-    async def rate(
+    def rate(
         aid: int, indicator_id: str, body: RatingBody, service: Service, actor: Caller
     ) -> dict[str, bool]:
         """Save the caller's draft rating of one indicator (panel experts)."""
@@ -139,7 +139,7 @@ def create_router() -> APIRouter:
         return {"saved": True}
 
     @router.put("/assessments/{aid}/consensus/{indicator_id}")
-    async def consensus(
+    def consensus(
         aid: int, indicator_id: str, body: ConsensusBody, service: Service, actor: Caller
     ) -> dict[str, bool]:
         """Record the consensus level of one indicator (the coordinator)."""
@@ -149,7 +149,7 @@ def create_router() -> APIRouter:
         return {"recorded": True}
 
     @router.get("/assessments/{aid}/benchmark")
-    async def benchmark(aid: int, service: Service, actor: Caller) -> dict[str, Any]:
+    def benchmark(aid: int, service: Service, actor: Caller) -> dict[str, Any]:
         """This system against the systems that shared (suppressed below five systems)."""
         view, rows, n = service.benchmark(actor, aid)
         return {
@@ -159,7 +159,7 @@ def create_router() -> APIRouter:
         }
 
     @router.get("/benchmark/europe")
-    async def europe(service: Service, actor: Caller) -> dict[str, Any]:
+    def europe(service: Service, actor: Caller) -> dict[str, Any]:
         """Cross-Europe view (coordinators): strong, weak, asymmetric indicators and domains."""
         ce = service.cross_europe(actor)
 

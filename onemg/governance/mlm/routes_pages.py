@@ -1,4 +1,8 @@
-"""The MLM's web pages under ``/mlm``: parse the form, call one service method, render."""
+"""The MLM's web pages under ``/mlm``: parse the form, call one service method, render.
+
+GET pages are plain functions, so FastAPI runs them (SQL, charts, PDF) in its thread pool and the
+hub's event loop keeps serving Beacon queries meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +69,7 @@ def create_router() -> APIRouter:
         }
 
     @router.get("")
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:
         actor = maybe_actor(request)
         service = mlm(request)
         if actor is None:
@@ -94,7 +98,7 @@ def create_router() -> APIRouter:
         )
 
     @router.get("/model")
-    async def model_page(request: Request, version: str | None = None) -> Response:
+    def model_page(request: Request, version: str | None = None) -> Response:
         service = mlm(request)
         model = service.model(version)
         return render(
@@ -118,7 +122,7 @@ def create_router() -> APIRouter:
         return redirect(request, f"/mlm/assessments/{aid}")
 
     @router.get("/assessments/{aid}")
-    async def overview(request: Request, aid: int) -> Response:
+    def overview(request: Request, aid: int) -> Response:
         service = mlm(request)
         view = service.view(page_actor(request), aid)
         return render(
@@ -136,7 +140,7 @@ def create_router() -> APIRouter:
         return redirect(request, f"/mlm/assessments/{aid}")
 
     @router.get("/assessments/{aid}/rate")
-    async def rate_form(request: Request, aid: int) -> Response:
+    def rate_form(request: Request, aid: int) -> Response:
         service, actor = mlm(request), page_actor(request)
         view = service.view(actor, aid)
         if not view.access.expert:
@@ -183,7 +187,7 @@ def create_router() -> APIRouter:
         return redirect(request, f"/mlm/assessments/{aid}/rate?saved=1")
 
     @router.get("/assessments/{aid}/consensus")
-    async def consensus_page(request: Request, aid: int) -> Response:
+    def consensus_page(request: Request, aid: int) -> Response:
         service, actor = mlm(request), page_actor(request)
         view = service.view(actor, aid)
         rows = {r.indicator_id: r for r in service.panel_view(actor, aid)}
@@ -210,7 +214,7 @@ def create_router() -> APIRouter:
         return redirect(request, f"/mlm/assessments/{aid}/consensus#domain-{domain_id}")
 
     @router.get("/assessments/{aid}/results")
-    async def results_page(request: Request, aid: int) -> Response:
+    def results_page(request: Request, aid: int) -> Response:
         service = mlm(request)
         data = service.results(page_actor(request), aid)
         view = data["view"]
@@ -247,13 +251,13 @@ def create_router() -> APIRouter:
         return redirect(request, f"/mlm/assessments/{aid}/results#gap-{indicator_id}")
 
     @router.get("/assessments/{aid}/export.{fmt}")
-    async def export(request: Request, aid: int, fmt: str) -> Response:
+    def export(request: Request, aid: int, fmt: str) -> Response:
         from onemg.governance.mlm.routes_api import export_response
 
         return export_response(mlm(request), page_actor(request), aid, fmt)
 
     @router.get("/assessments/{aid}/benchmark")
-    async def benchmark_page(request: Request, aid: int) -> Response:
+    def benchmark_page(request: Request, aid: int) -> Response:
         service = mlm(request)
         view, rows, n = service.benchmark(page_actor(request), aid)
         medians = {r.indicator_id: r.median for r in rows if r.median is not None}
@@ -269,7 +273,7 @@ def create_router() -> APIRouter:
         )
 
     @router.get("/benchmark")
-    async def europe(request: Request) -> Response:
+    def europe(request: Request) -> Response:
         service, actor = mlm(request), page_actor(request)
         mine = [(a, acc) for a, acc in service.assessments(actor) if a.status == "finalised"]
         europe = service.cross_europe(actor) if service.is_coordinator(actor) else None
@@ -281,7 +285,7 @@ def create_router() -> APIRouter:
         )
 
     @router.get("/systems/{system_id}/progress")
-    async def progress(request: Request, system_id: str) -> Response:
+    def progress(request: Request, system_id: str) -> Response:
         service = mlm(request)
         rounds = service.progress(page_actor(request), system_id)
         model = service.model(rounds[-1][0].model_version) if rounds else service.model()
@@ -293,7 +297,7 @@ def create_router() -> APIRouter:
         )
 
     @router.get("/evidence/{evidence_id}")
-    async def evidence(request: Request, evidence_id: int) -> Response:
+    def evidence(request: Request, evidence_id: int) -> Response:
         name, content_type, data = mlm(request).evidence_file(page_actor(request), evidence_id)
         return Response(
             data,
