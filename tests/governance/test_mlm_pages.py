@@ -179,8 +179,9 @@ def test_benchmark_suppresses_with_three_systems(client) -> None:  # noqa: ANN00
 
 def test_json_api_with_a_hub_access_token(live_hub: str) -> None:
     with httpx.Client(base_url=live_hub, timeout=60) as c:
-        login = c.post("/oidc/login", json={"username": "expert-borealia-1",
-                                            "password": DEMO_PASSWORD})
+        login = c.post(
+            "/oidc/login", json={"username": "expert-borealia-1", "password": DEMO_PASSWORD}
+        )
         assert login.status_code == 200
         auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
         mine = c.get("/api/mlm/assessments", headers=auth).json()
@@ -195,3 +196,45 @@ def test_json_api_with_a_hub_access_token(live_hub: str) -> None:
         assert r.status_code == 401
         bad = {"Authorization": "Bearer not-a-token"}
         assert c.get("/api/mlm/assessments", headers=bad).status_code == 401
+
+
+def test_logout_ends_the_session_and_login_replaces_it(client) -> None:  # noqa: ANN001
+    client.get("/login")
+    before = client.cookies.get("onemg_session")
+    _login(client, "coord-cascadia")
+    after = client.cookies.get("onemg_session")
+    assert before
+    assert after
+    assert before != after
+    token = _csrf(client.get("/mlm").text)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    replay = httpx.Client(
+        base_url=str(client.base_url),
+        cookies={"onemg_session": after},
+        headers={"accept": "text/html"},
+    )
+    with replay:
+        r = replay.get("/mlm/benchmark")
+        assert r.status_code == 303
+        assert r.headers["location"].startswith("/login")
+
+
+def test_coordinator_sets_the_agreement_rule(client) -> None:  # noqa: ANN001
+    _login(client, "coord-aurelia")
+    form = {
+        "system_id": "demo-aurelia",
+        "title": "Strict rule",
+        "target_level": "3",
+        "agreement_pct": "100",
+        "lenient_pct": "90",
+        "tolerance": "0",
+        "csrf_token": _csrf(client.get("/mlm").text),
+    }
+    r = client.post("/mlm/assessments", data=form)
+    aid = int(r.headers["location"].rsplit("/", 1)[1])
+    page = client.get(f"/mlm/assessments/{aid}").text
+    assert "at least 100.0% of ratings within ±0 level" in page
+    form.update(lenient_pct="120", csrf_token=_csrf(client.get("/mlm").text))
+    r = client.post("/mlm/assessments", data=form)
+    assert r.status_code == 400
+    assert "lenient_pct" in r.text

@@ -9,12 +9,24 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from onemg.errors import InvalidInputError
+from onemg.governance.mlm.consensus import DelphiRule
 from onemg.governance.mlm.exports import to_csv
 from onemg.governance.mlm.service import Actor, MlmService
 from onemg.governance.mlm.wiring import api_actor, mlm
 
 Service = Annotated[MlmService, Depends(mlm)]
 Caller = Annotated[Actor, Depends(api_actor)]
+
+
+class RuleBody(BaseModel):
+    """The agreement rule (defaults: the published Delphi rule; see docs/mlm.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    agreement_pct: float = Field(86.0, gt=0, le=100)
+    lenient_pct: float = Field(79.0, gt=0, le=100)
+    tolerance: int = Field(1, ge=0, le=3)
+    disagreement_distance: int = Field(3, ge=1, le=4)
+    min_ratings: int = Field(2, ge=1)
 
 
 class OpenBody(BaseModel):
@@ -25,6 +37,7 @@ class OpenBody(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     model_version: str | None = None
     target_level: int = Field(3, ge=2, le=5)
+    rule: RuleBody | None = None
 
 
 class RatingBody(BaseModel):
@@ -103,6 +116,7 @@ def create_router() -> APIRouter:
     @router.post("/assessments", status_code=201)
     def open_assessment(body: OpenBody, service: Service, actor: Caller) -> dict[str, int]:
         """Open an assessment (a coordinator of the system)."""
+        rule = DelphiRule(**body.rule.model_dump()) if body.rule else None
         return {
             "id": service.open_assessment(
                 actor,
@@ -110,6 +124,7 @@ def create_router() -> APIRouter:
                 title=body.title,
                 model_version=body.model_version,
                 target_level=body.target_level,
+                rule=rule,
             )
         }
 

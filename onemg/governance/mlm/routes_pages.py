@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from onemg.errors import InvalidInputError
 from onemg.governance.mlm import charts
+from onemg.governance.mlm.consensus import DelphiRule
 from onemg.governance.mlm.results import STAGES
 from onemg.governance.mlm.service import MlmService
 from onemg.governance.mlm.wiring import maybe_actor, mlm, page_actor
@@ -53,6 +54,18 @@ def _level(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"level {value!r}: choose 1 to 5, or don't know") from exc
+
+
+def _rule(form: Any) -> DelphiRule:
+    """The agreement rule from the opening form (defaults: the published Delphi rule)."""
+    try:
+        return DelphiRule(
+            agreement_pct=float(str(form.get("agreement_pct") or 86)),
+            lenient_pct=float(str(form.get("lenient_pct") or 79)),
+            tolerance=int(str(form.get("tolerance") or 1)),
+        )
+    except ValueError as exc:
+        raise InvalidInputError(f"agreement rule: {exc}") from exc
 
 
 def create_router() -> APIRouter:
@@ -118,6 +131,7 @@ def create_router() -> APIRouter:
             title=str(form.get("title", "")),
             model_version=str(form.get("model_version") or "") or None,
             target_level=int(str(form.get("target_level") or 3)),
+            rule=_rule(form),
         )
         return redirect(request, f"/mlm/assessments/{aid}")
 
