@@ -61,6 +61,9 @@ def test_round_from_opening_to_benchmark(browser, live_hub: str) -> None:  # noq
     csp_errors: list[str] = []
     coord.on("console", lambda m: csp_errors.append(m.text) if "script-src" in m.text else None)
 
+    for public in ("/mlm/model", "/login", "/no/such/page"):
+        coord.goto(base + public)
+        _axe(coord)
     _login(coord, base, "coord-aurelia", "/mlm")
     _axe(coord)
     coord.fill("#title", "Browser round")
