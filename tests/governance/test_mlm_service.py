@@ -53,6 +53,11 @@ def test_full_round_with_consensus_and_finalise(hub) -> None:  # noqa: ANN001
     report = verify_store(AuditStore(hub.web.engine))
     assert report.ok
     actions = [e.action for e in AuditStore(hub.web.engine).entries()]
+    history = service.history(coord, aid)
+    assert history[0][1:] == ("coord-xa", "assessment.finalise", "assessment", "ok")
+    assert ("expert-1", "rating.submit") in {(h[1], h[2]) for h in history}
+    with pytest.raises(AccessDeniedError):
+        service.history(e1, aid)
     for action in (
         "mlm.assessment.open",
         "mlm.panel.invite",

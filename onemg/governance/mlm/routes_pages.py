@@ -138,11 +138,13 @@ def create_router() -> APIRouter:
     @router.get("/assessments/{aid}")
     def overview(request: Request, aid: int) -> Response:
         service = mlm(request)
-        view = service.view(page_actor(request), aid)
+        actor = page_actor(request)
+        view = service.view(actor, aid)
+        history = service.history(actor, aid)[:50] if view.access.coordinator else []
         return render(
             request,
             "mlm/assessment.html",
-            ctx(service, model=view.model, v=view),
+            ctx(service, model=view.model, v=view, history=history),
             title=view.record.title,
         )
 

@@ -138,6 +138,7 @@ class MlmService:
         audit: AuditSink,
         names: Callable[[str], str],
         subs: Callable[[str], str],
+        history: Callable[[str], list[Any]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
@@ -145,6 +146,7 @@ class MlmService:
         self._names = names
         self._subs = subs
         self._clock = clock
+        self._history = history
         self._models: dict[str, Model] = {}
 
     def _now(self) -> int:
@@ -805,6 +807,30 @@ class MlmService:
             panel,
             medians,
         )
+
+    def history(self, actor: Actor, assessment_id: int) -> list[tuple[str, str, str, str, str]]:
+        """The audit trail of an assessment, newest first (coordinator): every change and refusal.
+
+        Rows are (time, who, action, what, result); ``who`` is the account's username.
+        """
+        self._as_coordinator(actor, assessment_id, "history.read")
+        if self._history is None:
+            return []
+        base = f"mlm:assessment/{assessment_id}"
+        rows = []
+        for e in self._history(base):
+            who = e.user if e.user in (None, "cli") else self._names(e.user)
+            what = e.resource.removeprefix(base).lstrip("/") or "assessment"
+            rows.append(
+                (
+                    e.at,
+                    who or "anonymous",
+                    e.action.removeprefix("mlm."),
+                    f"indicator {what}" if what != "assessment" else what,
+                    e.result,
+                )
+            )
+        return rows
 
     def evidence_list(self, actor: Actor, assessment_id: int) -> list[Any]:
         """Evidence documents the actor may see (own, or all for the coordinator)."""

@@ -24,9 +24,15 @@ class LazyMlm:
         if self._service is None:
             with self._lock:
                 if self._service is None:
+                    from onemg.access.store import AuditStore
+
                     web = self._web
                     self._service = MlmService(
-                        MlmStore(web.engine), audit=web.audit, names=web.username, subs=web.sub_of
+                        MlmStore(web.engine),
+                        audit=web.audit,
+                        names=web.username,
+                        subs=web.sub_of,
+                        history=AuditStore(web.engine).about,
                     )
         return self._service
 
