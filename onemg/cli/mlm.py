@@ -14,18 +14,16 @@ _DB_URL = typer.Option(
 
 
 def _service(data_dir: Path, database_url: str | None):  # noqa: ANN202
-    from onemg.governance.mlm.wiring import LazyMlm
-    from onemg.settings import load_settings
-    from onemg.web.pages import WebServices
+    from onemg.governance.mlm.wiring import build_service
 
-    return LazyMlm(WebServices(load_settings(data_dir, database_url=database_url)))()
+    return build_service(_web(data_dir, database_url))
 
 
 def _web(data_dir: Path, database_url: str | None):  # noqa: ANN202
     from onemg.settings import load_settings
     from onemg.web.pages import WebServices
 
-    return WebServices(load_settings(data_dir, database_url=database_url))
+    return WebServices.for_settings(load_settings(data_dir, database_url=database_url))
 
 
 def register(app: typer.Typer) -> None:
@@ -150,10 +148,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load three fictional health systems with two finalised rounds each."""
         from onemg.governance.mlm.demo import load_demo
-        from onemg.governance.mlm.wiring import LazyMlm
+        from onemg.governance.mlm.wiring import build_service
 
         web = _web(data_dir, database_url)
-        svc = LazyMlm(web)()
+        svc = build_service(web)
         accounts = load_demo(svc, create_account=demo_account_maker(web, password))
         typer.echo(
             f"demo loaded: log in as {accounts.admin}, "

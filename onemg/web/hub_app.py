@@ -112,6 +112,6 @@ def create_hub_app(
     # The Maturity Level Model (pages /mlm, API /api/mlm): before the Beacon /api catch-all.
     from onemg.governance.mlm import mount_mlm
 
-    mount_mlm(app, settings)
+    mount_mlm(app, database)
     app.include_router(create_router())
     return app

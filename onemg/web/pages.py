@@ -19,7 +19,6 @@ import ast
 import functools
 import logging
 import re
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,8 +32,10 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup
+from sqlalchemy import Engine
 
 from onemg.errors import AccessDeniedError, AuthenticationError, OnemgError
+from onemg.lazy import Lazy
 from onemg.settings import Settings
 from onemg.web.errors import status_for
 from onemg.web.sessions import Session, Sessions, SessionStore
@@ -77,42 +78,45 @@ class WebUser:
 
 
 class WebServices:
-    """The hub database and what pages share over it, built once on first use."""
+    """What pages share over the hub's one database: accounts, audit log, sessions.
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._lock = threading.Lock()
-        self._built: dict[str, Any] | None = None
+    ``database`` is the hub's engine provider (the app's :class:`~onemg.lazy.Lazy` over
+    :func:`onemg.db.open_database`); nothing is opened until a page needs it.
+    """
 
-    def _get(self) -> dict[str, Any]:
-        if self._built is None:
-            with self._lock:
-                if self._built is None:
-                    self._built = self._build()
-        return self._built
+    def __init__(self, database: Callable[[], Engine], *, owns_engine: bool = False) -> None:
+        self._database = database
+        self._owns_engine = owns_engine
+        self._parts: Lazy[dict[str, Any]] = Lazy(self._build)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> WebServices:
+        """Services over their own engine for ``settings.db_url`` (CLI, tests); ``dispose()`` it."""
+        from onemg.db import open_database
+
+        return cls(Lazy(lambda: open_database(settings.db_url)), owns_engine=True)
 
     def _build(self) -> dict[str, Any]:
         from onemg.access.accounts import LocalAccounts
         from onemg.access.audit import HashChainAudit
         from onemg.access.store import AccountStore, AuditStore
-        from onemg.db import make_engine, migrate
 
-        self._settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(self._settings.db_url)
-        migrate(engine)
+        engine = self._database()
         store = AccountStore(engine)
         return {
-            "engine": engine,
             "account_store": store,
             "accounts": LocalAccounts(store),
             "audit": HashChainAudit(AuditStore(engine)),
             "sessions": Sessions(SessionStore(engine)),
         }
 
+    def _get(self) -> dict[str, Any]:
+        return self._parts()
+
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         """The hub's SQLAlchemy engine (migrated)."""
-        return self._get()["engine"]
+        return self._database()
 
     @property
     def accounts(self) -> Any:
@@ -139,9 +143,9 @@ class WebServices:
         return self.accounts.sub_of(username)
 
     def dispose(self) -> None:
-        """Close the engine if it was opened."""
-        if self._built is not None:
-            self._built["engine"].dispose()
+        """Close the engine, if these services own it and it was opened."""
+        if self._owns_engine and self._parts.built:
+            self._database().dispose()
 
 
 def web(request: Request) -> WebServices:
@@ -444,11 +448,11 @@ def plotly_css() -> str:
 
 
 def install_pages(
-    app: FastAPI, settings: Settings, *, template_packages: tuple[str, ...] = ()
+    app: FastAPI, database: Callable[[], Engine], *, template_packages: tuple[str, ...] = ()
 ) -> None:
     """Set up the shared page foundation on ``app`` (call once, before page routers)."""
     if getattr(app.state, "web", None) is None:
-        app.state.web = WebServices(settings)
+        app.state.web = WebServices(database)
         app.state.templates = build_templates(*template_packages)
         static = Path(str(resources.files("onemg.web").joinpath("static")))
 

@@ -10,7 +10,7 @@ import pytest
 from onemg.access.accounts import LocalAccounts
 from onemg.access.store import AccountStore
 from onemg.governance.mlm.service import Actor, MlmService
-from onemg.governance.mlm.wiring import LazyMlm
+from onemg.governance.mlm.wiring import build_service
 from onemg.settings import AccessSettings, Settings
 from onemg.web.pages import WebServices
 
@@ -22,7 +22,7 @@ class Hub:
 
     def __init__(self, web: WebServices) -> None:
         self.web = web
-        self.service: MlmService = LazyMlm(web)()
+        self.service: MlmService = build_service(web)
         self.accounts: LocalAccounts = web.accounts
 
     def user(self, name: str, *, admin: bool = False) -> Actor:
@@ -42,7 +42,9 @@ def hub_factory(tmp_path: Path) -> Iterator[Callable[[str | None], Hub]]:
     made: list[WebServices] = []
 
     def make(url: str | None = None) -> Hub:
-        web = WebServices(Settings(data_dir=tmp_path / f"hub{len(made)}", database_url=url))
+        web = WebServices.for_settings(
+            Settings(data_dir=tmp_path / f"hub{len(made)}", database_url=url)
+        )
         made.append(web)
         return Hub(web)
 
@@ -67,8 +69,8 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from onemg.governance.mlm.demo import load_demo
 
     path = tmp_path_factory.mktemp("mlm-demo")
-    web = WebServices(Settings(data_dir=path))
-    load_demo(LazyMlm(web)(), create_account=demo_account_maker(web, DEMO_PASSWORD))
+    web = WebServices.for_settings(Settings(data_dir=path))
+    load_demo(build_service(web), create_account=demo_account_maker(web, DEMO_PASSWORD))
     web.dispose()
     return path
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from onemg.governance.mlm.demo import load_demo_hub
 from onemg.governance.mlm.service import CLI
-from onemg.governance.mlm.wiring import LazyMlm
+from onemg.governance.mlm.wiring import build_service
 from onemg.settings import Settings
 from onemg.web.pages import WebServices
 
@@ -15,9 +15,9 @@ def test_demo_shape_and_reload_is_a_no_op(demo_copy: Path) -> None:
     hint = load_demo_hub(demo_copy, echo=lambda _: None)
     assert "coord-aurelia" in hint
     assert oct((demo_copy / "mlm-demo-password.txt").stat().st_mode & 0o777) == "0o600"
-    web = WebServices(Settings(data_dir=demo_copy))
+    web = WebServices.for_settings(Settings(data_dir=demo_copy))
     try:
-        service = LazyMlm(web)()
+        service = build_service(web)
         systems = service.systems()
         assert len(systems) == 3
         assert all(s.fictional for s in systems)

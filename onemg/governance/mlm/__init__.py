@@ -5,12 +5,14 @@ Mount it on the hub with :func:`mount_mlm` (pages under ``/mlm``, JSON under ``/
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from onemg.governance.mlm.consensus import DelphiRule, spread
 from onemg.governance.mlm.model import Model, bundled_model, parse_model
 from onemg.governance.mlm.service import CLI, Actor, MlmService
-from onemg.settings import Settings
 
 __all__ = [
     "CLI",
@@ -25,8 +27,10 @@ __all__ = [
 ]
 
 
-def mount_mlm(app: FastAPI, settings: Settings) -> None:
+def mount_mlm(app: FastAPI, database: Callable[[], Engine]) -> None:
     """Add the MLM's pages and API to ``app`` (and the shared page foundation if missing).
+
+    ``database`` provides the hub's one engine (opened on first use).
 
     Call it after the app's JSON error handlers are installed and before any router with a
     catch-all ``/api/{path}`` route.
@@ -35,7 +39,7 @@ def mount_mlm(app: FastAPI, settings: Settings) -> None:
     from onemg.governance.mlm.wiring import attach_mlm
     from onemg.web.pages import install_page_errors, install_pages
 
-    install_pages(app, settings, template_packages=("onemg.governance.mlm",))
+    install_pages(app, database, template_packages=("onemg.governance.mlm",))
     install_page_errors(app)
     attach_mlm(app)
     app.include_router(routes_api.create_router())

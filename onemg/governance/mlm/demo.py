@@ -117,7 +117,7 @@ def load_demo_hub(data_dir: Path, *, echo: Callable[[str], None] = print) -> str
     import secrets
 
     from onemg.cli.mlm import demo_account_maker
-    from onemg.governance.mlm.wiring import LazyMlm
+    from onemg.governance.mlm.wiring import build_service
     from onemg.settings import Settings
     from onemg.web.pages import WebServices
 
@@ -127,9 +127,9 @@ def load_demo_hub(data_dir: Path, *, echo: Callable[[str], None] = print) -> str
         secret.write_text(secrets.token_urlsafe(12) + "\n")
         secret.chmod(0o600)
     password = secret.read_text().strip()
-    web = WebServices(Settings(data_dir=data_dir))
+    web = WebServices.for_settings(Settings(data_dir=data_dir))
     try:
-        service = LazyMlm(web)()
+        service = build_service(web)
         if not any(s.id == SYSTEMS[0][0] for s in service.systems()):
             echo("loading the Maturity Level Model demo (three fictional health systems) ...")
         accounts = load_demo(service, create_account=demo_account_maker(web, password))

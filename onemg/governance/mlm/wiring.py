@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import FastAPI, Request
 
 from onemg.errors import AuthenticationError
 from onemg.governance.mlm.service import Actor, MlmService
 from onemg.governance.mlm.store import MlmStore
+from onemg.lazy import Lazy
 from onemg.web.pages import WebServices, page_user, require_user
 
 
-class LazyMlm:
-    """Builds the :class:`MlmService` over the hub's database once, on first use."""
+def build_service(web: WebServices) -> MlmService:
+    """The :class:`MlmService` over the hub's database, audit log and accounts."""
+    from onemg.access.store import AuditStore
 
-    def __init__(self, web: WebServices) -> None:
-        self._web = web
-        self._lock = threading.Lock()
-        self._service: MlmService | None = None
-
-    def __call__(self) -> MlmService:
-        if self._service is None:
-            with self._lock:
-                if self._service is None:
-                    from onemg.access.store import AuditStore
-
-                    web = self._web
-                    self._service = MlmService(
-                        MlmStore(web.engine),
-                        audit=web.audit,
-                        names=web.username,
-                        subs=web.sub_of,
-                        history=AuditStore(web.engine).about,
-                    )
-        return self._service
+    return MlmService(
+        MlmStore(web.engine),
+        audit=web.audit,
+        names=web.username,
+        subs=web.sub_of,
+        history=AuditStore(web.engine).about,
+    )
 
 
 def mlm(request: Request) -> MlmService:
@@ -75,4 +62,5 @@ def api_actor(request: Request) -> Actor:
 
 def attach_mlm(app: FastAPI) -> None:
     """Keep the lazily-built MLM service on ``app.state.mlm``."""
-    app.state.mlm = LazyMlm(app.state.web)
+    web = app.state.web
+    app.state.mlm = Lazy(lambda: build_service(web))
