@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy import exc as sa_exc
 
 from onemg.access.models import Account, AuditEntry, Entitlement, Event, Role
@@ -299,6 +299,14 @@ class AuditStore:
             for row in rows:
                 yield _audit(row)
             after = rows[-1].seq
+
+    def about(self, resource: str, *, limit: int = 200) -> list[AuditRecord]:
+        """The latest entries on ``resource`` or below it (``resource/...``), newest first."""
+        below = AuditEntry.resource.startswith(resource + "/", autoescape=True)
+        q = (select(AuditEntry).where(or_(AuditEntry.resource == resource, below))
+             .order_by(AuditEntry.seq.desc()).limit(limit))
+        with self._session() as s:
+            return [_audit(row) for row in s.scalars(q)]
 
 
 def _audit(row: AuditEntry) -> AuditRecord:

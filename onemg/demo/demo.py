@@ -422,9 +422,13 @@ def run_demo(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print) -> int:
     network = DemoNetwork(plan)
     try:
         prepare_data(plan, fresh=fresh, echo=echo, progress=True)
+        from onemg.governance.mlm.demo import load_demo_hub  # the MLM's demo data on the hub
+
+        mlm_login = load_demo_hub(plan.root / "hub", echo=echo)
         echo(f"starting {len(plan.countries)} nodes and the hub ...")
         network.start()
         _print_banner(plan, echo)
+        echo(f"Maturity Level Model: {plan.hub_url}/mlm ({mlm_login})")
         reported: set[str] = set()
         while "hub" not in (dead := network.exited()):
             # A node may die (or be killed to try the fault tolerance): the hub keeps answering

@@ -109,5 +109,9 @@ def create_hub_app(
         broker_verifier, broker_credentials = wire_broker(app, settings, network, database)
         verifier = verifier or broker_verifier
         member_credentials = member_credentials or broker_credentials
+    # The Maturity Level Model (pages /mlm, API /api/mlm): before the Beacon /api catch-all.
+    from onemg.governance.mlm import mount_mlm
+
+    mount_mlm(app, database)
     app.include_router(create_router())
     return app

@@ -1,0 +1,1 @@
+"""Governance tools of the hub: the Maturity Level Model (more to come: stakeholders, news)."""
