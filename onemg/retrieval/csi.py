@@ -1,9 +1,10 @@
 """Read a CSI index (hts-specs ``CSIv1.tex``) and find the BGZF blocks that cover a region.
 
-The archive indexes every VCF.gz and BCF with ``bcftools index`` (CSI), so this one reader
-serves both. Querying follows htslib's ``hts_itr_query``: the bins overlapping the region, the
-chunks in them, minus the chunks that end before the smallest offset a record of the region can
-start at (the ``loffset`` of the region start's finest existing bin).
+The archive indexes every VCF.gz and BCF with ``bcftools index -c -m 12`` (CSI with 4 kb
+bins rather than the default 16 kb, so a slice starts and ends closer to its region), so this
+one reader serves both. Querying follows htslib's ``hts_itr_query``: the bins overlapping the
+region, the chunks in them, cut at the smallest offset a record of the region can start at (the
+``loffset`` of the region start's finest existing bin).
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ class CsiIndex:
             return []
         bins = self.bins[tid]
         min_off = self._min_offset(bins, beg)
-        found = sorted(c for b in self._reg2bins(beg, end) if b in bins
-                       for c in bins[b].chunks if c[1] > min_off)
+        # No record overlapping the region starts before min_off, so chunks are cut there too.
+        found = sorted((max(c[0], min_off), c[1]) for b in self._reg2bins(beg, end)
+                       if b in bins for c in bins[b].chunks if c[1] > min_off)
         merged: list[list[int]] = []
         for b, e in found:
             if merged and b <= merged[-1][1]:
