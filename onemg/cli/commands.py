@@ -14,6 +14,7 @@ _GROUPS = (
     "onemg.cli.access",  # onemg access ..., onemg audit ...
     "onemg.cli.hub",  # onemg hub serve
     "onemg.cli.demo",  # onemg demo
+    "onemg.cli.retrieval",  # onemg keys generate, onemg archive verify, onemg fetch
 )
 
 
