@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from onemg.access.routes_node import bearer
 from onemg.errors import (
     AccessDeniedError,
     AuthenticationError,
@@ -86,11 +85,11 @@ def build_router() -> APIRouter:
         svc = _service(request)
         principal: Principal | None = None
         try:
-            token = bearer(request)
-            principal = await svc.authorize(token, dataset_id, "htsget.ticket")
+            principal, token = await svc.authorize(request.headers.get("authorization"),
+                                                   dataset_id, "htsget.ticket")
             key = reader_key(request.headers)
             ticket_request = await parse()
-            body = await run_in_threadpool(svc.ticket, principal, token or "", dataset_id,
+            body = await run_in_threadpool(svc.ticket, principal, token, dataset_id,
                                            ticket_request, key, _base_url(request))
         except _ANSWERED as exc:
             if principal is not None:
@@ -141,7 +140,8 @@ def build_router() -> APIRouter:
         svc = _service(request)
         principal: Principal | None = None
         try:
-            principal = await svc.authorize(bearer(request), dataset_id, "htsget.block")
+            principal, _ = await svc.authorize(request.headers.get("authorization"),
+                                               dataset_id, "htsget.block")
             download = await run_in_threadpool(svc.block, principal, dataset_id, version=v,
                                                byte_range=r, expires=exp, signature=sig)
         except _ANSWERED as exc:
@@ -161,7 +161,8 @@ def build_router() -> APIRouter:
         head = request.method == "HEAD"
         principal: Principal | None = None
         try:
-            principal = await svc.authorize(bearer(request), dataset_id, "files.download")
+            principal, _ = await svc.authorize(request.headers.get("authorization"),
+                                               dataset_id, "files.download")
             key = reader_key(request.headers)
             header, archived = await run_in_threadpool(svc.whole_file, principal, dataset_id,
                                                        key, head=head)

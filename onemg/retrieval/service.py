@@ -115,13 +115,20 @@ class RetrievalService:
                                resource=f"dataset:{dataset_id}", result=result, reason=reason,
                                origin="htsget")
 
-    async def authorize(self, token: str | None, dataset_id: str, action: str) -> Principal:
-        """The principal behind ``token`` if it holds a grant for ``dataset_id``.
+    async def authorize(self, authorization: str | None, dataset_id: str,
+                        action: str) -> tuple[Principal, str]:
+        """The principal and bearer token behind an ``Authorization`` header, if the principal
+        holds a grant for ``dataset_id``.
 
         Raises:
-            AuthenticationError: no token, or a bad one (401).
+            AuthenticationError: no token, a malformed header or a bad token (401).
             AccessDeniedError: no grant for this dataset, or no such dataset (403).
         """
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        if authorization and (scheme.lower() != "bearer" or not token):
+            self._record(None, action, dataset_id, "denied", "malformed Authorization header")
+            raise AuthenticationError("Authorization must be 'Bearer <passport>'")
         if not token:
             self._record(None, action, dataset_id, "denied", "no bearer token")
             raise AuthenticationError("send your passport as 'Authorization: Bearer <token>' "
@@ -134,7 +141,7 @@ class RetrievalService:
         if dataset_id not in principal.datasets:
             self._record(principal, action, dataset_id, "denied", "no grant for this dataset")
             raise AccessDeniedError(DENIED)
-        return principal
+        return principal, token
 
     def deny(self, principal: Principal | None, action: str, dataset_id: str,
              exc: OnemgError) -> None:
@@ -226,9 +233,8 @@ class RetrievalService:
             (dataset_id, version, key),
             lambda: reader_header(self._keys(dataset_id, version, archived),
                                   self._archive_secret(), key))
-        if not head:
-            self._record(principal, "files.download", dataset_id, "granted",
-                         archived.manifest.name)
+        self._record(principal, "files.head" if head else "files.download", dataset_id,
+                     "granted", archived.manifest.name)
         return header, archived  # type: ignore[return-value]
 
 

@@ -26,7 +26,6 @@ from onemg.network.processes import free_port
 from onemg.settings import AccessSettings, RetrievalSettings, Settings, TrustedIssuer
 from onemg.web.hub_app import create_hub_app
 from onemg.web.node_app import create_node_app
-from tests.access.conftest import Clock
 from tests.access.test_end_to_end import Served
 from tests.ingest.sources import make_source
 
@@ -34,6 +33,19 @@ PASSWORD = "correct horse battery"
 KEY_PASSPHRASE = "reader key passphrase"
 VCF_ID, BCF_ID = "ret-vcf", "ret-bcf"
 BIN = Path(sys.executable).parent  # the crypt4gh CLI of this environment
+
+
+class Clock:
+    """Real time plus an offset tests can move (the hub mints passports in real time)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
 
 
 @dataclass
@@ -123,7 +135,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     hub_engine = make_engine(hub_settings.db_url)
     migrate(hub_engine)
     hub = build_hub_access(hub_settings, engine=hub_engine, http=httpx.AsyncClient())
-    clock = Clock(time.time())
+    clock = Clock()
     node_app = create_node_app(node_settings)
     node_app.state.clock = clock
     entitlements = EntitlementStore(make_engine(node_settings.db_url))

@@ -56,6 +56,8 @@ def test_who_may_read(world: World) -> None:
     _expect(_ticket(world, VCF_ID, key), 401, "InvalidAuthentication", "Bearer")
     _expect(_ticket(world, VCF_ID, {**key, "Authorization": "Bearer not.a.jwt"}), 401,
             "InvalidAuthentication")
+    _expect(_ticket(world, VCF_ID, {**key, "Authorization": "Basic YTpi"}), 401,
+            "InvalidAuthentication", "Bearer")
     _expect(_ticket(world, VCF_ID, world.headers("carol")), 403, "PermissionDenied")
     # bob holds a grant for the BCF dataset only
     _expect(_ticket(world, VCF_ID, world.headers("bob")), 403, "PermissionDenied")
@@ -72,6 +74,7 @@ def test_who_may_read(world: World) -> None:
     _audited(world, [
         (None, "htsget.ticket", "no bearer token"),
         (None, "htsget.ticket", "invalid credentials"),
+        (None, "htsget.ticket", "malformed Authorization"),
         (p["carol"].sub, "htsget.ticket", "no grant"),
         (p["bob"].sub, "htsget.ticket", "no grant"),
         (p["alice"].sub, "htsget.ticket", "no grant"),  # the unknown dataset
