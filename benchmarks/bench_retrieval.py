@@ -46,15 +46,18 @@ def make_vcf(path: Path, target_mb: float, seed: int = 1) -> Path:
         return path
     rng = np.random.default_rng(seed)
     codes = np.array(["0|0", "0|1", "1|0", "1|1"])
-    rows = ["\t".join(codes[rng.choice(4, SAMPLES, p=[.7, .1, .1, .1])]) for _ in range(50_000)]
+    rows = ["\t".join(codes[rng.choice(4, SAMPLES, p=[0.7, 0.1, 0.1, 0.1])]) for _ in range(50_000)]
     n = int(target_mb * 1e6 / 38)  # ~38 compressed bytes per record at this density
     step = max(1, SPAN // n)
     plain = path.with_suffix("")
     with open(plain, "w") as fh:
-        fh.write("##fileformat=VCFv4.2\n##contig=<ID=1,length=250000000>\n"
-                 '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
-                 "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
-                 + "\t".join(f"S{i}" for i in range(SAMPLES)) + "\n")
+        fh.write(
+            "##fileformat=VCFv4.2\n##contig=<ID=1,length=250000000>\n"
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+            + "\t".join(f"S{i}" for i in range(SAMPLES))
+            + "\n"
+        )
         pick = rng.integers(0, len(rows), n)
         buf = []
         for i in range(n):
@@ -67,8 +70,9 @@ def make_vcf(path: Path, target_mb: float, seed: int = 1) -> Path:
     return path
 
 
-def _serve(settings, key_pem: bytes, issuer: str, data_path: str, version: str, port: int,
-           ready) -> None:  # noqa: ANN001
+def _serve(
+    settings, key_pem: bytes, issuer: str, data_path: str, version: str, port: int, ready
+) -> None:  # noqa: ANN001
     """Child process: the node app with a real clearinghouse, served by uvicorn."""
     import uvicorn
     from cryptography.hazmat.primitives import serialization
@@ -79,14 +83,24 @@ def _serve(settings, key_pem: bytes, issuer: str, data_path: str, version: str, 
     from onemg.web.node_app import create_node_app
 
     key = from_private(serialization.load_pem_private_key(key_pem, password=None))
-    verifier = PassportVerifier(settings.access, jwks=JwksCache(
-        http=httpx.AsyncClient(), static={f"{issuer}jwks": jwks(key)}),
-        known_datasets=lambda: [DS])
+    verifier = PassportVerifier(
+        settings.access,
+        jwks=JwksCache(http=httpx.AsyncClient(), static={f"{issuer}jwks": jwks(key)}),
+        known_datasets=lambda: [DS],
+    )
     handle = SimpleNamespace(version=version, info=SimpleNamespace(data_path=data_path))
     store = SimpleNamespace(handles={DS: handle}, refresh_if_stale=lambda: False)
     app = create_node_app(settings, verifier=verifier, store=store)  # type: ignore[arg-type]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, loop="uvloop", http="httptools", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     ready.set()
     server.run()
@@ -96,11 +110,29 @@ def _passport(key, issuer: str, audience: str) -> str:  # noqa: ANN001
     from onemg.access.tokens import CONTROLLED_ACCESS_GRANTS, dataset_urn, sign_passport, sign_visa
 
     now = int(time.time())
-    visa = sign_visa(key, iss=issuer, jku=f"{issuer}jwks", sub="bench-user",
-                     visa_type=CONTROLLED_ACCESS_GRANTS, value=dataset_urn(DS), source=issuer,
-                     by="dac", asserted=now - 10, iat=now, exp=now + 3600)
-    return sign_passport(key, iss=issuer, sub="bench-user", visas=[visa], iat=now,
-                         exp=now + 3600, aud=[audience], jku=f"{issuer}jwks")
+    visa = sign_visa(
+        key,
+        iss=issuer,
+        jku=f"{issuer}jwks",
+        sub="bench-user",
+        visa_type=CONTROLLED_ACCESS_GRANTS,
+        value=dataset_urn(DS),
+        source=issuer,
+        by="dac",
+        asserted=now - 10,
+        iat=now,
+        exp=now + 3600,
+    )
+    return sign_passport(
+        key,
+        iss=issuer,
+        sub="bench-user",
+        visas=[visa],
+        iat=now,
+        exp=now + 3600,
+        aud=[audience],
+        jku=f"{issuer}jwks",
+    )
 
 
 def _timed_cat(path: Path) -> float:
@@ -123,28 +155,37 @@ def bench_size(work: Path, size_mb: float, clients: int, slice_too: bool) -> Non
     node_url, issuer = f"http://127.0.0.1:{port}/", "https://issuer.bench/"
     settings = Settings(
         data_dir=work / f"node-{size_mb:g}",
-        access=AccessSettings(trusted_issuers=(TrustedIssuer(issuer, f"{issuer}jwks"),),
-                              audience=node_url, public_url=node_url),
-        retrieval=RetrievalSettings(archive_passphrase="bench"))
+        access=AccessSettings(
+            trusted_issuers=(TrustedIssuer(issuer, f"{issuer}jwks"),),
+            audience=node_url,
+            public_url=node_url,
+        ),
+        retrieval=RetrievalSettings(archive_passphrase="bench"),
+    )
     version = "v1"
     data_path = f"datasets/{DS}/{version}"
     archive = settings.data_dir / data_path / "archive"
     if not archive.exists():
         t0 = time.perf_counter()
-        build_archive(vcf, archive, archive_key=ensure_archive_key(settings),
-                      work=work / f"tmp-{size_mb:g}")
+        build_archive(
+            vcf, archive, archive_key=ensure_archive_key(settings), work=work / f"tmp-{size_mb:g}"
+        )
         print(f"  archived {vcf.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s")
     body = next(archive.glob("*.c4gh"))
     key = generate_key("ES256")
     ready = mp.get_context("fork").Event()
     proc = mp.get_context("fork").Process(
-        target=_serve, args=(settings, key.private_pem(), issuer, data_path, version, port,
-                             ready), daemon=True)
+        target=_serve,
+        args=(settings, key.private_pem(), issuer, data_path, version, port, ready),
+        daemon=True,
+    )
     proc.start()
     ready.wait(30)
     reader = os.urandom(32)
-    headers = {"Authorization": f"Bearer {_passport(key, issuer, node_url)}",
-               "Htsget-Context-Public-Key": encode_public_key(public_of(reader))}
+    headers = {
+        "Authorization": f"Bearer {_passport(key, issuer, node_url)}",
+        "Htsget-Context-Public-Key": encode_public_key(public_of(reader)),
+    }
     try:
         with httpx.Client(timeout=600, trust_env=False) as http:
             for _ in range(100):
@@ -167,9 +208,11 @@ def bench_size(work: Path, size_mb: float, clients: int, slice_too: bool) -> Non
                     got += len(chunk)
             total = time.perf_counter() - t0
             mb = got / 1e6
-            print(f"whole file: TTFB {ttfb * 1000:.1f} ms, total {total:.3f} s "
-                  f"({mb / total:.0f} MB/s); cat > /dev/null {cat_s:.3f} s "
-                  f"({body.stat().st_size / 1e6 / cat_s:.0f} MB/s); ratio {total / cat_s:.1f}x")
+            print(
+                f"whole file: TTFB {ttfb * 1000:.1f} ms, total {total:.3f} s "
+                f"({mb / total:.0f} MB/s); cat > /dev/null {cat_s:.3f} s "
+                f"({body.stat().st_size / 1e6 / cat_s:.0f} MB/s); ratio {total / cat_s:.1f}x"
+            )
             if slice_too:
                 _bench_slice(http, node_url, headers, reader, vcf, work)
             _bench_tickets(node_url, headers, clients)
@@ -178,8 +221,9 @@ def bench_size(work: Path, size_mb: float, clients: int, slice_too: bool) -> Non
         proc.join(10)
 
 
-def _bench_slice(http: httpx.Client, node_url: str, headers: dict, reader: bytes, vcf: Path,
-                 work: Path) -> None:
+def _bench_slice(
+    http: httpx.Client, node_url: str, headers: dict, reader: bytes, vcf: Path, work: Path
+) -> None:
     from crypt4gh import lib
 
     from onemg.retrieval.client import download_ticket
@@ -190,8 +234,11 @@ def _bench_slice(http: httpx.Client, node_url: str, headers: dict, reader: bytes
     runs_ours, runs_base = [], []
     for _ in range(3):
         t0 = time.perf_counter()
-        resp = http.get(f"{node_url}api/htsget/variants/{DS}", headers=headers,
-                        params={"referenceName": "1", "start": start, "end": start + 1_000_000})
+        resp = http.get(
+            f"{node_url}api/htsget/variants/{DS}",
+            headers=headers,
+            params={"referenceName": "1", "start": start, "end": start + 1_000_000},
+        )
         enc = work / "slice.c4gh"
         download_ticket(http, resp.json(), enc, workers=4)
         out = io.BytesIO()
@@ -202,19 +249,28 @@ def _bench_slice(http: httpx.Client, node_url: str, headers: dict, reader: bytes
         pub = work / "reader.pub"
         if not pub.exists():
             from onemg.retrieval.reencrypt import public_of
-            pub.write_text("-----BEGIN CRYPT4GH PUBLIC KEY-----\n"
-                           + __import__("base64").b64encode(public_of(reader)).decode()
-                           + "\n-----END CRYPT4GH PUBLIC KEY-----\n")
+
+            pub.write_text(
+                "-----BEGIN CRYPT4GH PUBLIC KEY-----\n"
+                + __import__("base64").b64encode(public_of(reader)).decode()
+                + "\n-----END CRYPT4GH PUBLIC KEY-----\n"
+            )
         t0 = time.perf_counter()
         crypt4gh = Path(sys.executable).parent / "crypt4gh"
-        subprocess.run(f"bcftools view -r {region} {vcf} -Oz | {crypt4gh} encrypt "
-                       f"--recipient_pk {pub} > {work / 'base.c4gh'}", shell=True, check=True,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            f"bcftools view -r {region} {vcf} -Oz | {crypt4gh} encrypt "
+            f"--recipient_pk {pub} > {work / 'base.c4gh'}",
+            shell=True,
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
         runs_base.append(time.perf_counter() - t0)
     ours, base = statistics.median(runs_ours), statistics.median(runs_base)
-    print(f"1 Mb slice ({region}): ticket + download + decrypt {ours:.3f} s "
-          f"({ours_bytes / 1e6:.2f} MB out); bcftools view -r | crypt4gh encrypt {base:.3f} s; "
-          f"ratio {ours / base:.2f}x (median of 3)")
+    print(
+        f"1 Mb slice ({region}): ticket + download + decrypt {ours:.3f} s "
+        f"({ours_bytes / 1e6:.2f} MB out); bcftools view -r | crypt4gh encrypt {base:.3f} s; "
+        f"ratio {ours / base:.2f}x (median of 3)"
+    )
 
 
 def _bench_tickets(node_url: str, headers: dict, clients: int, per_client: int = 25) -> None:
@@ -236,8 +292,10 @@ def _bench_tickets(node_url: str, headers: dict, clients: int, per_client: int =
                 resp = await http.get(url, headers=headers, params=params)
                 one.append(time.perf_counter() - t0)
                 assert resp.status_code == 200, resp.text
-            print(f"tickets, one client: p50 {np.percentile(one, 50) * 1000:.1f} ms, "
-                  f"p95 {np.percentile(one, 95) * 1000:.1f} ms")
+            print(
+                f"tickets, one client: p50 {np.percentile(one, 50) * 1000:.1f} ms, "
+                f"p95 {np.percentile(one, 95) * 1000:.1f} ms"
+            )
 
             async def client() -> None:
                 for _ in range(per_client):
@@ -250,11 +308,13 @@ def _bench_tickets(node_url: str, headers: dict, clients: int, per_client: int =
             t0 = time.perf_counter()
             await asyncio.gather(*(client() for _ in range(clients)))
             wall = time.perf_counter() - t0
-        print(f"tickets: {len(times)} from {clients} concurrent clients in {wall:.2f} s "
-              f"({len(times) / wall:.0f}/s): p50 {np.percentile(times, 50) * 1000:.1f} ms, "
-              f"p95 {np.percentile(times, 95) * 1000:.1f} ms (node-side p50 "
-              f"{np.percentile(server, 50) * 1000:.1f} ms, p95 "
-              f"{np.percentile(server, 95) * 1000:.1f} ms)")
+        print(
+            f"tickets: {len(times)} from {clients} concurrent clients in {wall:.2f} s "
+            f"({len(times) / wall:.0f}/s): p50 {np.percentile(times, 50) * 1000:.1f} ms, "
+            f"p95 {np.percentile(times, 95) * 1000:.1f} ms (node-side p50 "
+            f"{np.percentile(server, 50) * 1000:.1f} ms, p95 "
+            f"{np.percentile(server, 95) * 1000:.1f} ms)"
+        )
         return times
 
     asyncio.run(run())
@@ -264,8 +324,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes-mb", type=float, nargs="+", default=[10, 200])
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--work", type=Path, default=None,
-                        help="keep generated files here (default: a temporary folder)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="keep generated files here (default: a temporary folder)",
+    )
     args = parser.parse_args()
     print(f"bench_retrieval: {os.cpu_count()} CPUs; client and node share this machine")
     with tempfile.TemporaryDirectory() as tmp:

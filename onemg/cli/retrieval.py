@@ -26,29 +26,38 @@ def _passphrase(given: str | None, *, confirm: bool) -> str:
 
 
 def _keys_generate(
-    out: Path = typer.Option(..., "--out", help="Key file prefix: writes PREFIX.sec (0600) and "
-                             "PREFIX.pub.", show_default=False),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="Key file prefix: writes PREFIX.sec (0600) and PREFIX.pub.",
+        show_default=False,
+    ),
     passphrase: str | None = typer.Option(
-        None, "--passphrase", help=f"Lock for the private key (default: ${_PASS_ENV}, else "
-        "asked for)."),
-    comment: str = typer.Option("onemg researcher key", "--comment",
-                                help="Comment stored in the private key."),
+        None,
+        "--passphrase",
+        help=f"Lock for the private key (default: ${_PASS_ENV}, else asked for).",
+    ),
+    comment: str = typer.Option(
+        "onemg researcher key", "--comment", help="Comment stored in the private key."
+    ),
 ) -> None:
     """Make a Crypt4GH key pair (X25519; private half locked with scrypt)."""
     from onemg.retrieval.keys import generate_pair
 
     sec, pub = Path(f"{out}.sec"), Path(f"{out}.pub")
     generate_pair(sec, pub, _passphrase(passphrase, confirm=True), comment)
-    Console(highlight=False).print(f"wrote {sec} (private, keep it) and {pub} (public, send "
-                                   "it with requests)")
+    Console(highlight=False).print(
+        f"wrote {sec} (private, keep it) and {pub} (public, send it with requests)"
+    )
 
 
 def _archive_verify(
-    data_dir: Path = typer.Option(..., "--data-dir", help="The node's data directory.",
-                                  show_default=False),
-    database_url: str | None = typer.Option(None, "--database-url",
-                                            help="SQLAlchemy URL (default: SQLite in the "
-                                                 "data dir)."),
+    data_dir: Path = typer.Option(
+        ..., "--data-dir", help="The node's data directory.", show_default=False
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="SQLAlchemy URL (default: SQLite in the data dir)."
+    ),
 ) -> None:
     """Decrypt and check every archived file; name each corrupt one (exit 1 if any).
 
@@ -80,33 +89,43 @@ def _archive_verify(
             for p in problems:
                 out.print(f"[bold red]CORRUPT[/] {name}: {p}")
         else:
-            out.print(f"ok {name} ({archived.manifest.plain_size} bytes, sha256 "
-                      f"{archived.manifest.plain_sha256[:16]}...)")
+            out.print(
+                f"ok {name} ({archived.manifest.plain_size} bytes, sha256 "
+                f"{archived.manifest.plain_sha256[:16]}...)"
+            )
     out.print(f"{len(datasets)} dataset(s), {bad} corrupt")
     if bad:
         raise typer.Exit(1)
 
 
 def _fetch(
-    hub: str = typer.Option(..., "--hub", help="The hub's URL, e.g. http://127.0.0.1:8100/",
-                            show_default=False),
+    hub: str = typer.Option(
+        ..., "--hub", help="The hub's URL, e.g. http://127.0.0.1:8100/", show_default=False
+    ),
     dataset: str = typer.Option(..., "--dataset", help="Dataset id.", show_default=False),
-    key: Path = typer.Option(..., "--key", help="Your Crypt4GH private key (onemg keys "
-                             "generate).", show_default=False),
-    out: Path = typer.Option(..., "--out", help="Where to write the bgzipped VCF / BCF.",
-                             show_default=False),
+    key: Path = typer.Option(
+        ..., "--key", help="Your Crypt4GH private key (onemg keys generate).", show_default=False
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Where to write the bgzipped VCF / BCF.", show_default=False
+    ),
     region: str | None = typer.Option(
-        None, "--region", help="CONTIG[:START-END], 1-based inclusive (e.g. "
-        "7:117480025-117668665); default: the whole file."),
+        None,
+        "--region",
+        help="CONTIG[:START-END], 1-based inclusive (e.g. "
+        "7:117480025-117668665); default: the whole file.",
+    ),
     data_format: str = typer.Option("VCF", "--format", help="VCF or BCF (as archived)."),
-    token: str | None = typer.Option(None, "--token", envvar="ONEMG_TOKEN",
-                                     help="A hub access token (instead of logging in)."),
+    token: str | None = typer.Option(
+        None, "--token", envvar="ONEMG_TOKEN", help="A hub access token (instead of logging in)."
+    ),
     username: str | None = typer.Option(None, "--username", help="Hub account to log in as."),
-    password: str | None = typer.Option(None, "--password", envvar="ONEMG_PASSWORD",
-                                        help="Its password (default: asked for)."),
-    passphrase: str | None = typer.Option(None, "--passphrase",
-                                          help=f"The key's passphrase (default: ${_PASS_ENV}, "
-                                               "else asked for)."),
+    password: str | None = typer.Option(
+        None, "--password", envvar="ONEMG_PASSWORD", help="Its password (default: asked for)."
+    ),
+    passphrase: str | None = typer.Option(
+        None, "--passphrase", help=f"The key's passphrase (default: ${_PASS_ENV}, else asked for)."
+    ),
     workers: int = typer.Option(4, "--workers", help="Parallel block downloads."),
 ) -> None:
     """Log in, get a passport for the node holding the dataset, ask for an htsget ticket,
@@ -125,19 +144,37 @@ def _fetch(
     if token is None and username and password is None:
         password = getpass.getpass(f"Password for {username}: ")
     console = Console(stderr=True)
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), console=console, transient=True) as bars:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=console,
+        transient=True,
+    ) as bars:
         task = bars.add_task("downloading encrypted blocks", total=None)
-        result = fetch(hub=hub, dataset_id=dataset, seckey=seckey, out=out, token=token,
-                       username=username, password=password, region=region,
-                       data_format=data_format.upper(), workers=workers,
-                       progress=lambda done, total: bars.update(task, completed=done,
-                                                                total=total))
-    where = "" if result.records_in_region is None else \
-        f", {result.records_in_region} in {region} (the rest come from the edge blocks)"
+        result = fetch(
+            hub=hub,
+            dataset_id=dataset,
+            seckey=seckey,
+            out=out,
+            token=token,
+            username=username,
+            password=password,
+            region=region,
+            data_format=data_format.upper(),
+            workers=workers,
+            progress=lambda done, total: bars.update(task, completed=done, total=total),
+        )
+    where = (
+        ""
+        if result.records_in_region is None
+        else f", {result.records_in_region} in {region} (the rest come from the edge blocks)"
+    )
     Console(highlight=False).print(
         f"wrote {result.path}: {result.records} record(s){where}; {result.downloaded_bytes} "
-        f"encrypted bytes from {result.node_api} in {result.seconds:.1f} s; bcftools reads it")
+        f"encrypted bytes from {result.node_api} in {result.seconds:.1f} s; bcftools reads it"
+    )
 
 
 def register(app: typer.Typer) -> None:

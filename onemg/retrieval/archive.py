@@ -97,8 +97,7 @@ def _bcftools(args: list[str], what: Path) -> None:
         raise InvalidInputError(f"{what}: bcftools {args[0]} failed: {proc.stderr.strip()}")
 
 
-def _prepare_plaintext(src: Path, work: Path, fmt: str,
-                       keep_samples: Sequence[str] | None) -> Path:
+def _prepare_plaintext(src: Path, work: Path, fmt: str, keep_samples: Sequence[str] | None) -> Path:
     """A bgzipped VCF / BCF of ``src`` (subset to ``keep_samples``) whose BGZF blocks start at
     records (:func:`onemg.retrieval.bgzf.reblock`)."""
     ext = "bcf" if fmt == "bcf" else "vcf.gz"
@@ -118,8 +117,14 @@ def _prepare_plaintext(src: Path, work: Path, fmt: str,
     return plain
 
 
-def build_archive(src: Path, dest: Path, *, archive_key: bytes, work: Path,
-                  keep_samples: Sequence[str] | None = None) -> Manifest | None:
+def build_archive(
+    src: Path,
+    dest: Path,
+    *,
+    archive_key: bytes,
+    work: Path,
+    keep_samples: Sequence[str] | None = None,
+) -> Manifest | None:
     """Archive genotype file ``src`` into the new folder ``dest`` (see the module docstring).
 
     Args:
@@ -142,8 +147,19 @@ def build_archive(src: Path, dest: Path, *, archive_key: bytes, work: Path,
     os.replace(plain, final_plain)  # indexes are written next to it, then it is removed
     bgzf.write_gzi(final_plain, dest / (plain.name + ".gzi"))
     # 4 kb bins (default 16 kb): slices follow their regions more closely; see csi.py.
-    _bcftools(["index", "-c", "-m", str(CSI_MIN_SHIFT), "-f", "-o",
-               str(dest / (plain.name + ".csi")), str(final_plain)], src)
+    _bcftools(
+        [
+            "index",
+            "-c",
+            "-m",
+            str(CSI_MIN_SHIFT),
+            "-f",
+            "-o",
+            str(dest / (plain.name + ".csi")),
+            str(final_plain),
+        ],
+        src,
+    )
     hlen = bgzf.header_length(final_plain)
     blocks = bgzf.block_offsets(dest / (plain.name + ".gzi"), final_plain.stat().st_size)
     header_end = blocks.boundary_at(hlen)
@@ -154,8 +170,11 @@ def build_archive(src: Path, dest: Path, *, archive_key: bytes, work: Path,
     # The writer key is ephemeral, as the crypt4gh CLI does without --sk.
     keys = [(0, os.urandom(32), archive_key)]
     body_path, header_path = dest / names.body_file, dest / names.header_file
-    with open(final_plain, "rb") as fin, open(body_path, "wb") as fbody, \
-            open(header_path, "wb") as fhdr:
+    with (
+        open(final_plain, "rb") as fin,
+        open(body_path, "wb") as fbody,
+        open(header_path, "wb") as fhdr,
+    ):
         plain_in, body_out = _Hashing(fin), _Hashing(fbody)
         header_out = _Hashing(fhdr)
         c4gh_lib.encrypt(keys, plain_in, body_out, headerfile=header_out)
@@ -165,14 +184,23 @@ def build_archive(src: Path, dest: Path, *, archive_key: bytes, work: Path,
             cipher.update(chunk)
     final_plain.unlink()  # plaintext never stays in the archive
     if body_out.count != body_size(plain_in.count):
-        raise IntegrityError(f"{body_path}: {body_out.count} body bytes written, expected "
-                             f"{body_size(plain_in.count)}")
+        raise IntegrityError(
+            f"{body_path}: {body_out.count} body bytes written, expected "
+            f"{body_size(plain_in.count)}"
+        )
     manifest = Manifest(
-        format=fmt.upper(), name=plain.name, plain_size=plain_in.count,
-        plain_sha256=plain_in.sha.hexdigest(), header_size=header_out.count,
-        body_size=body_out.count, cipher_sha256=cipher.hexdigest(),
-        body_sha256=body_out.sha.hexdigest(), header_end=header_end, contigs=contigs,
-        archive_key_sha256=hashlib.sha256(archive_key).hexdigest())
+        format=fmt.upper(),
+        name=plain.name,
+        plain_size=plain_in.count,
+        plain_sha256=plain_in.sha.hexdigest(),
+        header_size=header_out.count,
+        body_size=body_out.count,
+        cipher_sha256=cipher.hexdigest(),
+        body_sha256=body_out.sha.hexdigest(),
+        header_end=header_end,
+        contigs=contigs,
+        archive_key_sha256=hashlib.sha256(archive_key).hexdigest(),
+    )
     (dest / MANIFEST).write_text(json.dumps(asdict(manifest), indent=1))
     return manifest
 
@@ -192,8 +220,9 @@ class ArchivedFile:
         root = version_dir / ARCHIVE_DIR
         path = root / MANIFEST
         if not path.is_file():
-            raise InvalidInputError(f"{version_dir.name}: this dataset version has no archive; "
-                                    "re-ingest it to make one")
+            raise InvalidInputError(
+                f"{version_dir.name}: this dataset version has no archive; re-ingest it to make one"
+            )
         raw = json.loads(path.read_text())
         raw["contigs"] = tuple(raw["contigs"])
         manifest = Manifest(**raw)
@@ -213,15 +242,15 @@ class ArchivedFile:
 
 
 @contextlib.contextmanager
-def decrypted_copy(archived: ArchivedFile, secret_key: bytes,
-                   tmp_dir: Path) -> Iterator[tuple[Path, str]]:
+def decrypted_copy(
+    archived: ArchivedFile, secret_key: bytes, tmp_dir: Path
+) -> Iterator[tuple[Path, str]]:
     """Decrypt to a temporary file in ``tmp_dir`` (removed on exit); yields (path, sha256)."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=tmp_dir, suffix="." + archived.manifest.name)
     path = Path(name)
     try:
-        with os.fdopen(fd, "wb") as out, _Concat(archived.header_path,
-                                                 archived.body_path) as src:
+        with os.fdopen(fd, "wb") as out, _Concat(archived.header_path, archived.body_path) as src:
             hashed = _Hashing(out)
             c4gh_lib.decrypt([(0, secret_key, None)], src, hashed)
         yield path, hashed.sha.hexdigest()
@@ -255,7 +284,7 @@ class _Concat:
 
     def readinto(self, buf: bytearray) -> int:
         data = self.read(len(buf))
-        buf[:len(data)] = data
+        buf[: len(data)] = data
         return len(data)
 
 
@@ -278,19 +307,28 @@ def verify(archived: ArchivedFile, secret_key: bytes, tmp_dir: Path) -> list[str
             while chunk := fh.read(1 << 20):
                 cipher.update(chunk)
     if cipher.hexdigest() != m.cipher_sha256:
-        problems.append(f"{archived.body_path}: ciphertext SHA-256 differs from the manifest "
-                        "(the file was altered or damaged)")
+        problems.append(
+            f"{archived.body_path}: ciphertext SHA-256 differs from the manifest "
+            "(the file was altered or damaged)"
+        )
     try:
         with decrypted_copy(archived, secret_key, tmp_dir) as (plain, digest):
             if digest != m.plain_sha256:
-                problems.append(f"{archived.body_path}: decrypted SHA-256 differs from the "
-                                "manifest")
-            proc = subprocess.run(["bcftools", "view", "-H", str(plain)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  text=True, check=False)
+                problems.append(
+                    f"{archived.body_path}: decrypted SHA-256 differs from the manifest"
+                )
+            proc = subprocess.run(
+                ["bcftools", "view", "-H", str(plain)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
             if proc.returncode != 0:
-                problems.append(f"{archived.body_path}: bcftools cannot read the plaintext: "
-                                f"{proc.stderr.strip()[:200]}")
+                problems.append(
+                    f"{archived.body_path}: bcftools cannot read the plaintext: "
+                    f"{proc.stderr.strip()[:200]}"
+                )
     except (ValueError, AssertionError) as exc:
         problems.append(f"{archived.body_path}: decryption failed ({exc or type(exc).__name__})")
     return problems

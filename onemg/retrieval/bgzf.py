@@ -72,8 +72,12 @@ class Blocks:
 
 def write_gzi(path: Path, gzi: Path) -> None:
     """Run ``bgzip --reindex`` to list the blocks of ``path`` in ``gzi``."""
-    proc = subprocess.run(["bgzip", "--reindex", "-I", str(gzi), str(path)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["bgzip", "--reindex", "-I", str(gzi), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise InvalidInputError(f"{path}: not a BGZF file ({proc.stderr.strip()})")
 
@@ -118,14 +122,14 @@ def _vcf_lines(fin: pysam.BGZFile, fout: pysam.BGZFile) -> None:
         buf += chunk
         pos = 0
         while len(buf) - pos >= BLOCK_DATA or (not chunk and pos < len(buf)):
-            window = buf[pos:pos + BLOCK_DATA]
+            window = buf[pos : pos + BLOCK_DATA]
             cut = window.rfind(b"\n") + 1
             if cut == 0:  # a line longer than a block, or a last line without newline
                 nl = buf.find(b"\n", pos)
                 if nl < 0 and chunk:
                     break  # need more data to find its end
                 cut = (len(buf) - pos) if nl < 0 else nl + 1 - pos
-            fout.write(buf[pos:pos + cut])
+            fout.write(buf[pos : pos + cut])
             fout.flush()
             pos += cut
         buf = buf[pos:]
@@ -160,7 +164,7 @@ def _bcf_records(fin: pysam.BGZFile, fout: pysam.BGZFile) -> None:
         if block and block + size > BLOCK_DATA:
             fout.flush()
             block = 0
-        fout.write(buf[pos:pos + size])
+        fout.write(buf[pos : pos + size])
         block += size
         pos += size
         if block >= BLOCK_DATA:  # a long record: the next one starts a fresh block

@@ -60,8 +60,10 @@ def parse_region(text: str) -> tuple[str, int | None, int | None]:
     an htsget (referenceName, start 0-based, end exclusive)."""
     match = _REGION_RE.match(text.strip())
     if not match:
-        raise InvalidInputError(f"--region {text!r}: write CONTIG, CONTIG:START-END or "
-                                "CONTIG:START- (1-based, inclusive), e.g. 7:117480025-117668665")
+        raise InvalidInputError(
+            f"--region {text!r}: write CONTIG, CONTIG:START-END or "
+            "CONTIG:START- (1-based, inclusive), e.g. 7:117480025-117668665"
+        )
     contig, start, end = match.groups()
     s = int(start.replace(",", "")) - 1 if start else None
     e = int(end.replace(",", "")) if end else None
@@ -77,14 +79,20 @@ def _raise_for(resp: httpx.Response, what: str) -> None:
         return
     try:
         body = resp.json()
-        detail = (body.get("htsget", {}).get("message") or body.get("error_description")
-                  or body.get("detail") or body.get("error") or resp.text)
+        detail = (
+            body.get("htsget", {}).get("message")
+            or body.get("error_description")
+            or body.get("detail")
+            or body.get("error")
+            or resp.text
+        )
         if isinstance(detail, dict):
             detail = detail.get("errorMessage", str(detail))
     except ValueError:
         detail = resp.text[:200]
-    cls = _STATUS_ERRORS.get(resp.status_code,
-                             InvalidInputError if resp.status_code < 500 else UpstreamError)
+    cls = _STATUS_ERRORS.get(
+        resp.status_code, InvalidInputError if resp.status_code < 500 else UpstreamError
+    )
     raise cls(f"{what}: HTTP {resp.status_code}: {detail}")
 
 
@@ -101,26 +109,33 @@ def locate_dataset(http: httpx.Client, hub: str, token: str, dataset_id: str) ->
     _raise_for(info, "the hub's /api/info")
     members = info.json().get("response", {}).get("info", {}).get("members", [])
     urls = {m["id"]: m["apiUrl"] for m in members}
-    resp = http.get(f"{hub}api/datasets", params={"limit": 1000},
-                    headers={"Authorization": f"Bearer {token}"})
+    resp = http.get(
+        f"{hub}api/datasets", params={"limit": 1000}, headers={"Authorization": f"Bearer {token}"}
+    )
     _raise_for(resp, "the hub's dataset catalogue")
     for item in resp.json().get("response", {}).get("collections", []):
         member = (item.get("info") or {}).get("memberId")
         if item.get("id") == dataset_id and member in urls:
             return urls[member].rstrip("/")
-    raise NotFoundError(f"dataset {dataset_id!r} is in no member node's catalogue at {hub}; "
-                        "check the id (onemg lists them on the hub's /api/datasets)")
+    raise NotFoundError(
+        f"dataset {dataset_id!r} is in no member node's catalogue at {hub}; "
+        "check the id (onemg lists them on the hub's /api/datasets)"
+    )
 
 
 def passport_for(http: httpx.Client, hub: str, token: str, node_api: str) -> str:
     """A passport scoped to the node at ``node_api`` (token exchange at the hub's broker)."""
     parts = urlsplit(node_api)
-    resp = http.post(f"{hub}oidc/token", data={
-        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-        "subject_token": token,
-        "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
-        "requested_token_type": "urn:ga4gh:params:oauth:token-type:passport",
-        "audience": f"{parts.scheme}://{parts.netloc}/"})
+    resp = http.post(
+        f"{hub}oidc/token",
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "subject_token": token,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "requested_token_type": "urn:ga4gh:params:oauth:token-type:passport",
+            "audience": f"{parts.scheme}://{parts.netloc}/",
+        },
+    )
     _raise_for(resp, "passport from the hub's broker")
     return resp.json()["access_token"]
 
@@ -133,8 +148,14 @@ def _block_size(url: str) -> int | None:
     return int(end) - int(start) if start.isdigit() and end.isdigit() else None
 
 
-def _download(http: httpx.Client, url: str, headers: dict[str, str], dest: Path,
-              report: Callable[[int], None], retries: int) -> int:
+def _download(
+    http: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    dest: Path,
+    report: Callable[[int], None],
+    retries: int,
+) -> int:
     """One block into ``dest``, retried on network errors and 5xx (4xx fail at once)."""
     for attempt in range(retries + 1):
         got = 0
@@ -155,12 +176,19 @@ def _download(http: httpx.Client, url: str, headers: dict[str, str], dest: Path,
             report(-got)
             if attempt == retries:
                 raise
-            time.sleep(min(0.5 * 2 ** attempt, 5.0))
+            time.sleep(min(0.5 * 2**attempt, 5.0))
     raise AssertionError("unreachable")
 
 
-def download_ticket(http: httpx.Client, ticket: dict, dest: Path, *, workers: int = 4,
-                    retries: int = 3, progress: Progress | None = None) -> int:
+def download_ticket(
+    http: httpx.Client,
+    ticket: dict,
+    dest: Path,
+    *,
+    workers: int = 4,
+    retries: int = 3,
+    progress: Progress | None = None,
+) -> int:
     """Fetch every url of an htsget ``ticket`` (in parallel) and concatenate them in order."""
     urls = ticket["htsget"]["urls"]
     sizes = [_block_size(u["url"]) for u in urls if not u["url"].startswith("data:")]
@@ -180,8 +208,11 @@ def download_ticket(http: httpx.Client, ticket: dict, dest: Path, *, workers: in
                 if u["url"].startswith("data:"):
                     part.write_bytes(base64.b64decode(u["url"].split(",", 1)[1]))
                 else:
-                    jobs.append(pool.submit(_download, http, u["url"], u.get("headers", {}),
-                                            part, report, retries))
+                    jobs.append(
+                        pool.submit(
+                            _download, http, u["url"], u.get("headers", {}), part, report, retries
+                        )
+                    )
             for job in jobs:
                 job.result()
         with open(dest, "wb") as out:
@@ -193,19 +224,33 @@ def download_ticket(http: httpx.Client, ticket: dict, dest: Path, *, workers: in
 
 
 def _count(path: Path, *args: str) -> int:
-    proc = subprocess.run(["bcftools", "view", "-H", *args, str(path)],
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        ["bcftools", "view", "-H", *args, str(path)], capture_output=True, check=False
+    )
     if proc.returncode != 0:
-        raise UpstreamError(f"{path}: bcftools cannot read the decrypted file "
-                            f"({proc.stderr.decode().strip()[:200]})")
+        raise UpstreamError(
+            f"{path}: bcftools cannot read the decrypted file "
+            f"({proc.stderr.decode().strip()[:200]})"
+        )
     return proc.stdout.count(b"\n")
 
 
-def fetch(*, hub: str, dataset_id: str, seckey: bytes, out: Path, token: str | None = None,
-          username: str | None = None, password: str | None = None,
-          region: str | None = None, data_format: str = "VCF", workers: int = 4,
-          retries: int = 3, progress: Progress | None = None,
-          http: httpx.Client | None = None) -> FetchResult:
+def fetch(
+    *,
+    hub: str,
+    dataset_id: str,
+    seckey: bytes,
+    out: Path,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    region: str | None = None,
+    data_format: str = "VCF",
+    workers: int = 4,
+    retries: int = 3,
+    progress: Progress | None = None,
+    http: httpx.Client | None = None,
+) -> FetchResult:
     """Run the whole retrieval path (see the module docstring) and write ``out``."""
     t0 = time.perf_counter()
     hub = hub.rstrip("/") + "/"
@@ -227,24 +272,32 @@ def fetch(*, hub: str, dataset_id: str, seckey: bytes, out: Path, token: str | N
                 params["start"] = start
             if end is not None:
                 params["end"] = end
-        headers = {"Authorization": f"Bearer {passport}",
-                   "Htsget-Context-Public-Key": encode_public_key(public_of(seckey))}
-        resp = client.get(f"{node_api}/htsget/variants/{quote(dataset_id, safe='')}",
-                          params=params, headers=headers)
+        headers = {
+            "Authorization": f"Bearer {passport}",
+            "Htsget-Context-Public-Key": encode_public_key(public_of(seckey)),
+        }
+        resp = client.get(
+            f"{node_api}/htsget/variants/{quote(dataset_id, safe='')}",
+            params=params,
+            headers=headers,
+        )
         _raise_for(resp, "htsget ticket")
         out.parent.mkdir(parents=True, exist_ok=True)
         encrypted = out.with_name(out.name + ".c4gh.part")
         plain = out.with_name(out.name + ".part")
         try:
-            size = download_ticket(client, resp.json(), encrypted, workers=workers,
-                                   retries=retries, progress=progress)
+            size = download_ticket(
+                client, resp.json(), encrypted, workers=workers, retries=retries, progress=progress
+            )
             with open(encrypted, "rb") as fin, open(plain, "wb") as fout:
                 try:
                     c4gh_lib.decrypt([(0, seckey, None)], fin, fout)
                 except ValueError as exc:
-                    raise AccessDeniedError(f"cannot decrypt the download with this key "
-                                            f"({exc}); use the key whose public half was "
-                                            "sent") from exc
+                    raise AccessDeniedError(
+                        f"cannot decrypt the download with this key "
+                        f"({exc}); use the key whose public half was "
+                        "sent"
+                    ) from exc
             n = _count(plain)
             in_region = None
             if contig is not None:

@@ -45,11 +45,11 @@ class CsiIndex:
             raise InvalidInputError(f"{path}: not a CSI index (magic {data[:4]!r})")
         min_shift, depth, l_aux = struct.unpack_from("<iii", data, 4)
         pos = 16
-        aux = data[pos:pos + l_aux]
+        aux = data[pos : pos + l_aux]
         pos += l_aux
         if l_aux >= 28:  # tabix-style meta: 7 int32 then the NUL-separated names
             l_nm = struct.unpack_from("<i", aux, 24)[0]
-            names = [n.decode() for n in aux[28:28 + l_nm].split(b"\0") if n]
+            names = [n.decode() for n in aux[28 : 28 + l_nm].split(b"\0") if n]
         (n_ref,) = struct.unpack_from("<i", data, pos)
         pos += 4
         pseudo = ((1 << (3 * depth + 3)) - 1) // 7 + 1  # htslib's META_BIN
@@ -64,12 +64,12 @@ class CsiIndex:
                 chunks = struct.unpack_from(f"<{2 * n_chunk}Q", data, pos)
                 pos += 16 * n_chunk
                 if bin_id != pseudo:
-                    bins[bin_id] = _Bin(loffset, tuple(zip(chunks[::2], chunks[1::2],
-                                                           strict=True)))
+                    bins[bin_id] = _Bin(loffset, tuple(zip(chunks[::2], chunks[1::2], strict=True)))
             refs.append(bins)
         if names is None or len(names) < n_ref:
-            raise InvalidInputError(f"{path}: the index names {n_ref} contigs but the file "
-                                    "header does not list them")
+            raise InvalidInputError(
+                f"{path}: the index names {n_ref} contigs but the file header does not list them"
+            )
         return cls(min_shift, depth, tuple(names), tuple(refs))
 
     def _reg2bins(self, beg: int, end: int) -> list[int]:
@@ -101,8 +101,13 @@ class CsiIndex:
         bins = self.bins[tid]
         min_off = self._min_offset(bins, beg)
         # No record overlapping the region starts before min_off, so chunks are cut there too.
-        found = sorted((max(c[0], min_off), c[1]) for b in self._reg2bins(beg, end)
-                       if b in bins for c in bins[b].chunks if c[1] > min_off)
+        found = sorted(
+            (max(c[0], min_off), c[1])
+            for b in self._reg2bins(beg, end)
+            if b in bins
+            for c in bins[b].chunks
+            if c[1] > min_off
+        )
         merged: list[list[int]] = []
         for b, e in found:
             if merged and b <= merged[-1][1]:

@@ -175,8 +175,9 @@ class BlockUrl:
     headers: Mapping[str, str]
 
 
-def ticket(fmt: str, header: bytes, blocks: Sequence[BlockUrl], *,
-           header_only: bool) -> dict[str, Any]:
+def ticket(
+    fmt: str, header: bytes, blocks: Sequence[BlockUrl], *, header_only: bool
+) -> dict[str, Any]:
     """The ticket JSON: the reader's Crypt4GH header as a data URI, then the body blocks."""
     data = "data:application/vnd.ga4gh.crypt4gh;base64," + base64.b64encode(header).decode()
     urls: list[dict[str, Any]] = [{"url": data}]
@@ -194,9 +195,13 @@ def service_info(node_id: str, node_name: str, organization: str) -> dict[str, A
         "name": f"{node_name} htsget",
         "type": {"group": "org.ga4gh", "artifact": "htsget", "version": "1.3.0"},
         "description": "htsget 1.3 for variants; every response is Crypt4GH-encrypted for the "
-                       "key in Htsget-Context-Public-Key or X-C4GH-Public-Key",
+        "key in Htsget-Context-Public-Key or X-C4GH-Public-Key",
         "organization": {"name": organization, "url": "https://example.org"},
         "version": __version__,
-        "htsget": {"datatype": "variants", "formats": list(FORMATS),
-                   "fieldsParameterEffective": False, "tagsParametersEffective": False},
+        "htsget": {
+            "datatype": "variants",
+            "formats": list(FORMATS),
+            "fieldsParameterEffective": False,
+            "tagsParametersEffective": False,
+        },
     }

@@ -43,9 +43,13 @@ def passphrase(settings: Settings, environ: dict[str, str] | None = None) -> str
     if settings.beacon.environment == "production":
         raise InvalidInputError(
             f"no archive key passphrase: set {PASSPHRASE_ENV} or [retrieval] "
-            "archive_passphrase (a production node never stores it next to the key)")
-    LOG.warning("no archive key passphrase configured; writing a random one to %s. Set %s in "
-                "production.", path, PASSPHRASE_ENV)
+            "archive_passphrase (a production node never stores it next to the key)"
+        )
+    LOG.warning(
+        "no archive key passphrase configured; writing a random one to %s. Set %s in production.",
+        path,
+        PASSPHRASE_ENV,
+    )
     _write_private(path, secrets.token_urlsafe(32).encode())
     return path.read_text().strip()
 
@@ -92,8 +96,10 @@ def load_archive_secret(settings: Settings) -> bytes:
     try:
         return get_private_key(str(path), lambda: value)
     except (ValueError, SystemExit) as exc:
-        raise InvalidInputError(f"{path}: cannot unlock the archive key; check "
-                                f"{PASSPHRASE_ENV} or [retrieval] archive_passphrase") from exc
+        raise InvalidInputError(
+            f"{path}: cannot unlock the archive key; check "
+            f"{PASSPHRASE_ENV} or [retrieval] archive_passphrase"
+        ) from exc
 
 
 def load_private_key(path: Path, passphrase_value: str | None) -> bytes:
@@ -103,8 +109,10 @@ def load_private_key(path: Path, passphrase_value: str | None) -> bytes:
     try:
         return get_private_key(str(path), lambda: passphrase_value or "")
     except (ValueError, SystemExit) as exc:
-        raise InvalidInputError(f"{path}: cannot unlock the private key; pass the right "
-                                "passphrase (--passphrase or C4GH_PASSPHRASE)") from exc
+        raise InvalidInputError(
+            f"{path}: cannot unlock the private key; pass the right "
+            "passphrase (--passphrase or C4GH_PASSPHRASE)"
+        ) from exc
 
 
 def public_key_file(path: Path) -> bytes:
@@ -121,8 +129,9 @@ def parse_public_key_header(value: str) -> bytes:
     try:
         raw = base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInputError("the public key header is not base64; send base64 of your "
-                                "Crypt4GH public key file") from None
+        raise InvalidInputError(
+            "the public key header is not base64; send base64 of your Crypt4GH public key file"
+        ) from None
     if len(raw) == 32:
         return raw
     lines = [ln.strip() for ln in raw.splitlines() if ln.strip()]
@@ -133,12 +142,17 @@ def parse_public_key_header(value: str) -> bytes:
             key = b""
         if len(key) == 32:
             return key
-    raise InvalidInputError("the public key header does not hold a Crypt4GH public key; send "
-                            "base64 of the file `onemg keys generate` wrote (*.pub)")
+    raise InvalidInputError(
+        "the public key header does not hold a Crypt4GH public key; send "
+        "base64 of the file `onemg keys generate` wrote (*.pub)"
+    )
 
 
 def encode_public_key(key: bytes) -> str:
     """The header value for a 32-byte public key (base64 of the PEM-style key file)."""
-    pem = (b"-----BEGIN CRYPT4GH PUBLIC KEY-----\n" + base64.b64encode(key)
-           + b"\n-----END CRYPT4GH PUBLIC KEY-----\n")
+    pem = (
+        b"-----BEGIN CRYPT4GH PUBLIC KEY-----\n"
+        + base64.b64encode(key)
+        + b"\n-----END CRYPT4GH PUBLIC KEY-----\n"
+    )
     return base64.b64encode(pem).decode()

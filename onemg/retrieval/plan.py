@@ -47,8 +47,9 @@ def _contig(archived: ArchivedFile, name: str) -> str | None:
     return None
 
 
-def byte_ranges(archived: ArchivedFile, regions: Sequence[Region] | None, *,
-                header_only: bool = False) -> list[Range]:
+def byte_ranges(
+    archived: ArchivedFile, regions: Sequence[Region] | None, *, header_only: bool = False
+) -> list[Range]:
     """Plaintext byte ranges for the header (always), the regions (``None``: the whole file)
     and the EOF block.
 
@@ -65,8 +66,10 @@ def byte_ranges(archived: ArchivedFile, regions: Sequence[Region] | None, *,
     for region in regions:
         contig = _contig(archived, region.reference_name)
         if contig is None:
-            raise NotFoundError(f"referenceName {region.reference_name!r} is not in this "
-                                f"dataset; it has {', '.join(m.contigs[:30])}")
+            raise NotFoundError(
+                f"referenceName {region.reference_name!r} is not in this "
+                f"dataset; it has {', '.join(m.contigs[:30])}"
+            )
         beg = region.start or 0
         end = MAX_END if region.end is None else region.end
         for vbeg, vend in archived.index.chunks(contig, beg, end):
@@ -78,8 +81,10 @@ def byte_ranges(archived: ArchivedFile, regions: Sequence[Region] | None, *,
     return ranges
 
 
-def plan(archived: ArchivedFile, regions: Sequence[Region] | None, *,
-         header_only: bool = False) -> SlicePlan:
+def plan(
+    archived: ArchivedFile, regions: Sequence[Region] | None, *, header_only: bool = False
+) -> SlicePlan:
     """The segments and edit list serving ``regions`` (see :func:`byte_ranges`)."""
-    return plan_slice(byte_ranges(archived, regions, header_only=header_only),
-                      archived.manifest.plain_size)
+    return plan_slice(
+        byte_ranges(archived, regions, header_only=header_only), archived.manifest.plain_size
+    )

@@ -27,8 +27,12 @@ def session_keys(archive_header: bytes, archive_secret: bytes) -> list[bytes]:
     return [bytes(c4gh_header.parse_enc_packet(p)) for p in data_packets]
 
 
-def reader_header(keys: Sequence[bytes], archive_secret: bytes, reader_public: bytes,
-                  edit_list: Sequence[int] | None = None) -> bytes:
+def reader_header(
+    keys: Sequence[bytes],
+    archive_secret: bytes,
+    reader_public: bytes,
+    edit_list: Sequence[int] | None = None,
+) -> bytes:
     """A serialized Crypt4GH header giving ``reader_public`` the data ``keys`` (and the edit
     list, when given)."""
     plain = [c4gh_header.make_packet_data_enc(0, key) for key in keys]

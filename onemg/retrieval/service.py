@@ -33,8 +33,10 @@ _CACHE = 256
 #: ``dataset_id -> (version, version folder)`` of the served version, or None.
 Locate = Callable[[str], tuple[str, Path] | None]
 
-DENIED = ("you have no ControlledAccessGrants visa for this dataset on this node (or it does "
-          "not exist); apply for access and fetch a fresh passport")
+DENIED = (
+    "you have no ControlledAccessGrants visa for this dataset on this node (or it does "
+    "not exist); apply for access and fetch a fresh passport"
+)
 
 
 def reader_key(headers: Mapping[str, str]) -> bytes:
@@ -47,10 +49,13 @@ def reader_key(headers: Mapping[str, str]) -> bytes:
     if not present:
         raise htsget.invalid_input(
             "KEY_MISSING: send your Crypt4GH public key, base64-encoded, in "
-            "Htsget-Context-Public-Key or X-C4GH-Public-Key (`onemg keys generate` makes one)")
+            "Htsget-Context-Public-Key or X-C4GH-Public-Key (`onemg keys generate` makes one)"
+        )
     if len(present) > 1:
-        raise htsget.invalid_input("KEY_CONFLICT: send the public key in "
-                                   "Htsget-Context-Public-Key or X-C4GH-Public-Key, not both")
+        raise htsget.invalid_input(
+            "KEY_CONFLICT: send the public key in "
+            "Htsget-Context-Public-Key or X-C4GH-Public-Key, not both"
+        )
     try:
         return parse_public_key_header(headers[present[0]])
     except InvalidInputError as exc:
@@ -94,8 +99,15 @@ class _Lru(OrderedDict):
 class RetrievalService:
     """Tickets, block checks and whole-file downloads for one node."""
 
-    def __init__(self, settings: Settings, *, locate: Locate, verifier: CredentialVerifier,
-                 audit: AuditSink | None, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        locate: Locate,
+        verifier: CredentialVerifier,
+        audit: AuditSink | None,
+        clock: Callable[[], float],
+    ) -> None:
         self._settings = settings
         self._locate = locate
         self._verifier = verifier
@@ -108,15 +120,27 @@ class RetrievalService:
         self._signer: BlockSigner | None = None
 
     # credentials -------------------------------------------------------------------------
-    def _record(self, principal: Principal | None, action: str, dataset_id: str, result: str,
-                reason: str = "") -> None:
+    def _record(
+        self,
+        principal: Principal | None,
+        action: str,
+        dataset_id: str,
+        result: str,
+        reason: str = "",
+    ) -> None:
         if self._audit is not None:
-            self._audit.record(user=principal.subject if principal else None, action=action,
-                               resource=f"dataset:{dataset_id}", result=result, reason=reason,
-                               origin="htsget")
+            self._audit.record(
+                user=principal.subject if principal else None,
+                action=action,
+                resource=f"dataset:{dataset_id}",
+                result=result,
+                reason=reason,
+                origin="htsget",
+            )
 
-    async def authorize(self, authorization: str | None, dataset_id: str,
-                        action: str) -> tuple[Principal, str]:
+    async def authorize(
+        self, authorization: str | None, dataset_id: str, action: str
+    ) -> tuple[Principal, str]:
         """The principal and bearer token behind an ``Authorization`` header, if the principal
         holds a grant for ``dataset_id``.
 
@@ -131,8 +155,10 @@ class RetrievalService:
             raise AuthenticationError("Authorization must be 'Bearer <passport>'")
         if not token:
             self._record(None, action, dataset_id, "denied", "no bearer token")
-            raise AuthenticationError("send your passport as 'Authorization: Bearer <token>' "
-                                      "(`onemg fetch` gets one from the hub)")
+            raise AuthenticationError(
+                "send your passport as 'Authorization: Bearer <token>' "
+                "(`onemg fetch` gets one from the hub)"
+            )
         try:
             principal = await self._verifier.verify(token)
         except AuthenticationError as exc:
@@ -143,8 +169,9 @@ class RetrievalService:
             raise AccessDeniedError(DENIED)
         return principal, token
 
-    def deny(self, principal: Principal | None, action: str, dataset_id: str,
-             exc: OnemgError) -> None:
+    def deny(
+        self, principal: Principal | None, action: str, dataset_id: str, exc: OnemgError
+    ) -> None:
         """Audit a refusal decided after :meth:`authorize` (key, input, signature)."""
         self._record(principal, action, dataset_id, "denied", str(exc)[:200])
 
@@ -168,44 +195,74 @@ class RetrievalService:
         if self._signer is None:
             with self._lock:
                 if self._signer is None:
-                    self._signer = BlockSigner(load_or_create_secret(self._settings.data_dir),
-                                               self._clock)
+                    self._signer = BlockSigner(
+                        load_or_create_secret(self._settings.data_dir), self._clock
+                    )
         return self._signer
 
     def _keys(self, dataset_id: str, version: str, archived: ArchivedFile) -> list[bytes]:
         return self._archives.get_or(  # type: ignore[return-value]
             ("keys", dataset_id, version),
-            lambda: session_keys(archived.header_path.read_bytes(), self._archive_secret()))
+            lambda: session_keys(archived.header_path.read_bytes(), self._archive_secret()),
+        )
 
     # htsget ------------------------------------------------------------------------------
-    def ticket(self, principal: Principal, token: str, dataset_id: str,
-               request: htsget.TicketRequest, key: bytes, base_url: str) -> dict:
+    def ticket(
+        self,
+        principal: Principal,
+        token: str,
+        dataset_id: str,
+        request: htsget.TicketRequest,
+        key: bytes,
+        base_url: str,
+    ) -> dict:
         """The htsget ticket for ``request`` (runs in a worker thread: it reads files)."""
         version, archived = self._archive(dataset_id)
         fmt = archived.manifest.format
         if request.format != fmt:
-            raise htsget.unsupported_format(f"this dataset is archived as {fmt}; ask for "
-                                            f"format={fmt}")
+            raise htsget.unsupported_format(
+                f"this dataset is archived as {fmt}; ask for format={fmt}"
+            )
         sliced = plan(archived, request.regions, header_only=request.header_only)
-        header = reader_header(self._keys(dataset_id, version, archived),
-                               self._archive_secret(), key, sliced.edit_list)
+        header = reader_header(
+            self._keys(dataset_id, version, archived), self._archive_secret(), key, sliced.edit_list
+        )
         expires = int(self._clock()) + self._settings.retrieval.block_url_ttl_s
         signer = self._block_signer()
         subject = principal.subject or ""
         blocks = []
         for start, end in sliced.runs:
             grant = BlockGrant(dataset_id, version, start, end, expires)
-            query = urlencode({"v": version, "r": f"{start}-{end}", "exp": expires,
-                               "sig": signer.sign(grant, subject)})
+            query = urlencode(
+                {
+                    "v": version,
+                    "r": f"{start}-{end}",
+                    "exp": expires,
+                    "sig": signer.sign(grant, subject),
+                }
+            )
             url = f"{base_url}/api/htsget/blocks/{quote(dataset_id, safe='')}?{query}"
             blocks.append(htsget.BlockUrl(url, {"Authorization": f"Bearer {token}"}))
-        self._record(principal, "htsget.ticket", dataset_id, "granted",
-                     f"{fmt}, {len(blocks)} block(s), {sliced.cipher_bytes} bytes, regions "
-                     f"{_describe(request)}")
+        self._record(
+            principal,
+            "htsget.ticket",
+            dataset_id,
+            "granted",
+            f"{fmt}, {len(blocks)} block(s), {sliced.cipher_bytes} bytes, regions "
+            f"{_describe(request)}",
+        )
         return htsget.ticket(fmt, header, blocks, header_only=request.header_only)
 
-    def block(self, principal: Principal, dataset_id: str, *, version: str, byte_range: str,
-              expires: str, signature: str) -> Download:
+    def block(
+        self,
+        principal: Principal,
+        dataset_id: str,
+        *,
+        version: str,
+        byte_range: str,
+        expires: str,
+        signature: str,
+    ) -> Download:
         """Check a block URL for ``principal`` and return the ciphertext range to send."""
         try:
             start_s, _, end_s = byte_range.partition("-")
@@ -215,26 +272,38 @@ class RetrievalService:
         self._block_signer().check(grant, principal.subject or "", signature)
         current, archived = self._archive(dataset_id)
         if current != version:
-            raise htsget.HtsgetError("NotFound", 404, "the dataset was updated since this "
-                                     "ticket was issued; ask for a new ticket")
+            raise htsget.HtsgetError(
+                "NotFound",
+                404,
+                "the dataset was updated since this ticket was issued; ask for a new ticket",
+            )
         if not 0 <= grant.start < grant.end <= archived.manifest.body_size:
             raise AccessDeniedError("block range outside the file; ask for a new ticket")
-        self._record(principal, "htsget.block", dataset_id, "granted",
-                     f"bytes {grant.start}-{grant.end}")
+        self._record(
+            principal, "htsget.block", dataset_id, "granted", f"bytes {grant.start}-{grant.end}"
+        )
         return Download(b"", archived.body_path, grant.start, grant.end)
 
     # whole files -------------------------------------------------------------------------
-    def whole_file(self, principal: Principal, dataset_id: str, key: bytes, *,
-                   head: bool = False) -> tuple[bytes, ArchivedFile]:
+    def whole_file(
+        self, principal: Principal, dataset_id: str, key: bytes, *, head: bool = False
+    ) -> tuple[bytes, ArchivedFile]:
         """The reader's header (same bytes for the same reader and version, so ranges from
         separate requests fit together) and the archive."""
         version, archived = self._archive(dataset_id)
         header = self._headers.get_or(
             (dataset_id, version, key),
-            lambda: reader_header(self._keys(dataset_id, version, archived),
-                                  self._archive_secret(), key))
-        self._record(principal, "files.head" if head else "files.download", dataset_id,
-                     "granted", archived.manifest.name)
+            lambda: reader_header(
+                self._keys(dataset_id, version, archived), self._archive_secret(), key
+            ),
+        )
+        self._record(
+            principal,
+            "files.head" if head else "files.download",
+            dataset_id,
+            "granted",
+            archived.manifest.name,
+        )
         return header, archived  # type: ignore[return-value]
 
 
@@ -243,5 +312,7 @@ def _describe(request: htsget.TicketRequest) -> str:
         return "header"
     if request.regions is None:
         return "all"
-    return ",".join(f"{r.reference_name}:{r.start or 0}-{'' if r.end is None else r.end}"
-                    for r in request.regions[:5])
+    return ",".join(
+        f"{r.reference_name}:{r.start or 0}-{'' if r.end is None else r.end}"
+        for r in request.regions[:5]
+    )

@@ -62,8 +62,15 @@ class BlockSigner:
         self._clock = clock
 
     def _mac(self, grant: BlockGrant, subject: str) -> str:
-        message = "\n".join((grant.dataset_id, grant.version, f"{grant.start}-{grant.end}",
-                             str(grant.expires), subject)).encode()
+        message = "\n".join(
+            (
+                grant.dataset_id,
+                grant.version,
+                f"{grant.start}-{grant.end}",
+                str(grant.expires),
+                subject,
+            )
+        ).encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def sign(self, grant: BlockGrant, subject: str) -> str:
@@ -73,7 +80,8 @@ class BlockSigner:
     def check(self, grant: BlockGrant, subject: str, signature: str) -> None:
         """Raise AccessDeniedError unless ``signature`` is valid for ``subject`` and unexpired."""
         if not hmac.compare_digest(self._mac(grant, subject), signature):
-            raise AccessDeniedError("this block URL was not issued to you, or was altered; ask "
-                                    "for a new ticket")
+            raise AccessDeniedError(
+                "this block URL was not issued to you, or was altered; ask for a new ticket"
+            )
         if grant.expires <= self._clock():
             raise AccessDeniedError("this block URL has expired; ask for a new ticket")

@@ -36,10 +36,16 @@ def attach_retrieval(app: FastAPI, settings: Settings) -> None:
             with lock:
                 if not built:
                     state = app.state
-                    built.append(RetrievalService(
-                        settings, locate=locate, verifier=state.verifier, audit=state.audit,
-                        # app.state.clock (access wiring) is replaceable by tests
-                        clock=lambda: state.clock() if hasattr(state, "clock") else time.time()))
+                    built.append(
+                        RetrievalService(
+                            settings,
+                            locate=locate,
+                            verifier=state.verifier,
+                            audit=state.audit,
+                            # app.state.clock (access wiring) is replaceable by tests
+                            clock=lambda: state.clock() if hasattr(state, "clock") else time.time(),
+                        )
+                    )
         return built[0]
 
     app.state.retrieval = provider

@@ -73,12 +73,18 @@ class World:
     http: httpx.Client
 
     def passport(self, who: str) -> str:
-        token = self.http.post(f"{self.hub_url}oidc/login",
-                               json={"username": who, "password": PASSWORD})
+        token = self.http.post(
+            f"{self.hub_url}oidc/login", json={"username": who, "password": PASSWORD}
+        )
         assert token.status_code == 200, token.text
-        resp = self.http.post(f"{self.hub_url}oidc/token", data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-            "subject_token": token.json()["access_token"], "audience": self.node_url})
+        resp = self.http.post(
+            f"{self.hub_url}oidc/token",
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                "subject_token": token.json()["access_token"],
+                "audience": self.node_url,
+            },
+        )
         assert resp.status_code == 200, resp.text
         return resp.json()["access_token"]
 
@@ -92,15 +98,21 @@ class World:
 def decrypt(path: Path, out: Path, who: Researcher) -> None:
     """``crypt4gh decrypt --sk`` (the reference CLI) of ``path`` into ``out``."""
     with open(path, "rb") as fin, open(out, "wb") as fout:
-        subprocess.run([str(BIN / "crypt4gh"), "decrypt", "--sk", str(who.seckey)], stdin=fin,
-                       stdout=fout, check=True, stderr=subprocess.DEVNULL,
-                       env={**os.environ, "C4GH_PASSPHRASE": KEY_PASSPHRASE})
+        subprocess.run(
+            [str(BIN / "crypt4gh"), "decrypt", "--sk", str(who.seckey)],
+            stdin=fin,
+            stdout=fout,
+            check=True,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "C4GH_PASSPHRASE": KEY_PASSPHRASE},
+        )
 
 
 def records(path: Path, *args: str) -> list[str]:
     """``bcftools view -H [args] path`` as lines (raises if bcftools cannot read it)."""
-    proc = subprocess.run(["bcftools", "view", "-H", *args, str(path)], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        ["bcftools", "view", "-H", *args, str(path)], capture_output=True, text=True, check=True
+    )
     return proc.stdout.splitlines()
 
 
@@ -108,28 +120,48 @@ def records(path: Path, *args: str) -> list[str]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("retrieval")
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-    srcs = {ds: make_source(tmp / ds, dataset_id=ds, n=120, records=3000, seed=5)[0]
-            for ds in (VCF_ID, BCF_ID)}
+    srcs = {
+        ds: make_source(tmp / ds, dataset_id=ds, n=120, records=3000, seed=5)[0]
+        for ds in (VCF_ID, BCF_ID)
+    }
     vcf = srcs[VCF_ID] / "cohort.vcf.gz"
     bcf = srcs[BCF_ID] / "cohort.bcf"
-    subprocess.run(["bcftools", "view", "--no-version", "-Ob", "-o", str(bcf),
-                    str(srcs[BCF_ID] / "cohort.vcf.gz")], check=True)
+    subprocess.run(
+        [
+            "bcftools",
+            "view",
+            "--no-version",
+            "-Ob",
+            "-o",
+            str(bcf),
+            str(srcs[BCF_ID] / "cohort.vcf.gz"),
+        ],
+        check=True,
+    )
     subprocess.run(["bcftools", "index", str(bcf)], check=True)
     hub_port, node_port = free_port(), free_port()
     hub_url, node_url = f"http://127.0.0.1:{hub_port}/", f"http://127.0.0.1:{node_port}/"
     node_settings = Settings(
         data_dir=tmp / "node",
-        access=AccessSettings(trusted_issuers=(TrustedIssuer(hub_url, f"{hub_url}oidc/jwks"),),
-                              audience=node_url, public_url=node_url),
-        retrieval=RetrievalSettings(archive_passphrase="archive passphrase", block_url_ttl_s=300))
+        access=AccessSettings(
+            trusted_issuers=(TrustedIssuer(hub_url, f"{hub_url}oidc/jwks"),),
+            audience=node_url,
+            public_url=node_url,
+        ),
+        retrieval=RetrievalSettings(archive_passphrase="archive passphrase", block_url_ttl_s=300),
+    )
     for ds, geno in ((VCF_ID, vcf), (BCF_ID, bcf)):
-        ingest(resolve_inputs(source_dir=srcs[ds], genotypes=geno),
-               data_dir=node_settings.data_dir, database_url=node_settings.db_url,
-               settings=node_settings)
+        ingest(
+            resolve_inputs(source_dir=srcs[ds], genotypes=geno),
+            data_dir=node_settings.data_dir,
+            database_url=node_settings.db_url,
+            settings=node_settings,
+        )
 
     hub_settings = Settings(data_dir=tmp / "hub", access=AccessSettings(public_url=hub_url))
-    network = NetworkConfig(members=(MemberConfig(id="fi", base_url=f"{node_url}api",
-                                                  country="FI"),), broker=True)
+    network = NetworkConfig(
+        members=(MemberConfig(id="fi", base_url=f"{node_url}api", country="FI"),), broker=True
+    )
     hub_app = create_hub_app(hub_settings, network)
     hub_settings.data_dir.mkdir(parents=True)
     hub_engine = make_engine(hub_settings.db_url)
@@ -148,11 +180,31 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         people[name] = Researcher(name, sub, sec, pub)
     now = int(clock())
     # alice: both datasets; bob: the BCF one only; carol: nothing; dave: revoked in a test.
-    for app_id, who, ds in (("a1", "alice", VCF_ID), ("a2", "alice", BCF_ID),
-                            ("b1", "bob", BCF_ID), ("d1", "dave", VCF_ID)):
-        entitlements.add(application_id=app_id, subject=people[who].sub, dataset_id=ds,
-                         start=now - 60, end=now + 86_400)
-    with Served(hub_app, hub_port), Served(node_app, node_port), \
-            httpx.Client(timeout=60, trust_env=False) as http:
-        yield World(hub_url, node_url, node_settings, clock, {VCF_ID: vcf, BCF_ID: bcf},
-                    people, entitlements, http)
+    for app_id, who, ds in (
+        ("a1", "alice", VCF_ID),
+        ("a2", "alice", BCF_ID),
+        ("b1", "bob", BCF_ID),
+        ("d1", "dave", VCF_ID),
+    ):
+        entitlements.add(
+            application_id=app_id,
+            subject=people[who].sub,
+            dataset_id=ds,
+            start=now - 60,
+            end=now + 86_400,
+        )
+    with (
+        Served(hub_app, hub_port),
+        Served(node_app, node_port),
+        httpx.Client(timeout=60, trust_env=False) as http,
+    ):
+        yield World(
+            hub_url,
+            node_url,
+            node_settings,
+            clock,
+            {VCF_ID: vcf, BCF_ID: bcf},
+            people,
+            entitlements,
+            http,
+        )

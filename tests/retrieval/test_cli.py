@@ -31,42 +31,74 @@ def test_keys_generate(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert "exists" in capsys.readouterr().err
 
 
-def test_fetch_round_trip(world: World, tmp_path: Path, capsys: pytest.CaptureFixture,
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fetch_round_trip(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("C4GH_PASSPHRASE", KEY_PASSPHRASE)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     alice = world.people["alice"]
     out = tmp_path / "slice.vcf.gz"
-    args = ["fetch", "--hub", world.hub_url, "--dataset", VCF_ID, "--key", str(alice.seckey),
-            "--username", "alice", "--password", PASSWORD]
-    assert main([*args, "--region", "chr1:3001-6000", "--out", str(out)]) == 0, \
+    args = [
+        "fetch",
+        "--hub",
+        world.hub_url,
+        "--dataset",
+        VCF_ID,
+        "--key",
+        str(alice.seckey),
+        "--username",
+        "alice",
+        "--password",
+        PASSWORD,
+    ]
+    assert main([*args, "--region", "chr1:3001-6000", "--out", str(out)]) == 0, (
         capsys.readouterr().err
+    )
     assert "bcftools reads it" in capsys.readouterr().out
-    assert records(out, "--targets-overlap", "1", "-t", "chr1:3001-6000") == \
-        records(world.sources[VCF_ID], "-r", "chr1:3001-6000")
+    assert records(out, "--targets-overlap", "1", "-t", "chr1:3001-6000") == records(
+        world.sources[VCF_ID], "-r", "chr1:3001-6000"
+    )
     whole = tmp_path / "whole.vcf.gz"
     assert main([*args, "--out", str(whole)]) == 0
-    assert gzip.decompress(whole.read_bytes()) == \
-        gzip.decompress(world.sources[VCF_ID].read_bytes())
+    assert gzip.decompress(whole.read_bytes()) == gzip.decompress(
+        world.sources[VCF_ID].read_bytes()
+    )
     assert not list(tmp_path.glob("*.part"))
     # carol has no grant: a clear 403, nothing written
     denied = tmp_path / "denied.vcf.gz"
-    carol = ["fetch", "--hub", world.hub_url, "--dataset", VCF_ID, "--key",
-             str(world.people["carol"].seckey), "--username", "carol", "--password", PASSWORD,
-             "--out", str(denied)]
+    carol = [
+        "fetch",
+        "--hub",
+        world.hub_url,
+        "--dataset",
+        VCF_ID,
+        "--key",
+        str(world.people["carol"].seckey),
+        "--username",
+        "carol",
+        "--password",
+        PASSWORD,
+        "--out",
+        str(denied),
+    ]
     assert main(carol) == 2
     assert "403" in capsys.readouterr().err
     assert not denied.exists()
 
 
-def test_archive_verify_names_corruption(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_archive_verify_names_corruption(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ONEMG_ARCHIVE_PASSPHRASE", "verify passphrase")
     src, _, _ = make_source(tmp_path / "src", n=30, records=400, seed=3)
     node = tmp_path / "node"
     settings = Settings(data_dir=node, retrieval=RetrievalSettings())
-    ingest(resolve_inputs(source_dir=src), data_dir=node,
-           database_url=f"sqlite:///{node / 'node.db'}", settings=settings)
+    ingest(
+        resolve_inputs(source_dir=src),
+        data_dir=node,
+        database_url=f"sqlite:///{node / 'node.db'}",
+        settings=settings,
+    )
     assert main(["archive", "verify", "--data-dir", str(node)]) == 0
     assert "0 corrupt" in capsys.readouterr().out
     (version,) = (node / "datasets" / "test-fi").iterdir()

@@ -23,8 +23,12 @@ pytestmark = pytest.mark.slow
 
 
 def _positions(path: Path) -> list[tuple[str, int]]:
-    out = subprocess.run(["bcftools", "query", "-f", "%CHROM\t%POS\n", str(path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["bcftools", "query", "-f", "%CHROM\t%POS\n", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [(c, int(p)) for c, p in (line.split("\t") for line in out.splitlines())]
 
 
@@ -52,8 +56,9 @@ def _bcftools_region(region: Region) -> str:
 
 @pytest.mark.parametrize("ds", [VCF_ID, BCF_ID])
 @pytest.mark.parametrize("case", ["inside-blocks", "segment-crossing", "whole-contig", "empty"])
-def test_htsget_client_crypt4gh_cli_bcftools(world: World, tmp_path: Path, ds: str,
-                                             case: str) -> None:
+def test_htsget_client_crypt4gh_cli_bcftools(
+    world: World, tmp_path: Path, ds: str, case: str
+) -> None:
     region = _cases(world)[case]
     alice = world.people["alice"]
     archived = _archive(world, ds)
@@ -63,11 +68,19 @@ def test_htsget_client_crypt4gh_cli_bcftools(world: World, tmp_path: Path, ds: s
     fmt = "BCF" if ds == BCF_ID else "VCF"
     encrypted = tmp_path / "slice.c4gh"
     with open(encrypted, "wb") as fh:
-        htsget.get(f"{world.node_url}api/htsget/variants/{ds}", fh,
-                   reference_name=region.reference_name, start=region.start, end=region.end,
-                   data_format=fmt, bearer_token=world.passport("alice"),
-                   headers={"Htsget-Context-Public-Key": alice.key_header}, max_retries=1,
-                   retry_wait=0, timeout=60)
+        htsget.get(
+            f"{world.node_url}api/htsget/variants/{ds}",
+            fh,
+            reference_name=region.reference_name,
+            start=region.start,
+            end=region.end,
+            data_format=fmt,
+            bearer_token=world.passport("alice"),
+            headers={"Htsget-Context-Public-Key": alice.key_header},
+            max_retries=1,
+            retry_wait=0,
+            timeout=60,
+        )
     plain = tmp_path / ("slice.bcf" if ds == BCF_ID else "slice.vcf.gz")
     decrypt(encrypted, plain, alice)
     assert plain.stat().st_size == sliced.plain_bytes
@@ -90,9 +103,11 @@ def test_htsget_client_crypt4gh_cli_bcftools(world: World, tmp_path: Path, ds: s
 @pytest.mark.parametrize("ds", [VCF_ID, BCF_ID])
 def test_header_class(world: World, tmp_path: Path, ds: str) -> None:
     fmt = "BCF" if ds == BCF_ID else "VCF"
-    ticket = world.http.get(f"{world.node_url}api/htsget/variants/{ds}",
-                            params={"class": "header", "format": fmt},
-                            headers=world.headers("alice"))
+    ticket = world.http.get(
+        f"{world.node_url}api/htsget/variants/{ds}",
+        params={"class": "header", "format": fmt},
+        headers=world.headers("alice"),
+    )
     assert ticket.status_code == 200, ticket.text
     urls = ticket.json()["htsget"]["urls"]
     assert {u["class"] for u in urls} == {"header"}
@@ -102,9 +117,10 @@ def test_header_class(world: World, tmp_path: Path, ds: str) -> None:
     decrypt(encrypted, plain, world.people["alice"])
     assert records(plain) == []
     header = ["bcftools", "view", "-h", "--no-version"]
-    assert subprocess.run([*header, str(plain)], capture_output=True, check=True).stdout == \
-        subprocess.run([*header, str(world.sources[ds])], capture_output=True,
-                       check=True).stdout
+    assert (
+        subprocess.run([*header, str(plain)], capture_output=True, check=True).stdout
+        == subprocess.run([*header, str(world.sources[ds])], capture_output=True, check=True).stdout
+    )
 
 
 def _download(world: World, urls: list[dict]) -> bytes:
@@ -120,14 +136,19 @@ def _download(world: World, urls: list[dict]) -> bytes:
 
 
 def test_post_several_regions(world: World, tmp_path: Path) -> None:
-    regions = [{"referenceName": "chr1", "start": 2000, "end": 4000},
-               {"referenceName": "chr2", "start": 9000, "end": 9500}]
-    ticket = world.http.post(f"{world.node_url}api/htsget/variants/{VCF_ID}",
-                             json={"format": "VCF", "regions": regions},
-                             headers=world.headers("alice"))
+    regions = [
+        {"referenceName": "chr1", "start": 2000, "end": 4000},
+        {"referenceName": "chr2", "start": 9000, "end": 9500},
+    ]
+    ticket = world.http.post(
+        f"{world.node_url}api/htsget/variants/{VCF_ID}",
+        json={"format": "VCF", "regions": regions},
+        headers=world.headers("alice"),
+    )
     assert ticket.status_code == 200, ticket.text
-    assert ticket.headers["content-type"] == \
-        "application/vnd.ga4gh.htsget.v1.3.0+json; charset=utf-8"
+    assert (
+        ticket.headers["content-type"] == "application/vnd.ga4gh.htsget.v1.3.0+json; charset=utf-8"
+    )
     body = ticket.json()
     assert set(body) == {"htsget"}
     assert body["htsget"]["format"] == "VCF"

@@ -35,8 +35,11 @@ def _audited(world: World, expected: list[tuple[str | None, str, str]]) -> None:
     missing = expected
     while time.monotonic() < deadline:
         entries = [e for e in AuditStore(engine).entries() if e.result == "denied"]
-        missing = [(u, a, r) for u, a, r in expected
-                   if not any(e.user == u and e.action == a and r in e.reason for e in entries)]
+        missing = [
+            (u, a, r)
+            for u, a, r in expected
+            if not any(e.user == u and e.action == a and r in e.reason for e in entries)
+        ]
         if not missing:
             break
         time.sleep(0.2)
@@ -46,18 +49,26 @@ def _audited(world: World, expected: list[tuple[str | None, str, str]]) -> None:
 
 
 def _ticket(world: World, ds: str, headers: dict, **params: object) -> httpx.Response:
-    return world.http.get(f"{world.node_url}api/htsget/variants/{ds}", headers=headers,
-                          params=params)
+    return world.http.get(
+        f"{world.node_url}api/htsget/variants/{ds}", headers=headers, params=params
+    )
 
 
 def test_who_may_read(world: World) -> None:
     p = world.people
     key = {"Htsget-Context-Public-Key": p["alice"].key_header}
     _expect(_ticket(world, VCF_ID, key), 401, "InvalidAuthentication", "Bearer")
-    _expect(_ticket(world, VCF_ID, {**key, "Authorization": "Bearer not.a.jwt"}), 401,
-            "InvalidAuthentication")
-    _expect(_ticket(world, VCF_ID, {**key, "Authorization": "Basic YTpi"}), 401,
-            "InvalidAuthentication", "Bearer")
+    _expect(
+        _ticket(world, VCF_ID, {**key, "Authorization": "Bearer not.a.jwt"}),
+        401,
+        "InvalidAuthentication",
+    )
+    _expect(
+        _ticket(world, VCF_ID, {**key, "Authorization": "Basic YTpi"}),
+        401,
+        "InvalidAuthentication",
+        "Bearer",
+    )
     _expect(_ticket(world, VCF_ID, world.headers("carol")), 403, "PermissionDenied")
     # bob holds a grant for the BCF dataset only
     _expect(_ticket(world, VCF_ID, world.headers("bob")), 403, "PermissionDenied")
@@ -71,16 +82,19 @@ def test_who_may_read(world: World) -> None:
     files = f"{world.node_url}api/files/{VCF_ID}"
     _expect(world.http.get(files, headers=key), 401, "InvalidAuthentication")
     _expect(world.http.get(files, headers=world.headers("carol")), 403, "PermissionDenied")
-    _audited(world, [
-        (None, "htsget.ticket", "no bearer token"),
-        (None, "htsget.ticket", "invalid credentials"),
-        (None, "htsget.ticket", "malformed Authorization"),
-        (p["carol"].sub, "htsget.ticket", "no grant"),
-        (p["bob"].sub, "htsget.ticket", "no grant"),
-        (p["alice"].sub, "htsget.ticket", "no grant"),  # the unknown dataset
-        (None, "files.download", "no bearer token"),
-        (p["carol"].sub, "files.download", "no grant"),
-    ])
+    _audited(
+        world,
+        [
+            (None, "htsget.ticket", "no bearer token"),
+            (None, "htsget.ticket", "invalid credentials"),
+            (None, "htsget.ticket", "malformed Authorization"),
+            (p["carol"].sub, "htsget.ticket", "no grant"),
+            (p["bob"].sub, "htsget.ticket", "no grant"),
+            (p["alice"].sub, "htsget.ticket", "no grant"),  # the unknown dataset
+            (None, "files.download", "no bearer token"),
+            (p["carol"].sub, "files.download", "no grant"),
+        ],
+    )
 
 
 def test_revocation_applies_on_the_next_request(world: World) -> None:
@@ -95,19 +109,39 @@ def test_revocation_applies_on_the_next_request(world: World) -> None:
 def test_keys(world: World) -> None:
     alice = world.headers("alice", key=False)
     _expect(_ticket(world, VCF_ID, alice), 400, "InvalidInput", "KEY_MISSING")
-    both = {**alice, "Htsget-Context-Public-Key": world.people["alice"].key_header,
-            "X-C4GH-Public-Key": world.people["alice"].key_header}
+    both = {
+        **alice,
+        "Htsget-Context-Public-Key": world.people["alice"].key_header,
+        "X-C4GH-Public-Key": world.people["alice"].key_header,
+    }
     _expect(_ticket(world, VCF_ID, both), 400, "InvalidInput", "KEY_CONFLICT")
-    _expect(_ticket(world, VCF_ID, {**alice, "X-C4GH-Public-Key": "bm90IGEga2V5"}), 400,
-            "InvalidInput", "public key")
-    assert _ticket(world, VCF_ID, {**alice, "X-C4GH-Public-Key":
-                                   world.people["alice"].key_header}).status_code == 200
-    _expect(world.http.get(f"{world.node_url}api/files/{VCF_ID}", headers=alice), 400,
-            "InvalidInput", "KEY_MISSING")
+    _expect(
+        _ticket(world, VCF_ID, {**alice, "X-C4GH-Public-Key": "bm90IGEga2V5"}),
+        400,
+        "InvalidInput",
+        "public key",
+    )
+    assert (
+        _ticket(
+            world, VCF_ID, {**alice, "X-C4GH-Public-Key": world.people["alice"].key_header}
+        ).status_code
+        == 200
+    )
+    _expect(
+        world.http.get(f"{world.node_url}api/files/{VCF_ID}", headers=alice),
+        400,
+        "InvalidInput",
+        "KEY_MISSING",
+    )
     sub = world.people["alice"].sub
-    _audited(world, [(sub, "htsget.ticket", "KEY_MISSING"), (sub, "htsget.ticket",
-                                                             "KEY_CONFLICT"),
-                     (sub, "files.download", "KEY_MISSING")])
+    _audited(
+        world,
+        [
+            (sub, "htsget.ticket", "KEY_MISSING"),
+            (sub, "htsget.ticket", "KEY_CONFLICT"),
+            (sub, "files.download", "KEY_MISSING"),
+        ],
+    )
 
 
 def test_invalid_requests(world: World) -> None:
@@ -115,19 +149,29 @@ def test_invalid_requests(world: World) -> None:
     url = f"{world.node_url}api/htsget/variants/{VCF_ID}"
     _expect(_ticket(world, VCF_ID, h, format="BAM"), 400, "UnsupportedFormat")
     _expect(_ticket(world, VCF_ID, h, format="BCF"), 400, "UnsupportedFormat", "format=VCF")
-    _expect(_ticket(world, VCF_ID, h, referenceName="chr1", start=50, end=10), 400,
-            "InvalidRange")
+    _expect(_ticket(world, VCF_ID, h, referenceName="chr1", start=50, end=10), 400, "InvalidRange")
     _expect(_ticket(world, VCF_ID, h, start=10), 400, "InvalidInput", "referenceName")
     _expect(_ticket(world, VCF_ID, h, start="x", referenceName="chr1"), 400, "InvalidInput")
-    _expect(_ticket(world, VCF_ID, h, **{"class": "header", "referenceName": "chr1"}), 400,
-            "InvalidInput")
+    _expect(
+        _ticket(world, VCF_ID, h, **{"class": "header", "referenceName": "chr1"}),
+        400,
+        "InvalidInput",
+    )
     _expect(_ticket(world, VCF_ID, h, referenceName="chr9"), 404, "NotFound")
     _expect(world.http.post(url, headers=h, json={"regions": []}), 400, "InvalidInput")
     _expect(world.http.post(url + "?format=VCF", headers=h, json={}), 400, "InvalidInput")
-    _expect(world.http.post(url, headers=h, json={"regions": [
-        {"referenceName": "chr1", "start": 5, "end": 5}]}), 400, "InvalidRange")
-    _expect(world.http.post(url, headers=h, json={"regions": [
-        {"referenceName": "chr1"}] * 101}), 413, "PayloadTooLarge")
+    _expect(
+        world.http.post(
+            url, headers=h, json={"regions": [{"referenceName": "chr1", "start": 5, "end": 5}]}
+        ),
+        400,
+        "InvalidRange",
+    )
+    _expect(
+        world.http.post(url, headers=h, json={"regions": [{"referenceName": "chr1"}] * 101}),
+        413,
+        "PayloadTooLarge",
+    )
     _expect(world.http.post(url, headers=h, content=b"{not json"), 400, "InvalidInput")
 
 
@@ -168,12 +212,18 @@ def test_block_urls_are_bound(world: World, caplog: pytest.LogCaptureFixture) ->
     token = alice["Authorization"].split()[1]
     # Nothing the node logs holds the signature or the passport (the test's own HTTP client,
     # httpx, logs the URLs it calls: those lines are not the node's).
-    node_log = "\n".join(r.getMessage() for r in caplog.records
-                         if not r.name.startswith(("httpx", "httpcore")))
+    node_log = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))
+    )
     assert sig not in node_log
     assert token not in node_log
     p = world.people
-    _audited(world, [(p["bob"].sub, "htsget.block", "not issued to you"),
-                     (None, "htsget.block", "no bearer token"),
-                     (p["alice"].sub, "htsget.block", "altered"),
-                     (p["alice"].sub, "htsget.block", "expired")])
+    _audited(
+        world,
+        [
+            (p["bob"].sub, "htsget.block", "not issued to you"),
+            (None, "htsget.block", "no bearer token"),
+            (p["alice"].sub, "htsget.block", "altered"),
+            (p["alice"].sub, "htsget.block", "expired"),
+        ],
+    )

@@ -22,17 +22,20 @@ def encrypted() -> tuple[bytes, bytes, bytes, bytes]:
     plain = os.urandom(5 * SEGMENT + 1234)
     secret = os.urandom(32)
     header, body = io.BytesIO(), io.BytesIO()
-    lib.encrypt([(0, os.urandom(32), public_of(secret))], io.BytesIO(plain), body,
-                headerfile=header)
+    lib.encrypt(
+        [(0, os.urandom(32), public_of(secret))], io.BytesIO(plain), body, headerfile=header
+    )
     return plain, header.getvalue(), body.getvalue(), secret
 
 
-def _serve(plain_len: int, ranges: list[tuple[int, int]], header: bytes, body: bytes,
-           secret: bytes) -> bytes:
+def _serve(
+    plain_len: int, ranges: list[tuple[int, int]], header: bytes, body: bytes, secret: bytes
+) -> bytes:
     reader = os.urandom(32)
     sliced = plan_slice(ranges, plain_len)
-    out_header = reader_header(session_keys(header, secret), secret, public_of(reader),
-                               sliced.edit_list)
+    out_header = reader_header(
+        session_keys(header, secret), secret, public_of(reader), sliced.edit_list
+    )
     stream = out_header + b"".join(body[a:b] for a, b in sliced.runs)
     out = io.BytesIO()
     lib.decrypt([(0, reader, None)], io.BytesIO(stream), out)
@@ -46,7 +49,8 @@ def test_body_size(encrypted: tuple[bytes, bytes, bytes, bytes]) -> None:
 
 
 def test_random_ranges_decrypt_to_exactly_their_bytes(
-        encrypted: tuple[bytes, bytes, bytes, bytes]) -> None:
+    encrypted: tuple[bytes, bytes, bytes, bytes],
+) -> None:
     plain, header, body, secret = encrypted
     rng = random.Random(4)
     for _ in range(25):
@@ -59,11 +63,12 @@ def test_random_ranges_decrypt_to_exactly_their_bytes(
 def test_offsets_past_one_segment(encrypted: tuple[bytes, bytes, bytes, bytes]) -> None:
     plain, header, body, secret = encrypted
     assert _serve(len(plain), [(70_000, 70_100)], header, body, secret) == plain[70_000:70_100]
-    assert _serve(len(plain), [(140_000, 140_100)], header, body, secret) == \
-        plain[140_000:140_100]
+    assert _serve(len(plain), [(140_000, 140_100)], header, body, secret) == plain[140_000:140_100]
     # Touching ranges and ranges ending on a segment edge merge into one keep.
-    assert plan_slice([(0, SEGMENT), (SEGMENT, SEGMENT + 5)], len(plain)).edit_list == \
-        (0, SEGMENT + 5)
+    assert plan_slice([(0, SEGMENT), (SEGMENT, SEGMENT + 5)], len(plain)).edit_list == (
+        0,
+        SEGMENT + 5,
+    )
 
 
 def test_only_touched_segments_are_served() -> None:
