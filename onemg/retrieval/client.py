@@ -311,3 +311,26 @@ def fetch(
     finally:
         if own:
             client.close()
+
+
+def fetch_command(
+    *,
+    hub: str,
+    dataset_id: str,
+    key: Path,
+    out: Path,
+    username: str,
+    region: str | None = None,
+) -> str:
+    """The ``onemg fetch`` command line a walk-through (e.g. ``onemg demo``) prints.
+
+    The password and the key's passphrase are left to the prompt (or ``$ONEMG_PASSWORD`` and
+    ``$C4GH_PASSPHRASE``), so they never appear in a terminal log.
+    """
+    import shlex
+
+    args = ["onemg", "fetch", "--hub", hub, "--dataset", dataset_id]
+    if region:
+        args += ["--region", region]
+    args += ["--key", str(key), "--username", username, "--out", str(out)]
+    return shlex.join(args)

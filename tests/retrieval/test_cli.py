@@ -4,6 +4,7 @@ node, `onemg archive verify` finding a corrupted file by name."""
 from __future__ import annotations
 
 import gzip
+import shlex
 import stat
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from crypt4gh.keys import get_private_key, get_public_key
 from onemg.cli import main
 from onemg.ingest import ingest, resolve_inputs
 from onemg.retrieval.archive import ArchivedFile
+from onemg.retrieval.client import fetch_command
 from onemg.retrieval.reencrypt import public_of
 from onemg.settings import RetrievalSettings, Settings
 from tests.ingest.sources import make_source
@@ -51,9 +53,18 @@ def test_fetch_round_trip(
         "--password",
         PASSWORD,
     ]
-    assert main([*args, "--region", "chr1:3001-6000", "--out", str(out)]) == 0, (
-        capsys.readouterr().err
+    # The command a walk-through prints (password and passphrase from the environment) works.
+    monkeypatch.setenv("ONEMG_PASSWORD", PASSWORD)
+    printed = fetch_command(
+        hub=world.hub_url,
+        dataset_id=VCF_ID,
+        key=alice.seckey,
+        out=out,
+        username="alice",
+        region="chr1:3001-6000",
     )
+    assert PASSWORD not in printed
+    assert main(shlex.split(printed)[1:]) == 0, capsys.readouterr().err
     assert "bcftools reads it" in capsys.readouterr().out
     assert records(out, "--targets-overlap", "1", "-t", "chr1:3001-6000") == records(
         world.sources[VCF_ID], "-r", "chr1:3001-6000"
