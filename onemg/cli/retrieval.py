@@ -46,7 +46,7 @@ def _keys_generate(
 
     sec, pub = Path(f"{out}.sec"), Path(f"{out}.pub")
     generate_pair(sec, pub, _passphrase(passphrase, confirm=True), comment)
-    Console(highlight=False).print(
+    Console(highlight=False, soft_wrap=True).print(
         f"wrote {sec} (private, keep it) and {pub} (public, send it with requests)"
     )
 
@@ -72,7 +72,7 @@ def _archive_verify(
     settings = load_settings(data_dir, database_url=database_url)
     layout = NodeLayout(settings.data_dir)
     secret = load_archive_secret(settings)
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     bad = 0
     datasets = list_datasets(data_dir=settings.data_dir, database_url=settings.db_url)
     for d in datasets:
@@ -171,7 +171,7 @@ def _fetch(
         if result.records_in_region is None
         else f", {result.records_in_region} in {region} (the rest come from the edge blocks)"
     )
-    Console(highlight=False).print(
+    Console(highlight=False, soft_wrap=True).print(
         f"wrote {result.path}: {result.records} record(s){where}; {result.downloaded_bytes} "
         f"encrypted bytes from {result.node_api} in {result.seconds:.1f} s; bcftools reads it"
     )
