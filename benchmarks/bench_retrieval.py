@@ -144,7 +144,7 @@ def _timed_cat(path: Path) -> float:
 
 def bench_size(work: Path, size_mb: float, clients: int, slice_too: bool) -> None:
     from onemg.access.keys import generate_key
-    from onemg.network.processes import free_port
+    from onemg.demo.processes import free_port
     from onemg.retrieval.archive import build_archive
     from onemg.retrieval.keys import encode_public_key, ensure_archive_key
     from onemg.retrieval.reencrypt import public_of

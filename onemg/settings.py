@@ -134,8 +134,8 @@ def settings_from_mapping(
     """Build :class:`Settings` from parsed TOML (``raw``), the environment and overrides.
 
     The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]``, ``[retrieval]``
-    and top-level fields from ``raw``; then ``ONEMG_<FIELD>`` environment variables for top-level fields
-    (``ONEMG_DATABASE_URL``); then ``overrides`` that are not ``None``.
+    and top-level fields from ``raw``; then ``ONEMG_<FIELD>`` environment variables for
+    top-level fields (``ONEMG_DATABASE_URL``); then ``overrides`` that are not ``None``.
     """
     env = os.environ if environ is None else environ
     raw = dict(raw)

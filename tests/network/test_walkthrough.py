@@ -48,8 +48,9 @@ def _run(script: str) -> dict[str, str]:
 
 
 def _has_chr(path: object) -> bool:
-    header = subprocess.run(["bcftools", "view", "-h", str(path)], capture_output=True,
-                            text=True, check=True).stdout
+    header = subprocess.run(
+        ["bcftools", "view", "-h", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     return "##contig=<ID=chr" in header
 
 
@@ -100,8 +101,12 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
     assert "bcftools reads it" in out["5"]
     sliced = fetched_path(plan)
     region = FETCH_REGION.replace("7:", "chr7:") if _has_chr(sliced) else FETCH_REGION
-    got = subprocess.run(["bcftools", "view", "-H", "--targets-overlap", "1", "-t", region,
-                          str(sliced)], capture_output=True, text=True, check=True).stdout
+    got = subprocess.run(
+        ["bcftools", "view", "-H", "--targets-overlap", "1", "-t", region, str(sliced)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert got.count("\n") > 0
 
     # The operator's approval is in the node's hash-chained audit log, under the demo's actor.

@@ -20,9 +20,9 @@ from crypt4gh.keys import c4gh
 from onemg.access.api import build_hub_access
 from onemg.access.store import EntitlementStore
 from onemg.db import make_engine, migrate
+from onemg.demo.processes import free_port
 from onemg.ingest import ingest, resolve_inputs
 from onemg.network.config import MemberConfig, NetworkConfig
-from onemg.network.processes import free_port
 from onemg.settings import AccessSettings, RetrievalSettings, Settings, TrustedIssuer
 from onemg.web.hub_app import create_hub_app
 from onemg.web.node_app import create_node_app
