@@ -73,6 +73,18 @@ class AccessSettings:
 
 
 @dataclass(frozen=True)
+class RetrievalSettings:
+    """The encrypted archive and htsget (see docs/retrieval.md)."""
+
+    #: Passphrase of the archive's Crypt4GH private key (else ``ONEMG_ARCHIVE_PASSPHRASE``).
+    archive_passphrase: str | None = None
+    #: Seconds a signed htsget block URL stays valid.
+    block_url_ttl_s: int = 300
+    #: Most regions one htsget request may name (more: PayloadTooLarge).
+    max_regions: int = 100
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a node, the hub or a CLI command needs to know."""
 
@@ -82,6 +94,7 @@ class Settings:
     country: str | None = None
     beacon: BeaconSettings = field(default_factory=BeaconSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
 
     @property
     def db_url(self) -> str:
@@ -120,15 +133,17 @@ def settings_from_mapping(
 ) -> Settings:
     """Build :class:`Settings` from parsed TOML (``raw``), the environment and overrides.
 
-    The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]`` and top-level
-    fields from ``raw``; then ``ONEMG_<FIELD>`` environment variables for top-level fields
-    (``ONEMG_DATABASE_URL``); then ``overrides`` that are not ``None``.
+    The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]``, ``[retrieval]``
+    and top-level fields from ``raw``; then ``ONEMG_<FIELD>`` environment variables for
+    top-level fields (``ONEMG_DATABASE_URL``); then ``overrides`` that are not ``None``.
     """
     env = os.environ if environ is None else environ
     raw = dict(raw)
     beacon = _section(BeaconSettings, raw.pop("beacon", {}), f"{source} [beacon]")
     access = _section(AccessSettings, raw.pop("access", {}), f"{source} [access]")
-    top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "data_dir"}
+    retrieval = _section(RetrievalSettings, raw.pop("retrieval", {}), f"{source} [retrieval]")
+    top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "retrieval",
+                                                           "data_dir"}
     unknown = set(raw) - top
     if unknown:
         raise InvalidInputError(
@@ -139,7 +154,8 @@ def settings_from_mapping(
         if value:
             raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(data_dir=Path(data_dir), beacon=beacon, access=access, **raw)
+    return Settings(data_dir=Path(data_dir), beacon=beacon, access=access, retrieval=retrieval,
+                    **raw)
 
 
 def load_settings(

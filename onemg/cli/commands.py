@@ -15,6 +15,7 @@ _GROUPS = (
     "onemg.cli.hub",  # onemg hub serve
     "onemg.cli.demo",  # onemg demo
     "onemg.cli.mlm",  # onemg mlm ...
+    "onemg.cli.retrieval",  # onemg keys generate, onemg archive verify, onemg fetch
 )
 
 

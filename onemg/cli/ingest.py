@@ -20,7 +20,8 @@ _WORKERS = typer.Option(0, "--workers", min=0,
                              "VCF/BCF) always runs bcftools beside one indexing thread.")
 
 _STEPS = {"validate": "validating inputs", "convert": "VCF -> VCF Zarr",
-          "index": "building Beacon index", "publish": "publishing", "cleanup": "cleaning up"}
+          "index": "building Beacon index", "archive": "encrypted archive (Crypt4GH)",
+          "publish": "publishing", "cleanup": "cleaning up"}
 
 
 class _Bars:
@@ -80,7 +81,7 @@ def ingest_command(
     with _progress(console) as progress:
         result = ingest(inputs, data_dir=settings.data_dir, database_url=settings.db_url,
                         replace=replace, allow_unmatched=allow_unmatched, workers=workers,
-                        progress=_Bars(progress))
+                        progress=_Bars(progress), settings=settings)
     out = Console(highlight=False)
     out.print(f"dataset [bold]{result.dataset_id}[/] version {result.version}: "
               f"{result.n_individuals} individuals, {result.n_variants} variants")

@@ -9,7 +9,9 @@ commands that walk the whole chain against the running demo network:
 3. approve the application as the node's operator (the demo's veto window is 0 days, so the
    entitlement starts at once; a real node waits ``veto_window_days``);
 4. ask the node for records with a fresh passport, which now carries the node's
-   ControlledAccessGrants visa: records come back (before step 3 the same query is refused).
+   ControlledAccessGrants visa: records come back (before step 3 the same query is refused);
+5. download an encrypted htsget slice of the dataset (the CFTR region) with ``onemg fetch``,
+   decrypted with the researcher's own Crypt4GH key (made by ``onemg keys generate``).
 
 The demo prints exactly these commands, and the tests run exactly these commands.
 """
@@ -32,6 +34,8 @@ DEMO_RESEARCHER = "demo-researcher"
 DEMO_OPERATOR = "operator@demo"
 #: The filter of the record query (hypertension, descendants included): common in every cohort.
 RECORD_FILTER = "HP:0000822"
+#: The region step 5 fetches (CFTR, one of the genes every synthetic cohort covers).
+FETCH_REGION = "7:117480025-117668665"
 
 _TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 _JSON_FIELD = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"{field}\"])'"
@@ -193,7 +197,48 @@ def walkthrough(plan: DemoPlan, country: str | None = None) -> list[Step]:
             ),
             note="Before step 3 the same query answers 403: the passport holds no grant.",
         ),
+        _fetch_step(plan, country),
     ]
+
+
+def fetched_path(plan: DemoPlan, country: str | None = None) -> Path:
+    """Where step 5 writes the decrypted slice."""
+    dataset = demo_dataset(plan, country or plan.countries[0])
+    return plan.root / "fetched" / f"{dataset}.cftr.vcf.gz"
+
+
+def _fetch_step(plan: DemoPlan, country: str) -> Step:
+    """Step 5: a Crypt4GH key pair, then ``onemg fetch`` of an htsget slice."""
+    from onemg.retrieval.client import fetch_command
+
+    q = shlex.quote
+    key = plan.root / DEMO_RESEARCHER
+    dataset = demo_dataset(plan, country)
+    # The demo reuses the researcher's password as the key's passphrase (a demo shortcut).
+    secrets_env = (
+        f"export ONEMG_PASSWORD={q(researcher_password(plan))} "
+        f"C4GH_PASSPHRASE={q(researcher_password(plan))}"
+    )
+    fetch = fetch_command(
+        hub=f"{plan.hub_url}/",
+        dataset_id=dataset,
+        key=Path(f"{key}.sec"),
+        out=fetched_path(plan, country),
+        username=DEMO_RESEARCHER,
+        region=FETCH_REGION,
+    )
+    return Step(
+        5,
+        f"Download an encrypted htsget slice of {dataset} ({FETCH_REGION}, CFTR) and decrypt "
+        "it with your own key",
+        (
+            secrets_env,
+            f"test -f {q(str(key))}.sec || {onemg_command()} keys generate --out {q(str(key))}",
+            fetch.replace("onemg", onemg_command(), 1),
+        ),
+        note="The node re-encrypts only the Crypt4GH header for your key and serves the "
+        "encrypted blocks as stored; see docs/retrieval.md.",
+    )
 
 
 def render(steps: list[Step]) -> list[str]:

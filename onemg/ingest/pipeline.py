@@ -15,13 +15,17 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from onemg.errors import ConflictError, NotFoundError
 from onemg.genomics import build_index, convert_and_index, sample_ids
 from onemg.ingest.inputs import IngestInputs, match_samples
 from onemg.ingest.layout import NodeLayout, fsync_tree, new_version, publish_dir
+from onemg.retrieval.archive import ARCHIVE_DIR, build_archive
+from onemg.retrieval.keys import ensure_archive_key
+from onemg.settings import Settings
 
-#: ``progress(step, done, total)``; steps: validate, convert, index, publish, cleanup.
+#: ``progress(step, done, total)``; steps: validate, convert, index, archive, publish, cleanup.
 Progress = Callable[[str, int, int], None]
 
 
@@ -40,6 +44,8 @@ class IngestResult:
     skipped_alleles: int = 0
     skipped_records_contig: int = 0
     cleaned: list[str] = field(default_factory=list)
+    #: The encrypted archive's manifest (None for a VCF Zarr input, which is not archived).
+    archive: Any = None
 
 
 def open_catalogue(database_url: str):  # noqa: ANN201 - the catalogue type is imported lazily
@@ -90,6 +96,7 @@ def ingest(
     workers: int = 0,
     progress: Progress | None = None,
     show_progress: bool = False,
+    settings: Settings | None = None,
 ) -> IngestResult:
     """Load one dataset version into a node and make it the served one.
 
@@ -104,6 +111,8 @@ def ingest(
         workers: worker processes for conversion and indexing (0 = this process).
         progress: step callback.
         show_progress: let bio2zarr draw its own progress bars during conversion.
+        settings: the node's settings, for the archive key's passphrase (``[retrieval]``);
+            default: ``data_dir`` with default settings (passphrase from the environment).
 
     Raises:
         ConflictError: the dataset exists and ``replace`` is false, or another ingest runs.
@@ -119,8 +128,10 @@ def ingest(
     layout = NodeLayout(data_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
     catalogue = open_catalogue(database_url)
+    node_settings = settings or Settings(data_dir=layout.root)
     with layout.lock():
         step("validate")
+        archive_key = ensure_archive_key(node_settings)
         cleaned = clean_leftovers(layout, catalogue)
         ds_id = inputs.dataset_id
         if _exists(catalogue, ds_id) and not replace:
@@ -150,6 +161,13 @@ def ingest(
                 show_progress=show_progress, progress=lambda d, t: step("index", d, t))
             step("convert", 1, 1)
             (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
+            # The encrypted archive is built in the same staging folder, so it is published
+            # (or lost to a kill) together with the rest of the version.
+            step("archive")
+            manifest = build_archive(inputs.genotypes, build / ARCHIVE_DIR,
+                                     archive_key=archive_key, work=stage / "archive-work",
+                                     keep_samples=match.kept if match.vcf_only else None)
+            step("archive", 1, 1)
             step("publish")
             fsync_tree(build)
             final = layout.version_dir(ds_id, version)
@@ -174,7 +192,8 @@ def ingest(
         n_individuals=len(match.kept), n_variants=summary.n_variants, path=final,
         dropped_vcf_samples=match.vcf_only, unloaded_records=match.metadata_only,
         skipped_alleles=summary.skipped_alleles,
-        skipped_records_contig=summary.skipped_records_contig, cleaned=cleaned)
+        skipped_records_contig=summary.skipped_records_contig, cleaned=cleaned,
+        archive=manifest)
 
 
 def existing_layout(data_dir: Path) -> NodeLayout:

@@ -23,6 +23,7 @@ from onemg.beacon.routes import BeaconJSON, build_router
 from onemg.beacon.store import NodeData
 from onemg.db import open_database
 from onemg.lazy import Lazy
+from onemg.retrieval.wiring import attach_retrieval
 from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
 from onemg.settings import Settings
 from onemg.web.errors import install_error_handlers
@@ -104,5 +105,7 @@ def create_node_app(
     app.include_router(build_router())
     # Controlled access: hash-chained audit, passport clearinghouse, DAC and visa-issuer routes.
     attach_node_access(app, settings, database=database, verifier=verifier, audit=audit)
+    # Retrieval: htsget 1.3, signed Crypt4GH blocks and whole files (onemg.retrieval).
+    attach_retrieval(app, settings)
     app.add_middleware(ServerTiming)
     return app

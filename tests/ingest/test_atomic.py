@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from onemg.catalogue import OntologyFilter
 from onemg.genomics import VariantIndex
 from onemg.ingest import ingest, open_catalogue, resolve_inputs
+from onemg.retrieval.archive import ArchivedFile
 from tests.ingest.sources import HPO, make_source
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,14 +35,19 @@ print("finished", flush=True)
 
 # (marker line that triggers the kill, extra delay in seconds)
 _KILLS = [("validate 0/1", 0.0), ("convert 0/1", 0.3), ("index 1/1", 0.0),
-          ("publish 0/1", 0.0), ("publish 0/1", 0.02)]
+          ("archive 0/1", 0.05), ("archive 1/1", 0.0), ("publish 0/1", 0.0),
+          ("publish 0/1", 0.02)]
 
 
 def _snapshot(url: str, node: Path) -> dict:
-    """What a reader of the node sees: version, counts and some query answers."""
+    """What a reader of the node sees: version, counts, some query answers and the encrypted
+    archive (its manifest, and the ciphertext's checksum recomputed from the files)."""
     cat = open_catalogue(url)
     info = cat.dataset("test-fi")
     index = VariantIndex.open(node / info.data_path / "index")
+    archived = ArchivedFile.open(node / info.data_path)
+    cipher = hashlib.sha256(archived.header_path.read_bytes() + archived.body_path.read_bytes())
+    assert cipher.hexdigest() == archived.manifest.cipher_sha256
     within = cat.individual_set("test-fi", [OntologyFilter(HPO[0])])
     rows = list(range(min(index.n_variants, 40)))
     return {
@@ -48,6 +55,7 @@ def _snapshot(url: str, node: Path) -> dict:
         "ids": [(v.internal_id, v.ac, v.an) for v in index.variants(rows)],
         "counts": [index.count_carriers(r, within) for r in rows],
         "union": index.count_carriers(rows, within),
+        "archive": archived.manifest,
     }
 
 
@@ -80,7 +88,7 @@ def test_kill_9_leaves_the_node_as_before(tmp_path: Path, db_url: str) -> None:
     before = _snapshot(db_url, node)
     published_b = None
     # PostgreSQL gets fewer kill points: the file side is identical, only the SQL differs.
-    kills = _KILLS if db_url.startswith("sqlite") else [_KILLS[0], _KILLS[2], _KILLS[-1]]
+    kills = _KILLS if db_url.startswith("sqlite") else [_KILLS[0], _KILLS[3], _KILLS[-1]]
     for marker, delay in kills:
         assert _kill_at(marker, delay, src_b, node, db_url), marker
         now = _snapshot(db_url, node)

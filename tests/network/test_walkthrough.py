@@ -17,7 +17,14 @@ import pytest
 from onemg.access.store import AuditStore
 from onemg.db import make_engine
 from onemg.demo.demo import DemoNetwork
-from onemg.demo.walkthrough import DEMO_OPERATOR, RECORD_FILTER, render, walkthrough
+from onemg.demo.walkthrough import (
+    DEMO_OPERATOR,
+    FETCH_REGION,
+    RECORD_FILTER,
+    fetched_path,
+    render,
+    walkthrough,
+)
 from onemg.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -40,11 +47,18 @@ def _run(script: str) -> dict[str, str]:
     return sections
 
 
+def _has_chr(path: object) -> bool:
+    header = subprocess.run(
+        ["bcftools", "view", "-h", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return "##contig=<ID=chr" in header
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the walk-through uses curl")
 def test_printed_walkthrough_opens_records_only_after_approval(real_network: DemoNetwork) -> None:
     plan = real_network.plan
     steps = walkthrough(plan)
-    assert [s.number for s in steps] == [1, 2, 3, 4]
+    assert [s.number for s in steps] == [1, 2, 3, 4, 5]
     printed = render(steps)
     for step in steps:  # what the demo prints is exactly what runs here
         for command in step.commands:
@@ -54,7 +68,7 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
     def block(label: str, commands: tuple[str, ...]) -> str:
         return "\n".join([f"echo '{_MARK.format(label)}'", *commands])
 
-    one, two, three, four = steps
+    one, two, three, four, five = steps
     script = "\n".join(
         [
             "set -euo pipefail",
@@ -63,6 +77,7 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
             block("2", two.commands),
             block("3", three.commands),
             block("4", four.commands),
+            block("5", five.commands),
         ]
     )
     out = _run(script)
@@ -81,6 +96,18 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
     assert len(records) <= 3
     assert all(r["id"].startswith(f"{plan.countries[0]}-") for r in records)
     assert RECORD_FILTER in four.commands[-1]
+
+    # Step 5: onemg fetch wrote a decrypted, bcftools-readable CFTR slice of the dataset.
+    assert "bcftools reads it" in out["5"]
+    sliced = fetched_path(plan)
+    region = FETCH_REGION.replace("7:", "chr7:") if _has_chr(sliced) else FETCH_REGION
+    got = subprocess.run(
+        ["bcftools", "view", "-H", "--targets-overlap", "1", "-t", region, str(sliced)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert got.count("\n") > 0
 
     # The operator's approval is in the node's hash-chained audit log, under the demo's actor.
     engine = make_engine(load_settings(plan.node_dir(plan.countries[0])).db_url)
