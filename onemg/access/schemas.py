@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from onemg.access.applications import Application, ApplicationForm
 from onemg.access.duo import Advice, ResearchPurpose
 from onemg.access.store import EntitlementRecord
+from onemg.times import iso_utc
 
 
 class PurposeBody(BaseModel):
@@ -74,16 +75,17 @@ class ReviewRequestBody(BaseModel):
 
 
 def application_view(app: Application, *, now: int) -> dict[str, Any]:
-    """JSON view of an application."""
+    """JSON view of an application (times in ISO 8601 UTC)."""
     return {
         "id": app.id, "applicant": app.applicant, "datasets": list(app.datasets),
-        "state": app.state, "form": app.form.to_dict(), "createdAt": app.created_at,
-        "updatedAt": app.updated_at, "submittedAt": app.submitted_at,
-        "decidedAt": app.decided_at, "entitlementStart": app.entitlement_start,
-        "entitlementEnd": app.entitlement_end, "inVetoWindow": app.in_veto_window(now),
+        "state": app.state, "form": app.form.to_dict(), "createdAt": iso_utc(app.created_at),
+        "updatedAt": iso_utc(app.updated_at), "submittedAt": iso_utc(app.submitted_at),
+        "decidedAt": iso_utc(app.decided_at),
+        "entitlementStart": iso_utc(app.entitlement_start),
+        "entitlementEnd": iso_utc(app.entitlement_end), "inVetoWindow": app.in_veto_window(now),
         "reviewers": list(app.reviewers),
-        "comments": [c.__dict__ for c in app.comments],
-        "events": [{"seq": e.seq, "at": e.at, "actor": e.actor, "kind": e.kind}
+        "comments": [{**c.__dict__, "at": iso_utc(c.at)} for c in app.comments],
+        "events": [{"seq": e.seq, "at": iso_utc(e.at), "actor": e.actor, "kind": e.kind}
                    for e in app.events],
     }
 
@@ -95,4 +97,5 @@ def advice_view(advice: Advice) -> dict[str, Any]:
 
 def entitlement_view(ent: EntitlementRecord, *, now: int) -> dict[str, Any]:
     """JSON view of an entitlement."""
-    return {**ent.__dict__, "active": ent.active(now)}
+    times = {k: iso_utc(getattr(ent, k)) for k in ("start", "end", "revoked_at")}
+    return {**ent.__dict__, **times, "active": ent.active(now)}

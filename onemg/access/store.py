@@ -312,3 +312,14 @@ class AuditStore:
 def _audit(row: AuditEntry) -> AuditRecord:
     return AuditRecord(row.seq, row.at, row.user, row.action, row.resource, row.result,
                        row.reason, row.origin, row.prev_hash, row.hash)
+
+
+def revoke_dataset_entitlements(engine: Engine, dataset_id: str, *, at: int, reason: str) -> int:
+    """Revoke every open entitlement to one dataset (all applications); returns how many."""
+    with make_sessionmaker(engine).begin() as s:
+        result = s.execute(
+            update(Entitlement)
+            .where(Entitlement.dataset_id == dataset_id, Entitlement.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_reason=reason)
+        )
+        return result.rowcount

@@ -5,9 +5,14 @@ Granularity (``docs/beacon.md`` "Access levels"):
 * each dataset's descriptor maps a granularity to the tier it needs, e.g.
   ``{"boolean": "PUBLIC", "count": "PUBLIC", "record": "CONTROLLED"}`` (the default);
 * for each dataset in scope, the caller gets the finest granularity not above the one requested
-  that one of its tiers (``Principal.tiers_for``) allows; the response is given at the coarsest of
-  these, so one ``meta.returnedGranularity`` is true of every dataset in it;
-* anonymous callers are downgraded silently (datasets they may not even query are left out);
+  that one of its tiers (``Principal.tiers_for``) allows, and that dataset's result set carries
+  exactly that much: one restrictive dataset no longer lowers the answer for the others;
+* the response document is given at the finest of these (``meta.returnedGranularity``), as the
+  Beacon framework's response types nest: a dataset answered more coarsely than the document is
+  listed in ``info.coarserDatasets`` with its own granularity, whether it exists (a boolean
+  dataset gives no count, so it is left out of ``resultSets`` and of ``numTotalResults``), and
+  the tier that would unlock the granularity asked for (:func:`unlocked_by`);
+* anonymous callers are downgraded per dataset (datasets they may not even query are left out);
 * every decision, anonymous or not, is audited per dataset in scope: ``user`` is the
   pseudonymous subject or ``"anonymous"``, ``resource`` is ``dataset:<id>/<entry type>``,
   ``result`` is ``granted`` (the requested granularity), ``downgraded`` (a coarser one) or
@@ -40,7 +45,7 @@ Narrowing rules (issue 11 §1, §5), applied by the service before any record is
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from onemg.errors import AccessDeniedError
 from onemg.protocol.filters import AlphanumericFilter, Filter
@@ -56,6 +61,32 @@ class Decision:
     dataset_ids: tuple[str, ...]
     #: Datasets for which records carry case-level data (CONTROLLED tier held).
     controlled: frozenset[str] = frozenset()
+    #: Each answered dataset's own granularity (never finer than ``granularity``).
+    by_dataset: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, dataset_id: str) -> str:
+        """The granularity ``dataset_id`` is answered at."""
+        return self.by_dataset.get(dataset_id, self.granularity)
+
+
+#: What a tier asks of a caller, for hints in answers.
+TIER_CREDENTIAL: Mapping[str, str] = {
+    "REGISTERED": "a ResearcherStatus visa (log in at the hub and take a passport: "
+                  "`onemg login`, then `onemg passport --node CC`)",
+    "CONTROLLED": "a ControlledAccessGrants visa for this dataset (apply to the node's data "
+                  "access committee: `onemg apply --node CC --dataset ID`, then take a new "
+                  "passport once approved)",
+}
+
+
+def unlocked_by(access: Mapping[str, str], returned: str, requested: str) -> str | None:
+    """The tier a caller needs for ``requested`` on a dataset answered at ``returned``."""
+    lo, hi = GRANULARITIES.index(returned) + 1, GRANULARITIES.index(requested) + 1
+    tiers = [access.get(g, DEFAULT_ACCESS[g]) for g in GRANULARITIES[lo:hi]]
+    for tier in ("CONTROLLED", "REGISTERED"):
+        if tier in tiers:
+            return tier
+    return None
 
 
 def _finest(access: Mapping[str, str], tiers: frozenset[str], requested: str) -> str | None:
@@ -117,24 +148,28 @@ def decide(
                          result="denied", reason=f"requested={requested} returned=none "
                          "(403: granularity not granted)", origin=origin)
         raise AccessDeniedError(
-            f"your credentials do not allow {requested} granularity on dataset(s) "
-            f"{', '.join(short)}; ask for a coarser requestedGranularity, or limit the query "
-            "to datasets you hold a ControlledAccessGrants visa for with datasetIds"
+            f"your passport does not allow {requested} granularity on dataset(s) "
+            f"{', '.join(short)}. A passport lists the visas held when it was issued: if your "
+            "access was approved since, take a new passport for this node (`onemg passport "
+            "--node <its country>`, or the hub's token exchange, POST /oidc/token) and retry; "
+            f"without an approval, apply for access (`onemg apply --dataset {short[0]} ...`), "
+            "or ask for a coarser requestedGranularity"
         )
-    # With no dataset to answer from, "none" is as exact at the requested granularity.
-    level = min((GRANULARITIES.index(g) for _, g in granted),
+    # The document takes the finest granularity any dataset is answered at; with no dataset to
+    # answer from, "none" is as exact at the requested granularity.
+    level = max((GRANULARITIES.index(g) for _, g in granted),
                 default=GRANULARITIES.index(requested))
     returned = GRANULARITIES[level]
     for ds_id in refused:
         audit.record(user=user, action=action, resource=resource_of(ds_id, entry_type),
                      result="denied", reason=f"requested={requested} returned=none "
                      "(no tier held allows any granularity; left out)", origin=origin)
-    for ds_id, _ in granted:
+    for ds_id, g in granted:
         audit.record(user=user, action=action, resource=resource_of(ds_id, entry_type),
-                     result="granted" if returned == requested else "downgraded",
-                     reason=f"requested={requested} returned={returned}", origin=origin)
+                     result="granted" if g == requested else "downgraded",
+                     reason=f"requested={requested} returned={g}", origin=origin)
     controlled = frozenset(ds for ds, _ in granted if "CONTROLLED" in principal.tiers_for(ds))
-    return Decision(returned, tuple(ds for ds, _ in granted), controlled)
+    return Decision(returned, tuple(ds for ds, _ in granted), controlled, dict(granted))
 
 
 @dataclass(frozen=True)

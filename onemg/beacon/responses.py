@@ -84,10 +84,15 @@ def entry_response(
     sets: Sequence[ResultSet],
     *,
     info: dict[str, Any] | None = None,
+    exists: bool | None = None,
 ) -> dict[str, Any]:
-    """A boolean, count or resultSets response, by ``granularity``."""
+    """A boolean, count or resultSets response, by ``granularity``.
+
+    ``exists`` (default ``total.exists``) also counts datasets answered as boolean only, which
+    have no count in ``total``.
+    """
     body: dict[str, Any] = {"meta": meta(settings, request, entry, granularity)}
-    summary: dict[str, Any] = {"exists": total.exists}
+    summary: dict[str, Any] = {"exists": total.exists if exists is None else exists}
     if granularity != "boolean":
         summary["numTotalResults"] = total.count
         summary.update(_count_fields(total))

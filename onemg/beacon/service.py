@@ -10,6 +10,7 @@ carried by at least one individual of a set.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 from onemg.beacon import responses as rsp
 from onemg.beacon.policy import (
     ANONYMOUS_USER,
+    TIER_CREDENTIAL,
     decide,
     differencing_filters,
     filter_tier,
@@ -27,6 +29,7 @@ from onemg.beacon.policy import (
     resource_of,
     suppressed,
     total,
+    unlocked_by,
 )
 from onemg.beacon.store import DatasetHandle, NodeData
 from onemg.beacon.variant_records import case_level, frequencies, variant_record
@@ -282,7 +285,6 @@ def answer(
                       audit=audit, action=AUDIT_ACTION, origin=origin,
                       entry_type=target.path)
     granularity = decision.granularity
-    need_members = granularity == "record"
     hits: list[_Hit] = []
     unknown: list[UnknownFilterError] = []
     for ds in (store.handles[d] for d in decision.dataset_ids):
@@ -293,7 +295,8 @@ def answer(
             hits.append(_Hit(ds, 0, members=IndividualSet.empty(ds.n),
                              rows=np.zeros(0, dtype=np.int64)))
             continue
-        hit = _compute(store, ds, target, request, vq, source, within, need_members)
+        hit = _compute(store, ds, target, request, vq, source, within,
+                       decision.of(ds.id) == "record")
         if hit is not None:
             hits.append(hit)
     if unknown and len(unknown) == len(decision.dataset_ids):
@@ -304,7 +307,10 @@ def answer(
                             "you may query on this node")
     k = settings.k_anonymity
     sets = []
+    coarser: list[dict[str, Any]] = []
+    exists = False
     for hit in hits:
+        g = decision.of(hit.ds.id)
         # Below the record tier of the dataset: floored. A caller holding it could list the
         # records anyway, so its counts are exact at every granularity.
         protect = hit.ds.access.get("record") not in principal.tiers_for(hit.ds.id)
@@ -313,17 +319,60 @@ def answer(
             # Fewer than k people behind the answer (filters down to a handful, a tiny
             # dataset): even a large count (their variants) is theirs alone.
             count = suppressed(k)
+        exists = exists or count.exists
+        if g != request.granularity:
+            coarser.append(_coarser(hit.ds, g, request.granularity, count.exists))
+        if g == "boolean" and granularity != "boolean":
+            continue  # no count to give: listed in info.coarserDatasets only
         results: list[dict[str, Any]] = []
-        if granularity == "record":
+        if g == "record":
             results = _records(store, hit, target, request,
                                controlled=hit.ds.id in decision.controlled,
                                beacon_id=settings.beacon_id)
-        sets.append(rsp.ResultSet(hit.ds.id, count, results))
-    info = None
+        rs_info = {"returnedGranularity": g} if g != granularity else {}
+        sets.append(rsp.ResultSet(hit.ds.id, count, results, rs_info))
+    info: dict[str, Any] = {}
     if unknown:
-        info = {"warnings": [f"dataset(s) {', '.join(u.ids)}: {u}" for u in unknown]}
+        info["warnings"] = [f"dataset(s) {', '.join(u.ids)}: {u}" for u in unknown]
+    if coarser:
+        info["coarserDatasets"] = coarser
+    if vq is not None and not exists and (hint := _one_based_hint(hits, vq)):
+        info["hints"] = [hint]
     return rsp.entry_response(settings, request, target, granularity,
-                              total(s.count for s in sets), sets, info=info)
+                              total(s.count for s in sets), sets, info=info or None,
+                              exists=exists)
+
+
+def _coarser(ds: DatasetHandle, returned: str, requested: str, exists: bool
+             ) -> dict[str, Any]:
+    """``info.coarserDatasets`` entry: what was given, and what would unlock the rest."""
+    out: dict[str, Any] = {"datasetId": ds.id, "returnedGranularity": returned,
+                           "requestedGranularity": requested, "exists": exists}
+    tier = unlocked_by(ds.access, returned, requested)
+    if tier is not None:
+        out["unlockedBy"] = tier
+        out["howToUnlock"] = TIER_CREDENTIAL[tier].replace("CC", ds.country or "CC").replace(
+            "ID", ds.id)
+    return out
+
+
+def _one_based_hint(hits: list[_Hit], vq: VariantRequest) -> str | None:
+    """A hint when the query would match with ``start - 1``: a VCF POS given as Beacon start."""
+    query = vq.query
+    if vq.impossible or query.start is None or query.start < 1 or query.alt is None:
+        return None
+    try:
+        if query.resolved_kind() != "sequence":
+            return None
+    except InvalidInputError:
+        return None
+    shifted = dataclasses.replace(query, start=query.start - 1)
+    for hit in hits:
+        if _rows(hit.ds, dataclasses.replace(vq, query=shifted)).size:
+            return (f"no variant starts at {query.start} with these alleles, but one starts at "
+                    f"{query.start - 1}: Beacon `start` is 0-based, so a VCF POS p is start "
+                    f"p-1. Did you mean start={query.start - 1}?")
+    return None
 
 
 def _few_people(hit: _Hit, target: EntryType, k: int) -> bool:

@@ -15,6 +15,14 @@ from rich.console import Console
 from onemg.errors import OnemgError
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from onemg import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
 def build_app() -> typer.Typer:
     """A fresh root command with every command group attached (one per :func:`main` call).
 
@@ -29,11 +37,19 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
 
     @app.callback()
-    def _root() -> None:
-        """onemg: secure cross-border access to genomic health data (1+ Million Genomes)."""
+    def _root(
+        version: bool = typer.Option(False, "--version", "-V", callback=_print_version,
+                                     is_eager=True, help="Print the onemg version and exit."),
+    ) -> None:
+        """onemg: secure cross-border access to genomic health data (1+ Million Genomes).
+
+        Node operators: `onemg ingest`, `onemg node serve`, `onemg doctor`. Researchers: `onemg
+        login`, `onemg passport`, `onemg apply`, `onemg query`. Committees: `onemg access list`.
+        """
 
     @app.command("version")
     def version() -> None:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from onemg.datadir import Kind, require, require_any
 from onemg.settings import Settings, load_settings
 
 _DATA_DIR = typer.Option(..., "--data-dir", help="Node or hub data directory.",
@@ -24,10 +25,21 @@ _DB_URL = typer.Option(None, "--database-url",
                        help="SQLAlchemy URL (default: SQLite in the data directory).")
 _ACTOR = typer.Option("operator@cli", "--actor",
                       help="Pseudonymous id recorded in the audit log for this command.")
+_HUB_DIR = typer.Option(
+    None, "--hub-data-dir",
+    help="The hub's data directory, to show applicants' names and affiliations as the hub "
+         "knows them (the node itself knows only pseudonymous subjects).")
+_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _COMMENT = typer.Option("", "--comment", "-m", help="Comment recorded with the event.")
 
 
-def _settings(data_dir: Path, database_url: str | None) -> Settings:
+def _settings(data_dir: Path, database_url: str | None, kind: Kind | None = None) -> Settings:
+    # Checked before anything is opened: a typo'd or wrong-kind --data-dir must not become a
+    # fresh empty database (onemg.datadir).
+    if kind is None:
+        require_any(data_dir)
+    else:
+        require(data_dir, kind)
     return load_settings(data_dir, database_url=database_url)
 
 
@@ -40,12 +52,26 @@ def _engine(settings: Settings):  # noqa: ANN202
 def _service(data_dir: Path, database_url: str | None):  # noqa: ANN202
     from onemg.access.api import anchored_audit
     from onemg.access.applications import ApplicationService
+    from onemg.access.duo import DataUse
     from onemg.access.store import EntitlementStore, EventStore
+    from onemg.catalogue import Catalogue
+    from onemg.errors import NotFoundError
 
-    settings = _settings(data_dir, database_url)
+    settings = _settings(data_dir, database_url, "node")
     engine = _engine(settings)
+    catalogue = Catalogue(engine)
+
+    def data_use(dataset_id: str) -> DataUse | None:
+        # The DUO advice the committee sees comes from the dataset's descriptor, as on the API.
+        try:
+            conditions = catalogue.dataset(dataset_id).descriptor.get("dataUseConditions")
+        except NotFoundError:
+            return None
+        return DataUse.from_beacon(conditions) if conditions else None
+
     return ApplicationService(events=EventStore(engine), entitlements=EntitlementStore(engine),
-                              audit=anchored_audit(settings, engine), access=settings.access)
+                              audit=anchored_audit(settings, engine), access=settings.access,
+                              data_use=data_use)
 
 
 def _operator(actor: str):  # noqa: ANN202
@@ -64,26 +90,73 @@ def _accounts(data_dir: Path, database_url: str | None):  # noqa: ANN202
     from onemg.access.accounts import LocalAccounts
     from onemg.access.store import AccountStore
 
-    return LocalAccounts(AccountStore(_engine(_settings(data_dir, database_url))))
+    return LocalAccounts(AccountStore(_engine(_settings(data_dir, database_url, "hub"))))
 
 
 def _register_committee(access: typer.Typer) -> None:
+    def views(svc, apps, hub_data_dir: Path | None) -> list[dict]:  # noqa: ANN001
+        from onemg.access.committee import Applicant, committee_view, hub_directory
+
+        lookup = hub_directory(hub_data_dir) if hub_data_dir else (lambda _sub: Applicant())
+        op = _operator("operator@cli")
+        now = int(time.time())
+        return [committee_view(a, now=now, applicant=lookup(a.applicant),
+                               advice=svc.duo_advice(a.id, op)) for a in apps]
+
+    def who(v: dict) -> str:
+        if v["applicantName"] is None:
+            return f"{v['applicant']} (not in a hub directory here)"
+        return f"{v['applicantName']} <{v['applicantAffiliation'] or 'no affiliation'}>"
+
+    def advice_text(v: dict) -> str:
+        return "; ".join(f"{ds}: {a['verdict']} ({' '.join(a['reasons'])})"
+                         for ds, a in v["duoAdvice"].items())
+
     @access.command("list")
     def list_applications(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
-                          state: str | None = typer.Option(None, help="Only this state.")) -> None:
-        """List applications."""
+                          state: str | None = typer.Option(None, "--state",
+                                                           help="Only this state."),
+                          hub_data_dir: Path | None = _HUB_DIR,
+                          as_json: bool = _JSON) -> None:
+        """List applications: full ids, applicant, ISO times, DUO advice with reasons."""
         svc = _service(data_dir, database_url)
-        table = Table("id", "state", "applicant", "datasets", "title")
-        for app in svc.list(_operator("operator@cli"), state=state):
-            table.add_row(app.id, app.state, app.applicant, ",".join(app.datasets),
-                          app.form.title)
-        Console().print(table)
+        found = views(svc, svc.list(_operator("operator@cli"), state=state), hub_data_dir)
+        if as_json:
+            typer.echo(json.dumps(found, indent=2))
+            return
+        table = Table("id", "state", "applicant", "datasets", "title", "submitted", "DUO advice")
+        for v in found:
+            table.add_row(v["id"], v["state"], who(v), ",".join(v["datasets"]),
+                          v["form"]["title"], v["submittedAt"] or "", advice_text(v))
+        Console(width=240).print(table)
 
     @access.command("show")
-    def show(app_id: str, data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
-        """Show one application with its history (JSON)."""
+    def show(app_id: str = typer.Argument(..., help="Application id (full, as listed)."),
+             data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
+             hub_data_dir: Path | None = _HUB_DIR, as_json: bool = _JSON) -> None:
+        """Show one application with its history and DUO advice."""
         svc = _service(data_dir, database_url)
-        _show(svc.get(app_id, _operator("operator@cli")))
+        (v,) = views(svc, [svc.get(app_id, _operator("operator@cli"))], hub_data_dir)
+        if as_json:
+            typer.echo(json.dumps(v, indent=2))
+            return
+        table = Table("field", "value", show_header=False)
+        purpose = v["form"]["purpose"]
+        for key, value in (("id", v["id"]), ("state", v["state"]), ("applicant", who(v)),
+                           ("subject", v["applicant"]), ("datasets", ", ".join(v["datasets"])),
+                           ("title", v["form"]["title"]), ("summary", v["form"]["summary"]),
+                           ("institution", v["form"]["institution"]),
+                           ("purpose", ", ".join(purpose["terms"])
+                            + (f" disease {purpose['disease']}" if purpose["disease"] else "")
+                            + (" commercial" if purpose["commercial"] else "")),
+                           ("created", v["createdAt"]), ("submitted", v["submittedAt"]),
+                           ("decided", v["decidedAt"]), ("access from", v["entitlementStart"]),
+                           ("access until", v["entitlementEnd"]),
+                           ("DUO advice", advice_text(v))):
+            table.add_row(key, str(value or ""))
+        for e in v["events"]:
+            table.add_row(f"event {e['seq']}", f"{e['at']} {e['kind']} by {e['actor']}")
+        Console(width=200).print(table)
 
     def command(name: str, method: str, help_text: str) -> None:
         def run(app_id: str, data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
@@ -109,7 +182,7 @@ def _register_committee(access: typer.Typer) -> None:
         from onemg.access.store import EntitlementStore
 
         now = int(time.time())
-        engine = _engine(_settings(data_dir, database_url))
+        engine = _engine(_settings(data_dir, database_url, "node"))
         table = Table("application", "subject", "dataset", "start", "end", "status")
         for e in EntitlementStore(engine).find(subject=user):
             status = e.revoked_reason or ("active" if e.active(now) else
@@ -172,7 +245,7 @@ def _register_people(access: typer.Typer) -> None:
 
         if role_name not in ROLES:
             raise InvalidInputError(f"unknown role {role_name!r}; use one of {ROLES}")
-        RoleStore(_engine(_settings(data_dir, database_url))).grant(subject, role_name)
+        RoleStore(_engine(_settings(data_dir, database_url, "node"))).grant(subject, role_name)
         typer.echo(f"{subject} is now {role_name}")
 
     @role.command("revoke")
@@ -181,14 +254,14 @@ def _register_people(access: typer.Typer) -> None:
         """Take a DAC role away."""
         from onemg.access.store import RoleStore
 
-        RoleStore(_engine(_settings(data_dir, database_url))).revoke(subject, role_name)
+        RoleStore(_engine(_settings(data_dir, database_url, "node"))).revoke(subject, role_name)
 
     @role.command("list")
     def list_roles(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:
         """List DAC roles."""
         from onemg.access.store import RoleStore
 
-        for subject, name in RoleStore(_engine(_settings(data_dir, database_url))).all():
+        for subject, name in RoleStore(_engine(_settings(data_dir, database_url, "node"))).all():
             typer.echo(f"{subject}\t{name}")
 
     keys = typer.Typer(help="Signing keys.", no_args_is_help=True)
@@ -202,7 +275,7 @@ def _register_people(access: typer.Typer) -> None:
         from onemg.access.api import hub_key, node_key
         from onemg.access.keys import jwks
 
-        settings = _settings(data_dir, None)
+        settings = _settings(data_dir, None, "hub" if hub else "node")
         typer.echo(json.dumps(jwks(hub_key(settings) if hub else node_key(settings)), indent=2))
 
 
@@ -230,7 +303,7 @@ def register(app: typer.Typer) -> None:
 
         anchor_file = AnchorFile(anchors or data_dir / ANCHOR_FILE)
         try:
-            report = verify_store(AuditStore(_engine(_settings(data_dir, database_url))),
+            report = verify_store(AuditStore(_engine(_settings(data_dir, database_url, None))),
                                   anchor_file)
             n_anchors = len(anchor_file.read())
         except IntegrityError as exc:
@@ -261,10 +334,10 @@ def register(app: typer.Typer) -> None:
 
     @audit.command("tail")
     def tail(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
-             n: int = typer.Option(20, "-n", help="How many entries.")) -> None:
+             n: int = typer.Option(20, "--lines", "-n", help="How many entries.")) -> None:
         """Print the newest entries as JSON lines."""
         from onemg.access.store import AuditStore
 
-        entries = list(AuditStore(_engine(_settings(data_dir, database_url))).entries())
+        entries = list(AuditStore(_engine(_settings(data_dir, database_url, None))).entries())
         for e in entries[-n:]:
             sys.stdout.write(json.dumps(e.__dict__) + "\n")

@@ -16,6 +16,8 @@ _GROUPS = (
     "onemg.cli.demo",  # onemg demo
     "onemg.cli.mlm",  # onemg mlm ...
     "onemg.cli.retrieval",  # onemg keys generate, onemg archive verify, onemg fetch
+    "onemg.cli.doctor",  # onemg doctor
+    "onemg.cli.researcher",  # onemg login, passport, apply, applications, query, duo
 )
 
 

@@ -1,10 +1,31 @@
-"""``onemg hub serve``: run the hub (Beacon Network aggregator) with uvicorn."""
+"""``onemg hub serve`` and ``onemg hub init``: run the hub (Beacon Network aggregator)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+
+from onemg.cli.node import LOG_LEVEL
+from onemg.errors import InvalidInputError
+
+_DATA_DIR_HELP = ("The hub's data directory (accounts, audit log, signing key); its settings "
+                  "are DATA_DIR/hub.toml unless --config names another file.")
+
+
+def _hub_config(data_dir: Path | None, config: Path | None):  # noqa: ANN202
+    """(settings, network) from ``--data-dir`` and/or ``--config``, as ``node serve`` takes them."""
+    import dataclasses
+
+    from onemg.network.config import load_hub_config
+
+    if data_dir is None and config is None:
+        raise InvalidInputError("pass --data-dir HUB_DIR (with HUB_DIR/hub.toml) or --config "
+                                "hub.toml")
+    settings, network = load_hub_config(config or data_dir / "hub.toml")
+    if data_dir is not None:  # --data-dir wins over the file's data_dir
+        settings = dataclasses.replace(settings, data_dir=data_dir)
+    return settings, network
 
 
 def register(app: typer.Typer) -> None:
@@ -15,26 +36,31 @@ def register(app: typer.Typer) -> None:
 
     @hub.command("serve")
     def serve(
-        config: Path = typer.Option(
-            ...,
+        data_dir: Path | None = typer.Option(None, "--data-dir", help=_DATA_DIR_HELP,
+                                             show_default=False),
+        config: Path | None = typer.Option(
+            None,
             "--config",
             "-c",
-            help="Hub TOML file with beacon, network and members sections (docs/network.md).",
+            help="Hub TOML file with beacon, network and members sections (docs/network.md); "
+            "its data_dir is used when --data-dir is not given.",
         ),
-        host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-        port: int = typer.Option(8100, help="Port to listen on."),
-        log_level: str = typer.Option("info", help="uvicorn log level."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+        port: int = typer.Option(8100, "--port", help="Port to listen on."),
+        log_level: str = typer.Option(LOG_LEVEL, "--log-level", help="uvicorn log level."),
     ) -> None:
         """Serve the Beacon Network API under /api, fanning queries out to every member."""
         import uvicorn
 
-        from onemg.network.config import load_hub_config
+        from onemg.datadir import creating
         from onemg.web.hub_app import create_hub_app
 
-        settings, network = load_hub_config(config)
+        settings, network = _hub_config(data_dir, config)
+        with creating(settings.data_dir, "hub", command="onemg hub serve"):
+            pass
         typer.echo(
             f"onemg hub {settings.beacon.beacon_id}: {len(network.enabled_members)} members, "
-            f"http://{host}:{port}/api"
+            f"http://{host}:{port}/api (docs at /api/docs)"
         )
         uvicorn.run(
             create_hub_app(settings, network),
@@ -43,5 +69,20 @@ def register(app: typer.Typer) -> None:
             log_level=log_level,
             access_log=False,
         )
+
+    @hub.command("init")
+    def init(
+        data_dir: Path = typer.Option(..., "--data-dir", help="The hub data directory to make.",
+                                      show_default=False),
+    ) -> None:
+        """Make an empty hub data directory (before creating accounts in it)."""
+        from onemg.access.api import hub_key
+        from onemg.datadir import creating
+        from onemg.settings import Settings
+
+        with creating(data_dir, "hub", command="onemg hub init"):
+            hub_key(Settings(data_dir=data_dir))
+        typer.echo(f"hub data directory {data_dir}: create accounts with "
+                   f"`onemg access user create NAME --data-dir {data_dir}`")
 
     app.add_typer(hub, name="hub")

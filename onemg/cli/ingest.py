@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from onemg.datadir import creating, require
 from onemg.settings import load_settings
 
 _DATA_DIR = typer.Option(..., "--data-dir", help="Node data directory.", show_default=False)
@@ -74,11 +75,12 @@ def ingest_command(
     """Load genotypes + phenopackets into the node as a dataset (atomic; kill-safe)."""
     from onemg.ingest import ingest, resolve_inputs
 
-    settings = load_settings(data_dir, database_url=database_url)
     inputs = resolve_inputs(source_dir=source, dataset_id=dataset_id, genotypes=genotypes,
                             metadata=metadata, descriptor=descriptor)
     console = Console(stderr=True)
-    with _progress(console) as progress:
+    # A node directory this ingest creates is removed again if the ingest fails.
+    with creating(data_dir, "node", command="onemg ingest"), _progress(console) as progress:
+        settings = load_settings(data_dir, database_url=database_url)
         result = ingest(inputs, data_dir=settings.data_dir, database_url=settings.db_url,
                         replace=replace, allow_unmatched=allow_unmatched, workers=workers,
                         progress=_Bars(progress), settings=settings)
@@ -101,7 +103,7 @@ def _list(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> Non
     """List the datasets this node serves."""
     from onemg.ingest import list_datasets
 
-    settings = load_settings(data_dir, database_url=database_url)
+    settings = load_settings(require(data_dir, "node"), database_url=database_url)
     table = Table("id", "version", "country", "individuals", "variants", "size")
     for d in list_datasets(data_dir=settings.data_dir, database_url=settings.db_url):
         table.add_row(d.id, d.version, d.country or "", str(d.n_individuals),
@@ -114,7 +116,7 @@ def _show(dataset_id: str = typer.Argument(..., help="Dataset id."),
     """Show one dataset: version, counts, files and descriptor."""
     from onemg.ingest import dataset_status
 
-    settings = load_settings(data_dir, database_url=database_url)
+    settings = load_settings(require(data_dir, "node"), database_url=database_url)
     d = dataset_status(dataset_id, data_dir=settings.data_dir,
                        database_url=settings.db_url)
     table = Table("field", "value", show_header=False)
@@ -129,15 +131,33 @@ def _show(dataset_id: str = typer.Argument(..., help="Dataset id."),
 
 def _delete(dataset_id: str = typer.Argument(..., help="Dataset id."),
             data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL,
-            yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
-    """Delete a dataset: its catalogue rows, then its files."""
-    from onemg.ingest import delete_dataset
+            yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+            force: bool = typer.Option(
+                False, "--force",
+                help="Delete even with active entitlements or applications in progress "
+                     "(revokes the entitlements).")) -> None:
+    """Delete a dataset: catalogue rows, then files (--force if access depends on it)."""
+    from onemg.access.retire import dependents, retire
+    from onemg.db import make_engine, migrate
+    from onemg.errors import ConflictError
+    from onemg.ingest import dataset_status, delete_dataset
 
-    settings = load_settings(data_dir, database_url=database_url)
+    settings = load_settings(require(data_dir, "node"), database_url=database_url)
+    dataset_status(dataset_id, data_dir=settings.data_dir, database_url=settings.db_url)
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    deps = dependents(engine, dataset_id)
+    if deps and not force:
+        raise ConflictError(f"{deps.describe(dataset_id)}. Pass --force to delete it anyway")
+    if deps:
+        Console(stderr=True, highlight=False).print(f"[yellow]{deps.describe(dataset_id)}[/]")
     if not yes:
         typer.confirm(f"delete dataset {dataset_id!r} from {data_dir}?", abort=True)
     delete_dataset(dataset_id, data_dir=settings.data_dir, database_url=settings.db_url)
-    Console().print(f"deleted dataset {dataset_id}")
+    revoked = retire(engine, dataset_id, actor="operator@cli")
+    engine.dispose()
+    Console().print(f"deleted dataset {dataset_id}"
+                    + (f"; revoked {revoked} entitlement(s)" if revoked else ""))
 
 
 def _rebuild(data_dir: Path = _DATA_DIR,
@@ -146,7 +166,7 @@ def _rebuild(data_dir: Path = _DATA_DIR,
     """Rebuild a dataset's Beacon index from its VCF Zarr alone."""
     from onemg.ingest import rebuild_index
 
-    settings = load_settings(data_dir, database_url=database_url)
+    settings = load_settings(require(data_dir, "node"), database_url=database_url)
     with _progress(Console(stderr=True)) as progress:
         summary = rebuild_index(dataset_id, data_dir=settings.data_dir,
                                 database_url=settings.db_url, workers=workers,

@@ -8,8 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+from onemg.datadir import require
 from onemg.errors import InvalidInputError
 from onemg.settings import Settings
+
+#: One default for `node serve` and `hub serve`: uvicorn's startup lines, no per-request lines.
+LOG_LEVEL = "info"
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class NodeAppFactory:
 
 
 def serve_node(settings: Settings, *, host: str, port: int, workers: int = 1,
-               log_level: str = "warning") -> None:
+               log_level: str = LOG_LEVEL) -> None:
     """Serve the node of ``settings`` with ``workers`` uvicorn worker processes."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -55,23 +59,24 @@ def register(app: typer.Typer) -> None:
     def serve(
         data_dir: Annotated[Path, typer.Option("--data-dir", help="The node's data directory "
                                                "(datasets ingested with `onemg ingest`).")],
-        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port.")] = 8101,
-        workers: Annotated[int, typer.Option(help="Worker processes (each opens the "
-                                             "memory-mapped indexes once).")] = 1,
+        config: Annotated[Path | None, typer.Option(
+            "--config", "-c", help="Settings TOML (default: DATA_DIR/onemg.toml).")] = None,
+        host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8101,
+        workers: Annotated[int, typer.Option("--workers", help="Worker processes (each opens "
+                                             "the memory-mapped indexes once).")] = 1,
         database_url: Annotated[str | None, typer.Option(
             "--database-url", help="SQLAlchemy URL (default: SQLite in the data dir).")] = None,
-        log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+        log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = (
+            LOG_LEVEL),
     ) -> None:
         """Serve the Beacon v2 API (and the node's other APIs) under /api."""
         from onemg.settings import load_settings
 
-        if not data_dir.is_dir():
-            raise InvalidInputError(f"--data-dir {data_dir}: no such directory; create it with "
-                                    "`onemg ingest --data-dir DIR COHORT`")
+        require(data_dir, "node", command="onemg node serve")
         if workers < 1:
             raise InvalidInputError("--workers must be at least 1")
-        settings = load_settings(data_dir.resolve(), database_url=database_url)
+        settings = load_settings(data_dir.resolve(), config_file=config, database_url=database_url)
         typer.echo(f"onemg node: http://{host}:{port}/api (docs at /api/docs), "
                    f"{workers} worker(s)")
         serve_node(settings, host=host, port=port, workers=workers, log_level=log_level)

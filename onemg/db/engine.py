@@ -122,3 +122,14 @@ def open_database(url: str, *, attempts: int = 5, retry_s: float = 0.5) -> Engin
             )
             time.sleep(retry_s * attempt)
     raise AssertionError("unreachable")
+def schema_revision(engine: Engine) -> tuple[str | None, str]:
+    """``(revision the database is at, newest revision this onemg ships)``; None if unmigrated."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head() or ""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, head

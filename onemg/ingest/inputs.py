@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from onemg.errors import InvalidInputError, NotFoundError
+from onemg.ingest.descriptor import validate_descriptor
 from onemg.ingest.layout import check_dataset_id
 
 _SHOWN = 10  # ids listed in a mismatch message before "... and N more"
@@ -25,7 +26,7 @@ class IngestInputs:
 
 
 def read_descriptor(path: Path) -> dict[str, Any]:
-    """Load ``dataset.json``; raise with the file and problem if it is unusable."""
+    """Load ``dataset.json`` and check it against its schema; raise naming file and field."""
     if not path.is_file():
         raise NotFoundError(f"dataset descriptor {path} does not exist")
     try:
@@ -34,7 +35,7 @@ def read_descriptor(path: Path) -> dict[str, Any]:
         raise InvalidInputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
     if not isinstance(desc, dict):
         raise InvalidInputError(f"{path}: the descriptor must be a JSON object")
-    return desc
+    return validate_descriptor(desc, path)
 
 
 def resolve_inputs(

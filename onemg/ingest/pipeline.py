@@ -19,6 +19,8 @@ from typing import Any
 
 from onemg.errors import ConflictError, NotFoundError
 from onemg.genomics import build_index, convert_and_index, sample_ids
+from onemg.genomics.assembly import check_grch38
+from onemg.genomics.convert import genotype_format
 from onemg.ingest.inputs import IngestInputs, match_samples
 from onemg.ingest.layout import NodeLayout, fsync_tree, new_version, publish_dir
 from onemg.retrieval.archive import ARCHIVE_DIR, build_archive
@@ -125,6 +127,8 @@ def ingest(
         if progress:
             progress(name, done, total)
 
+    # Refused before the node directory is touched: a wrong build is the input's fault.
+    check_grch38(inputs.genotypes, genotype_format(inputs.genotypes))
     layout = NodeLayout(data_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
     catalogue = open_catalogue(database_url)

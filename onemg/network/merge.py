@@ -5,10 +5,16 @@ Rules (documented for users in docs/network.md):
 - Every member result set is kept, one per member dataset, stamped with the member's
   ``beaconId``, country and member id (top-level ``beaconId`` plus ``info``).
 - ``responseSummary.exists`` is true when any answering member says so.
-- ``returnedGranularity`` is the lowest granularity any answering member returned (never above
-  what was asked), so the summary never claims a count some member did not give.
-- ``numTotalResults`` is added with :mod:`onemg.network.counts`: exact only when every part is,
-  otherwise ``countPrecision`` + ``countAdjustedTo`` carry the interval holding the true total.
+- ``returnedGranularity`` is the finest granularity any answering member returned (never above
+  what was asked): one member answering as boolean no longer hides every other member's count.
+- ``numTotalResults`` is added with :mod:`onemg.network.counts` over the members that gave a
+  count: exact only when every part is, otherwise ``countPrecision`` + ``countAdjustedTo`` carry
+  the interval holding the true total. Members that gave no count are named in
+  ``info.network.count.notCounted``.
+- ``info.network.members`` gives each member's own ``returnedGranularity`` and, when some of its
+  datasets were answered more coarsely than asked, its ``coarserDatasets`` (which datasets, and
+  the credential that would unlock them), and its ``hints`` (e.g. a start that looks 1-based),
+  as the member said.
 - ``info.network`` lists every member with its status, the reason it failed or was skipped,
   and its latency, so a partial answer says exactly what it is missing.
 """
@@ -87,6 +93,14 @@ def _network_info(outcomes: list[MemberOutcome], extra: dict[str, Any]) -> dict[
         entry = o.describe()
         if o.status == "ok" and o.body is not None:
             entry["exists"] = o.body["responseSummary"]["exists"]
+            entry["returnedGranularity"] = o.body["meta"].get("returnedGranularity")
+            member_info = o.body.get("info") or {}
+            coarser = member_info.get("coarserDatasets")
+            if isinstance(coarser, list) and coarser:
+                entry["coarserDatasets"] = coarser
+            hints = member_info.get("hints")
+            if isinstance(hints, list) and hints:
+                entry["hints"] = [str(h) for h in hints]
         members.append(entry)
     return {
         "network": {
@@ -115,10 +129,10 @@ def merge_entry(
     ok = [o for o in outcomes if o.status == "ok" and o.body is not None]
     if not ok:
         return _no_answer(outcomes, query, beacon_id=beacon_id)
-    granularity = min(
-        [query.granularity, *(o.body["meta"]["returnedGranularity"] for o in ok)],
-        key=GRANULARITY_ORDER.__getitem__,
+    finest = max(
+        (o.body["meta"]["returnedGranularity"] for o in ok), key=GRANULARITY_ORDER.__getitem__
     )
+    granularity = min(query.granularity, finest, key=GRANULARITY_ORDER.__getitem__)
     schemas = next(
         (
             o.body["meta"].get("returnedSchemas")
@@ -130,9 +144,10 @@ def merge_entry(
     summary: dict[str, Any] = {"exists": any(o.body["responseSummary"]["exists"] for o in ok)}
     extra: dict[str, Any] = {}
     if granularity != "boolean":
-        parts = [read_member_total(o.body) for o in ok]
-        if all(p is not None for p in parts):
-            network_total = total(p for p in parts if p is not None)
+        counted = [(o, read_member_total(o.body)) for o in ok]
+        parts = [(o, p) for o, p in counted if p is not None]
+        if parts:
+            network_total = total(p for _, p in parts)
             summary.update(network_total.summary_fields())
             extra["count"] = {
                 "precision": network_total.precision,
@@ -145,9 +160,9 @@ def merge_entry(
                         "lowerBound": p.lower,
                         "upperBound": p.upper,
                     }
-                    for o, p in zip(ok, parts, strict=True)
-                    if p is not None
+                    for o, p in parts
                 },
+                "notCounted": [o.member.config.id for o, p in counted if p is None],
             }
     body: dict[str, Any] = {
         "meta": _meta(query, beacon_id=beacon_id, granularity=granularity, schemas=schemas),

@@ -21,6 +21,7 @@ from onemg.errors import UpstreamError
 from onemg.network.breaker import CircuitBreaker
 from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.network.validation import check_informational, parse_json
+from onemg.times import iso_utc
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,11 @@ class MemberState:
             "beaconId": self.beacon_id,
             "name": self.name,
             "apiUrl": self.config.api_url,
+            "passportAudience": self.config.passport_audience,
             "circuit": self.breaker.state,
             "consecutiveFailures": self.breaker.consecutive_failures,
             "lastError": self.breaker.last_error,
-            "metadataRefreshedAt": self.metadata.refreshed_at,
+            "metadataRefreshedAt": iso_utc(self.metadata.refreshed_at),
             "metadataErrors": list(self.metadata.errors),
         }
 

@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-# GRCh38 primary-assembly chromosome lengths (NCBI GRCh38.p14 / GCF_000001405.40; identical to the
-# lengths in stdpopsim's HomSap genome). Kept here: writing a VCF header needs no stdpopsim import.
-GRCH38_LENGTHS: dict[str, int] = {
-    "1": 248956422, "2": 242193529, "3": 198295559, "4": 190214555, "5": 181538259,
-    "6": 170805979, "7": 159345973, "8": 145138636, "9": 138394717, "10": 133797422,
-    "11": 135086622, "12": 133275309, "13": 114364328, "14": 107043718, "15": 101991189,
-    "16": 90338345, "17": 83257441, "18": 80373285, "19": 58617616, "20": 64444167,
-    "21": 46709983, "22": 50818468, "X": 156040895, "Y": 57227415, "MT": 16569,
-}  # fmt: skip
+# GRCh38 chromosome lengths: one table, kept with the genome-build check.
+from onemg.genomics.assembly import GRCH38_LENGTHS
+
 CHROM_ORDER: tuple[str, ...] = tuple(GRCH38_LENGTHS)
 
 

@@ -30,7 +30,9 @@ from onemg.network.service import NetworkService
 from onemg.network.wire import AiohttpWire
 from onemg.security import CredentialVerifier
 from onemg.settings import Settings
+from onemg.web.docs import OPENAPI_PATH, install_docs
 from onemg.web.errors import install_error_handlers
+from onemg.web.transport import StrictTransport
 
 
 def create_hub_app(
@@ -103,8 +105,12 @@ def create_hub_app(
         version=__version__,
         description="1+MG Beacon Network: one query, answered by every national node.",
         lifespan=lifespan,
+        openapi_url=OPENAPI_PATH,
+        docs_url=None,  # served from the package by install_docs (offline)
+        redoc_url=None,
     )
     install_error_handlers(app, settings.beacon)
+    install_docs(app)
     if network.broker:
         broker_verifier, broker_credentials = wire_broker(app, settings, network, database)
         verifier = verifier or broker_verifier
@@ -114,4 +120,5 @@ def create_hub_app(
 
     mount_mlm(app, database)
     app.include_router(create_router())
+    app.add_middleware(StrictTransport)  # HSTS when served over HTTPS (docs/deploy.md)
     return app

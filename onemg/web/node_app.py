@@ -26,7 +26,9 @@ from onemg.lazy import Lazy
 from onemg.retrieval.wiring import attach_retrieval
 from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
 from onemg.settings import Settings
+from onemg.web.docs import OPENAPI_PATH, install_docs
 from onemg.web.errors import install_error_handlers
+from onemg.web.transport import StrictTransport
 
 
 class ServerTiming:
@@ -90,8 +92,8 @@ def create_node_app(
         version=__version__,
         description="GA4GH Beacon v2 API of a 1+ Million Genomes national node. Counts below "
                     f"k={settings.beacon.k_anonymity} are reported as imprecise; see /api/info.",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        openapi_url=OPENAPI_PATH,
+        docs_url=None,  # served from the package by install_docs (offline)
         redoc_url=None,
         default_response_class=BeaconJSON,
         lifespan=lifespan,
@@ -102,10 +104,12 @@ def create_node_app(
     if store is not None:
         app.state.store = store  # prepared data needs no lifespan (ASGI test clients)
     install_error_handlers(app, settings.beacon)
+    install_docs(app)
     app.include_router(build_router())
     # Controlled access: hash-chained audit, passport clearinghouse, DAC and visa-issuer routes.
     attach_node_access(app, settings, database=database, verifier=verifier, audit=audit)
     # Retrieval: htsget 1.3, signed Crypt4GH blocks and whole files (onemg.retrieval).
     attach_retrieval(app, settings)
     app.add_middleware(ServerTiming)
+    app.add_middleware(StrictTransport)  # HSTS when served over HTTPS (docs/deploy.md)
     return app

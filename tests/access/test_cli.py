@@ -52,11 +52,19 @@ def test_committee_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str],
 
     capsys.readouterr()
     monkeypatch.setenv("ONEMG_NEW_PASSWORD", "a long enough password")
-    assert main(["access", "user", "create", "alice", *args, "--affiliation",
+    # accounts live on the hub: a node directory is refused, not given a fresh account table
+    assert main(["access", "user", "create", "alice", *args]) == 2
+    assert "is a node data directory" in capsys.readouterr().err
+    hub = tmp_path / "hub"
+    assert main(["hub", "init", "--data-dir", str(hub)]) == 0
+    hub_args = ["--data-dir", str(hub)]
+    assert main(["access", "user", "create", "alice", *hub_args, "--affiliation",
                  "member@uh.fi"]) == 0
-    sub = capsys.readouterr().out.strip()
-    assert main(["access", "grant-researcher", "alice", *args]) == 0
-    assert AccountStore(engine).by_sub(sub).researcher_status_by == "so"
+    sub = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["access", "grant-researcher", "alice", *hub_args]) == 0
+    hub_engine = migrated(f"sqlite:///{hub / 'node.db'}")
+    assert AccountStore(hub_engine).by_sub(sub).researcher_status_by == "so"
+    hub_engine.dispose()
 
     capsys.readouterr()
     assert main(["access", "keys", "show", *args]) == 0

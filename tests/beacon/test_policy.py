@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onemg.beacon import MemoryAuditSink
-from onemg.beacon.policy import decide, floor_count, total
+from onemg.beacon.policy import decide, floor_count, total, unlocked_by
 from onemg.errors import AccessDeniedError
 from onemg.security import ANONYMOUS, Principal
 
@@ -18,7 +18,8 @@ OPEN = {"boolean": "PUBLIC", "count": "PUBLIC", "record": "PUBLIC"}
 @pytest.mark.parametrize(("principal", "requested", "datasets", "expected"), [
     (ANONYMOUS, "record", [("a", DEFAULT)], ("count", ("a",))),
     (ANONYMOUS, "record", [("a", OPEN)], ("record", ("a",))),
-    (ANONYMOUS, "count", [("a", REGISTERED_COUNT), ("b", DEFAULT)], ("boolean", ("a", "b"))),
+    # one restrictive dataset no longer lowers the others: b keeps its count
+    (ANONYMOUS, "count", [("a", REGISTERED_COUNT), ("b", DEFAULT)], ("count", ("a", "b"))),
     (ANONYMOUS, "count", [("a", CLOSED), ("b", DEFAULT)], ("count", ("b",))),
     (Principal("u", registered=True), "count", [("a", REGISTERED_COUNT)], ("count", ("a",))),
     (Principal("u", datasets=frozenset({"a"})), "record", [("a", DEFAULT)],
@@ -29,15 +30,18 @@ def test_decide(principal: Principal, requested: str, datasets: list, expected: 
     audit = MemoryAuditSink()
     d = decide(requested, datasets, principal, audit=audit, action="t")
     assert (d.granularity, d.dataset_ids) == expected
+    if datasets == [("a", REGISTERED_COUNT), ("b", DEFAULT)]:
+        assert dict(d.by_dataset) == {"a": "boolean", "b": "count"}
+        assert unlocked_by(REGISTERED_COUNT, "boolean", "count") == "REGISTERED"
     # Every decision is audited, anonymous ones too: one entry per dataset in scope.
     assert len(audit.entries) == len(datasets)
     assert {e["user"] for e in audit.entries} == {principal.subject or "anonymous"}
-    returned = expected[0]
     for e in audit.entries:
         ds = e["resource"].removeprefix("dataset:")
         if ds not in expected[1]:
             assert e["result"] == "denied"
         else:
+            returned = d.of(ds)  # each dataset's own granularity is what is audited
             assert e["result"] == ("granted" if returned == requested else "downgraded")
             assert e["reason"] == f"requested={requested} returned={returned}"
 

@@ -27,8 +27,27 @@ QUERY = from_get(
 )
 
 
-def test_lowest_granularity_wins_and_no_count_is_claimed() -> None:
-    status, body = merge_entry([_ok("FI", "count"), _ok("EE", "boolean")], QUERY, beacon_id="h")
+def test_boolean_member_does_not_hide_the_others_counts() -> None:
+    fi, ee = _ok("FI", "count", (12,)), _ok("EE", "boolean")
+    ee.body["info"] = {"coarserDatasets": [{"datasetId": "ee-1", "returnedGranularity": "boolean",
+                                            "unlockedBy": "REGISTERED"}],
+                       "hints": ["Beacon `start` is 0-based"]}
+    status, body = merge_entry([fi, ee], QUERY, beacon_id="h")
+    assert status == 200
+    assert body["meta"]["returnedGranularity"] == "count"
+    assert body["responseSummary"]["numTotalResults"] == 12  # FI's count is still there
+    assert body["info"]["network"]["count"]["notCounted"] == ["ee"]
+    members = {m["id"]: m for m in body["info"]["network"]["members"]}
+    assert members["ee"]["returnedGranularity"] == "boolean"
+    assert members["ee"]["coarserDatasets"][0]["unlockedBy"] == "REGISTERED"
+    assert "coarserDatasets" not in members["fi"]
+    assert members["ee"]["hints"] == ["Beacon `start` is 0-based"]
+    validate_beacon_response(body)
+
+
+def test_all_boolean_members_claim_no_count() -> None:
+    status, body = merge_entry([_ok("FI", "boolean"), _ok("EE", "boolean")], QUERY,
+                               beacon_id="h")
     assert status == 200
     assert body["meta"]["returnedGranularity"] == "boolean"
     assert body["responseSummary"] == {"exists": True}
