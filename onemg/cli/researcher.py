@@ -165,12 +165,18 @@ def apply(
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Submit without asking (you accept the access terms)."
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only the application id (for scripts; with --yes)."
+    ),
     credentials: Path | None = _CREDENTIALS,
 ) -> None:
     """Apply to a node's data access committee; shows the DUO advice before submitting."""
     client = _client(credentials)
     form = _purpose_form(purpose, title, institution, terms, disease, commercial, days)
     app, advice = client.draft(node, dataset, form)
+    if quiet and yes:
+        typer.echo(client.submit(node, app["id"])["id"])
+        return
     out = _out()
     out.print(_advice_table(advice))
     if not yes and not typer.confirm(

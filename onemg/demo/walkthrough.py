@@ -13,7 +13,9 @@ commands that walk the whole chain against the running demo network:
 5. download an encrypted htsget slice of the dataset (the CFTR region) with ``onemg fetch``,
    decrypted with the researcher's own Crypt4GH key (made by ``onemg keys generate``).
 
-The demo prints exactly these commands, and the tests run exactly these commands.
+They are the researcher's and the committee's ``onemg`` commands (``login``, ``passport``,
+``duo``, ``apply``, ``applications``, ``query``; ``access show|approve``). The demo prints exactly
+these commands, and the tests run exactly these commands.
 """
 
 from __future__ import annotations
@@ -37,8 +39,6 @@ RECORD_FILTER = "HP:0000822"
 #: The region step 5 fetches (CFTR, one of the genes every synthetic cohort covers).
 FETCH_REGION = "7:117480025-117668665"
 
-_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
-_JSON_FIELD = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"{field}\"])'"
 
 
 @dataclass(frozen=True)
@@ -119,68 +119,46 @@ def onemg_command() -> str:
 
 
 def walkthrough(plan: DemoPlan, country: str | None = None) -> list[Step]:
-    """The four steps, as shell commands (bash; curl and python3) for ``country``'s node."""
+    """The four steps, as ``onemg`` researcher and committee commands for ``country``'s node."""
     country = country or plan.countries[0]
-    hub = plan.hub_url
-    node = plan.node_url(country)
     dataset = demo_dataset(plan, country)
     q = shlex.quote
-    login = json.dumps({"username": DEMO_RESEARCHER, "password": researcher_password(plan)})
-    passport = (
-        f"PASSPORT=$(curl -sf -X POST {hub}/oidc/token -d grant_type={_TOKEN_EXCHANGE} "
-        f'-d "subject_token=$TOKEN" -d audience={node}/ | '
-        + _JSON_FIELD.format(field="access_token")
-        + ")"
-    )
-    form = {
-        "title": "Hypertension in the demo cohort",
-        "summary": "A walk through the 1+MG access chain on synthetic data.",
-        "institution": "onemg demo",
-        "purpose": {"terms": ["DUO:0000042"]},
-        "duration_days": 30,
-        "terms_accepted": True,
-    }
-    application = json.dumps({"datasets": [dataset], "form": form})
-    query = json.dumps(
-        {
-            "meta": {"apiVersion": "v2.0.0"},
-            "query": {
-                "requestParameters": {"datasets": {"datasetIds": [dataset]}},
-                "filters": [RECORD_FILTER],
-                "requestedGranularity": "record",
-                "pagination": {"skip": 0, "limit": 3},
-            },
-        }
-    )
-    auth = '-H "Authorization: Bearer $PASSPORT"'
-    json_type = "-H 'Content-Type: application/json'"
+    onemg = onemg_command()
+    node_dir = q(str(plan.node_dir(country)))
+    # The demo researcher's session goes to its own file, never over a real login of yours.
+    credentials = plan.root / "researcher-credentials.json"
+    passport = f"{onemg} passport --node {country}"
     return [
         Step(
             1,
             f"Log in at the hub as {DEMO_RESEARCHER} and get a passport for node {country}",
             (
-                f"TOKEN=$(curl -sf -X POST {hub}/oidc/login {json_type} -d {q(login)} | "
-                + _JSON_FIELD.format(field="access_token")
-                + ")",
+                f"export ONEMG_CREDENTIALS={q(str(credentials))}",
+                f"{onemg} login --hub {plan.hub_url} --username {DEMO_RESEARCHER} "
+                f"--password-stdin <<< {q(researcher_password(plan))}",
                 passport,
             ),
+            note="You would type your password at the prompt; the demo made this one up.",
         ),
         Step(
             2,
             f"Apply to node {country}'s data access committee for {dataset}, and submit",
             (
-                f"APP=$(curl -sf -X POST {node}/api/access/applications {auth} {json_type} "
-                f"-d {q(application)} | " + _JSON_FIELD.format(field="id") + ")",
-                f'curl -sf -X POST "{node}/api/access/applications/$APP/submit" {auth} '
-                f"{json_type} -d '{{}}' | " + _JSON_FIELD.format(field="state"),
+                f"{onemg} duo --node {country} --dataset {dataset} --terms DUO:0000042",
+                f"APP=$({onemg} apply --node {country} --dataset {dataset} --terms DUO:0000042 "
+                "--purpose 'A walk through the 1+MG access chain on synthetic data' "
+                "--title 'Hypertension in the demo cohort' --institution 'onemg demo' "
+                "--days 30 --yes --quiet)",
+                f"{onemg} applications --node {country}",
             ),
         ),
         Step(
             3,
             f"Approve the application as node {country}'s operator (audited as {DEMO_OPERATOR})",
             (
-                f'{onemg_command()} access approve "$APP" --data-dir '
-                f"{q(str(plan.node_dir(country)))} --actor {DEMO_OPERATOR} "
+                f'{onemg} access show "$APP" --data-dir {node_dir} '
+                f"--hub-data-dir {q(str(plan.root / 'hub'))}",
+                f'{onemg} access approve "$APP" --data-dir {node_dir} --actor {DEMO_OPERATOR} '
                 "--comment 'approved in the demo'",
             ),
             note="The demo nodes run with veto_window_days = 0, so access starts at approval; "
@@ -188,14 +166,14 @@ def walkthrough(plan: DemoPlan, country: str | None = None) -> list[Step]:
         ),
         Step(
             4,
-            f"Ask node {country} for records with a fresh passport (it now carries the "
-            "node's ControlledAccessGrants visa)",
+            f"Take a new passport (it now carries node {country}'s ControlledAccessGrants "
+            "visa) and ask the node for records",
             (
                 passport,
-                f"curl -s -X POST {node}/api/individuals {auth} {json_type} -d {q(query)}"
-                " | python3 -m json.tool",
+                f"{onemg} query individuals --node {country} --dataset {dataset} "
+                f"--filter {RECORD_FILTER} --granularity record --limit 3 --json",
             ),
-            note="Before step 3 the same query answers 403: the passport holds no grant.",
+            note="Before step 3 the same query is refused (403): the passport holds no grant.",
         ),
         _fetch_step(plan, country),
     ]
@@ -243,7 +221,7 @@ def _fetch_step(plan: DemoPlan, country: str) -> Step:
 
 def render(steps: list[Step]) -> list[str]:
     """The steps as the lines the demo prints."""
-    lines = ["Controlled access, step by step (bash; needs curl and python3):", ""]
+    lines = ["Controlled access, step by step (bash):", ""]
     for step in steps:
         lines.append(f"# {step.number}. {step.title}")
         if step.note:

@@ -1,15 +1,15 @@
 """The demo's controlled-access walk-through, run exactly as printed, against a real network.
 
 The commands come from :func:`onemg.demo.walkthrough.walkthrough`, the function whose output
-``onemg demo`` prints. They run in one bash shell (so ``TOKEN``, ``PASSPORT`` and ``APP`` carry
-from step to step), with step 4 also run before step 3: it must be refused then, and return
-records after the approval.
+``onemg demo`` prints: the researcher's and committee's ``onemg`` commands. They run in one bash
+shell (so ``ONEMG_CREDENTIALS`` and ``APP`` carry from step to step), with step 4 also run before
+step 3: it must be refused then (with the hint to take a new passport), and return records after
+the approval.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -54,7 +54,6 @@ def _has_chr(path: object) -> bool:
     return "##contig=<ID=chr" in header
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the walk-through uses curl")
 def test_printed_walkthrough_opens_records_only_after_approval(real_network: DemoNetwork) -> None:
     plan = real_network.plan
     steps = walkthrough(plan)
@@ -73,7 +72,8 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
         [
             "set -euo pipefail",
             block("1", one.commands),
-            block("4-before", four.commands),
+            # refused before the approval: onemg exits 2 with the reason on stderr
+            block("4-before", (*four.commands[:-1], four.commands[-1] + " 2>&1 || true")),
             block("2", two.commands),
             block("3", three.commands),
             block("4", four.commands),
@@ -82,10 +82,12 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
     )
     out = _run(script)
 
-    before = json.loads(out["4-before"])
-    assert before["error"]["errorCode"] == 403
-    assert "results" not in json.dumps(before.get("response", {}))
-    assert out["2"].strip() == "submitted"
+    before = out["4-before"]
+    assert "HTTP 403" in before
+    assert "take a new passport" in before
+    assert "synth-" in out["2"]  # the DUO advice and the application listed
+    assert "submitted" in out["2"]
+    assert "demo-researcher" in out["3"]  # the committee sees the applicant as the hub knows them
     assert "approved" in out["3"]
     after = json.loads(out["4"])
     assert after["meta"]["returnedGranularity"] == "record"
