@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,7 +337,12 @@ def answer(
         info["warnings"] = [f"dataset(s) {', '.join(u.ids)}: {u}" for u in unknown]
     if coarser:
         info["coarserDatasets"] = coarser
-    if vq is not None and not exists and (hint := _one_based_hint(hits, vq)):
+    def disclosed(hit: _Hit, people: int) -> bool:
+        # The hint says a variant exists: only where the answer itself could say so.
+        protect = hit.ds.access.get("record") not in principal.tiers_for(hit.ds.id)
+        return floor_count(people, k, protect=protect).exists
+
+    if vq is not None and not exists and (hint := _one_based_hint(hits, vq, disclosed)):
         info["hints"] = [hint]
     return rsp.entry_response(settings, request, target, granularity,
                               total(s.count for s in sets), sets, info=info or None,
@@ -356,8 +362,13 @@ def _coarser(ds: DatasetHandle, returned: str, requested: str, exists: bool
     return out
 
 
-def _one_based_hint(hits: list[_Hit], vq: VariantRequest) -> str | None:
-    """A hint when the query would match with ``start - 1``: a VCF POS given as Beacon start."""
+def _one_based_hint(hits: list[_Hit], vq: VariantRequest,
+                    disclosed: Callable[[_Hit, int], bool]) -> str | None:
+    """A hint when the query would match with ``start - 1``: a VCF POS given as Beacon start.
+
+    Given only when the shifted query's own answer would say the variant exists (enough
+    carriers, or the record tier held): the hint must disclose nothing the floor hides.
+    """
     query = vq.query
     if vq.impossible or query.start is None or query.start < 1 or query.alt is None:
         return None
@@ -366,9 +377,10 @@ def _one_based_hint(hits: list[_Hit], vq: VariantRequest) -> str | None:
             return None
     except InvalidInputError:
         return None
-    shifted = dataclasses.replace(query, start=query.start - 1)
+    shifted = dataclasses.replace(vq, query=dataclasses.replace(query, start=query.start - 1))
     for hit in hits:
-        if _rows(hit.ds, dataclasses.replace(vq, query=shifted)).size:
+        rows = _rows(hit.ds, shifted)
+        if rows.size and disclosed(hit, hit.ds.index.count_carriers(rows, within=hit.within)):
             return (f"no variant starts at {query.start} with these alleles, but one starts at "
                     f"{query.start - 1}: Beacon `start` is 0-based, so a VCF POS p is start "
                     f"p-1. Did you mean start={query.start - 1}?")

@@ -95,9 +95,12 @@ async def test_record_response_marks_count_only_sets(
 async def test_one_based_start_gets_a_hint(
     client: httpx.AsyncClient, node_specs: list[DatasetSpec]
 ) -> None:
-    site = next(s for s in node_specs[0].sites if len(s.ref) == len(s.alt) == 1)
+    # a variant with enough carriers to be disclosed (k=5); a rare one gets no hint (below)
+    site = next(
+        s for s in node_specs[0].sites if len(s.ref) == len(s.alt) == 1 and len(s.carriers) >= 10
+    )
     base = (
-        f"/api/g_variants?referenceName={site.contig}&referenceBases={site.ref}"
+        f"/api/individuals?referenceName={site.contig}&referenceBases={site.ref}"
         f"&alternateBases={site.alt}&start="
     )
     # the VCF POS (1-based) given as Beacon start: nothing there, and a hint saying why
@@ -108,4 +111,28 @@ async def test_one_based_start_gets_a_hint(
     assert f"start={site.pos - 1}" in hint
     body = await _get(client, base + str(site.pos - 1))
     assert body["responseSummary"]["exists"] is True
+    assert "hints" not in (body.get("info") or {})
+
+
+async def test_no_hint_for_a_variant_the_floor_hides(
+    client: httpx.AsyncClient, node_specs: list[DatasetSpec]
+) -> None:
+    rare = [
+        s
+        for spec in node_specs
+        for s in spec.sites
+        if len(s.ref) == len(s.alt) == 1 and 0 < len(s.carriers) < 5
+    ]
+    site = next(
+        s
+        for s in rare
+        if not any(
+            o.key == s.key and len(o.carriers) >= 5 for spec in node_specs for o in spec.sites
+        )
+    )
+    body = await _get(
+        client,
+        f"/api/individuals?referenceName={site.contig}&referenceBases="
+        f"{site.ref}&alternateBases={site.alt}&start={site.pos}",
+    )
     assert "hints" not in (body.get("info") or {})
