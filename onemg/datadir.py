@@ -49,21 +49,24 @@ def _marker(path: Path) -> dict | None:
 
 
 #: What onemg (or an operator preparing a directory) puts in a data directory. An unmarked
-#: directory holding only these, but nothing that tells node from hub (say, just a database), is
-#: taken as the kind the first command asks for.
+#: directory holding some of these, but nothing that tells node from hub (say, just a database),
+#: is taken as the kind the first command asks for; one holding none of them is refused.
 _ONEMG_FILES = frozenset(
     {
         "onemg.toml",
         "hub.toml",
-        "node.db",
-        "node.db-wal",
-        "node.db-shm",
         "keys",
+        "datasets",
         "tmp",
         "logs",
         ".ingest.lock",
+        "audit-anchors.jsonl",
     }
 )
+
+
+def _looks_onemg(name: str) -> bool:
+    return name in _ONEMG_FILES or name.startswith("node.db")
 
 
 def _guess(path: Path) -> Kind | None:
@@ -124,7 +127,8 @@ def require(path: Path | str, kind: Kind, *, command: str = "this command") -> P
     marker = _marker(path)
     if marker is None:
         guessed = _guess(path)
-        if guessed is None and any(p.name not in _ONEMG_FILES for p in path.iterdir()):
+        names = [p.name for p in path.iterdir()]
+        if guessed is None and names and not any(_looks_onemg(n) for n in names):
             raise InvalidInputError(
                 f"--data-dir {path} is not a onemg data directory (no {MARKER}); check "
                 f"--data-dir, or make a {kind} with {_MAKE[kind]}"
