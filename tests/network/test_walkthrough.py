@@ -89,7 +89,9 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
     assert "submitted" in out["2"]
     assert "demo-researcher" in out["3"]  # the committee sees the applicant as the hub knows them
     assert "approved" in out["3"]
-    after = json.loads(out["4"])
+    # step 4 prints the new passport's visas, then the query's JSON
+    assert "ControlledAccessGrants" in out["4"]
+    after = json.loads(out["4"][out["4"].index("\n{") + 1 :])
     assert after["meta"]["returnedGranularity"] == "record"
     (result_set,) = after["response"]["resultSets"]
     assert result_set["id"] == f"synth-{plan.countries[0].lower()}-s{plan.seed}"
