@@ -119,4 +119,5 @@ def test_printed_walkthrough_opens_records_only_after_approval(real_network: Dem
         approvals = [e for e in AuditStore(engine).entries() if e.action == "application.approved"]
     finally:
         engine.dispose()
-    assert [e.user for e in approvals] == [DEMO_OPERATOR]
+    # (other tests on the same network approve under other actors)
+    assert [e.user for e in approvals].count(DEMO_OPERATOR) == 1
