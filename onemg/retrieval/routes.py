@@ -177,7 +177,10 @@ def build_router() -> APIRouter:
             headers={"Content-Length": str(download.length), "Cache-Control": "no-store"},
         )
 
-    @router.api_route("/api/files/{dataset_id}", methods=["GET", "HEAD"])
+    # GET and HEAD as two routes: one route with both methods gives the OpenAPI document two
+    # operations with one operationId (a warning, and /api/openapi.json fails under -W error).
+    @router.head("/api/files/{dataset_id}", include_in_schema=False)
+    @router.get("/api/files/{dataset_id}")
     async def whole_file(dataset_id: str, request: Request) -> Response:
         """The dataset's whole archived file as Crypt4GH, re-encrypted (header only) for the
         key in ``Htsget-Context-Public-Key`` or ``X-C4GH-Public-Key``; ``Range`` supported."""
