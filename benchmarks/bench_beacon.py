@@ -247,12 +247,13 @@ def _bcftools(bcf: Path, variants: list[tuple], repeat: int = 1) -> list[float]:
 
 def _in_process(node: Path, families: dict[str, list[dict]], reps: int = 300) -> dict:
     """The service call alone (no HTTP), as the route makes it."""
-    from onemg.beacon import MemoryAuditSink, answer
+    from onemg.beacon import answer
     from onemg.beacon.store import NodeData
     from onemg.protocol.request import from_query_string
     from onemg.protocol.vocabulary import BY_PATH
     from onemg.security import ANONYMOUS
     from onemg.settings import load_settings
+    from onemg.testing import MemoryAuditSink
 
     settings = load_settings(node)
     store = NodeData.open(settings)

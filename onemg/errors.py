@@ -45,3 +45,15 @@ class UpstreamError(OnemgError):
 
 class UnavailableError(OnemgError):
     """Something this request needs is down here (e.g. the audit log cannot be written)."""
+
+
+class RateLimitedError(OnemgError):
+    """Too many attempts: the caller must wait ``retry_after_s`` seconds (HTTP 429)."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, int(retry_after_s))
+
+
+class TooLargeError(InvalidInputError):
+    """A request body or header exceeds the configured limit (HTTP 413)."""

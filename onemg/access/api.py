@@ -17,17 +17,27 @@ import httpx
 from sqlalchemy import Engine
 
 from onemg.access.accounts import LocalAccounts
-from onemg.access.applications import ApplicationService
+from onemg.access.applications import Actor, ApplicationService
 from onemg.access.audit import ANCHOR_FILE, AnchorFile, HashChainAudit
 from onemg.access.broker import Broker
 from onemg.access.clearinghouse import PassportVerifier
 from onemg.access.duo import DataUse
-from onemg.access.entitlements import entitlement_check, node_issuer, node_jku
+from onemg.access.entitlements import entitlement_check, issue_visas, node_issuer, node_jku
 from onemg.access.keys import SigningKey, jwks, load_or_create_key
-from onemg.access.store import AccountStore, AuditStore, EntitlementStore, EventStore, RoleStore
+from onemg.access.store import (
+    AccountStore,
+    AuditStore,
+    EntitlementStore,
+    EventStore,
+    RoleStore,
+    ThrottleStore,
+)
+from onemg.access.throttle import LoginThrottle
 from onemg.access.trust import JwksCache
+from onemg.errors import AccessDeniedError
 from onemg.security import AuditSink
 from onemg.settings import Settings
+from onemg.threads import ThreadLimit, cpu_bound_limit, io_bound_limit
 
 NODE_KEY_FILE = Path("keys") / "node-visa-signing.pem"
 HUB_KEY_FILE = Path("keys") / "hub-signing.pem"
@@ -71,6 +81,25 @@ class NodeAccess:
     def jwks(self) -> dict:
         """This node's public JWKS."""
         return jwks(self.key)
+
+    def permissions(self, who: Actor, user: str) -> list[str]:
+        """``user``'s current ControlledAccessGrants visas, read by ``who`` (audited).
+
+        Users may read their own; handlers anyone's.
+
+        Raises:
+            AccessDeniedError: ``who`` is neither ``user`` nor a handler.
+        """
+        if who.subject != user and "handler" not in who.roles:
+            self.audit.record(user=who.subject, action="permissions.read",
+                              resource=f"user:{user}", result="denied",
+                              reason="not self and not handler", origin=who.origin)
+            raise AccessDeniedError("you can only fetch your own permissions")
+        visas = issue_visas(self.entitlements, user, key=self.key,
+                            public_url=self.settings.access.public_url, clock=self.clock)
+        self.audit.record(user=who.subject, action="permissions.read", resource=f"user:{user}",
+                          result="granted", reason=f"{len(visas)} visas", origin=who.origin)
+        return visas
 
 
 def build_node_access(
@@ -121,8 +150,12 @@ class HubAccess:
     accounts: LocalAccounts
     audit: HashChainAudit
     http: httpx.AsyncClient
+    throttle: LoginThrottle
     #: Base URLs of the member nodes whose visa issuers the broker asks.
     node_urls: Callable[[], Sequence[str]] = field(default=lambda: ())
+    #: Worker threads for password hashing (CPU-bound) and for SQL (I/O-bound).
+    cpu: ThreadLimit = field(default_factory=cpu_bound_limit)
+    io: ThreadLimit = field(default_factory=io_bound_limit)
 
 
 def build_hub_access(
@@ -138,9 +171,10 @@ def build_hub_access(
     issuer = node_issuer(settings.access.public_url)
     broker = Broker(key=key or hub_key(settings), issuer=issuer,
                     jwks_url=hub_jwks_url(issuer), clock=clock)
+    audit = anchored_audit(settings, engine, clock)
+    throttle = LoginThrottle(ThrottleStore(engine), audit=audit, clock=clock)
     return HubAccess(broker=broker, accounts=LocalAccounts(AccountStore(engine), clock=clock),
-                     audit=anchored_audit(settings, engine, clock), http=http,
-                     node_urls=node_urls)
+                     audit=audit, http=http, throttle=throttle, node_urls=node_urls)
 
 
 def hub_jwks_url(issuer: str) -> str:

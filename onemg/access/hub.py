@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from onemg.access.api import HubAccess
-from onemg.errors import AuthenticationError
+from onemg.access.hub_service import HubService
 from onemg.security import ANONYMOUS, Principal
 
 
@@ -29,13 +29,7 @@ class HubTokenVerifier:
         """ANONYMOUS without a token; the account's subject for a valid one; 401 otherwise."""
         if not token:
             return ANONYMOUS
-        try:
-            sub = self._access.broker.subject_of(token)
-            identity = self._access.accounts.identity(sub)
-        except AuthenticationError as exc:
-            self._access.audit.record(user=None, action="auth.verify", resource="hub",
-                                      result="denied", reason=str(exc), origin="hub-api")
-            raise
+        identity = await HubService(self._access).identity(token, action="auth.verify")
         return Principal(subject=identity.sub, registered=bool(identity.researcher_status_at))
 
 
@@ -49,10 +43,12 @@ class BrokerCredentials:
         """A passport for ``member.passport_audience``, or None for anonymous callers."""
         if not principal.authenticated:
             return None
-        identity = self._access.accounts.identity(principal.subject)
+        access = self._access
+        identity = await access.io.run(access.accounts.identity, principal.subject)
         audience = member.passport_audience
-        passport = await self._access.broker.member_passport(
-            identity, audience, node_urls=[audience], http=self._access.http)
-        self._access.audit.record(user=identity.sub, action="broker.passport",
-                                  resource=audience, result="granted", origin="hub-fanout")
+        passport = await access.broker.member_passport(
+            identity, audience, node_urls=[audience], http=access.http)
+        await access.io.run(lambda: access.audit.record(
+            user=identity.sub, action="broker.passport", resource=audience, result="granted",
+            origin="hub-fanout"))
         return passport

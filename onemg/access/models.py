@@ -81,3 +81,14 @@ class AuditEntry(Base):
     origin: Mapped[str | None] = mapped_column(String(255), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (an account digest or a client address), shared by all workers."""
+
+    __tablename__ = "access_login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure: Mapped[int] = mapped_column(BigInteger)
+    locked_until: Mapped[int] = mapped_column(BigInteger)

@@ -1,13 +1,18 @@
 """Hub REST API: login, the passport broker (token exchange, userinfo), JWKS, OIDC discovery.
 
-- ``POST /oidc/login`` ``{"username", "password"}`` → a Passport-Scoped Access Token.
+- ``POST /oidc/login`` ``{"username", "password"}`` (JSON or form-encoded) → a Passport-Scoped
+  Access Token. Failed logins are rate limited per account and per client (429 with
+  ``Retry-After``; see :mod:`onemg.access.throttle`).
 - ``POST /oidc/token`` RFC 8693 token exchange (form): ``subject_token`` = that access token,
   ``requested_token_type=urn:ga4gh:params:oauth:token-type:passport``, ``audience`` = a member
-  node's base URL → a passport scoped to that node.
+  node's base URL (with or without ``/api`` and a trailing slash) → a passport scoped to that
+  node. Any other audience is refused with ``invalid_target`` and the list of members.
 - ``GET /oidc/userinfo`` → ``{"sub", "ga4gh_passport_v1": [visas]}`` (AAI 1.0 style).
 - ``GET /oidc/jwks``, ``GET /.well-known/openid-configuration``.
 
-Token responses carry ``Cache-Control: no-store`` and ``Pragma: no-cache`` (AAI profile).
+Errors under ``/oidc/`` are OAuth 2.0 error objects (``onemg.web.errors``). Token responses
+carry ``Cache-Control: no-store`` and ``Pragma: no-cache`` (AAI profile). The rules and the
+audit live in :class:`~onemg.access.hub_service.HubService`; these routes parse, call it, answer.
 """
 
 from __future__ import annotations
@@ -17,18 +22,21 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from onemg.access.accounts import Identity
 from onemg.access.api import HubAccess
+from onemg.access.hub_service import (
+    ACCESS_TOKEN_TYPE,
+    PASSPORT_TOKEN_TYPE,
+    TOKEN_EXCHANGE,
+    HubService,
+)
 from onemg.access.keys import jwks
 from onemg.access.routes_node import bearer
-from onemg.errors import AccessDeniedError, AuthenticationError, InvalidInputError
+from onemg.errors import AuthenticationError, InvalidInputError
 
-TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
-ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
-PASSPORT_TOKEN_TYPE = "urn:ga4gh:params:oauth:token-type:passport"
 _NO_STORE = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class LoginBody(BaseModel):
@@ -40,6 +48,33 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+async def _login_body(request: Request) -> LoginBody:
+    """The credentials, from a JSON or a form-encoded body."""
+    ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    try:
+        if ctype in _FORM_TYPES:
+            data: Any = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        else:
+            data = await request.json()
+        return LoginBody.model_validate(data)
+    except (ValueError, ValidationError) as exc:
+        raise InvalidInputError(
+            "send username and password as JSON {\"username\": ..., \"password\": ...} "
+            "or as a form (application/x-www-form-urlencoded)") from exc
+
+
+def _token(request: Request) -> str | None:
+    """The bearer token; a malformed header counts as none (refused and audited as such)."""
+    try:
+        return bearer(request)
+    except AuthenticationError:
+        return None
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def hub_router(access: HubAccess | Callable[[], HubAccess]) -> APIRouter:
     """The hub's login and broker routes (mount at the app root).
 
@@ -48,10 +83,8 @@ def hub_router(access: HubAccess | Callable[[], HubAccess]) -> APIRouter:
     router = APIRouter(tags=["login"])
     get: Callable[[], HubAccess] = access if callable(access) else (lambda: access)
 
-    def identity_of(token: str | None) -> Identity:
-        if not token:
-            raise AuthenticationError("send Authorization: Bearer <access token from login>")
-        return get().accounts.identity(get().broker.subject_of(token))
+    def service() -> HubService:
+        return HubService(get())
 
     @router.get("/.well-known/openid-configuration")
     async def discovery() -> dict[str, Any]:
@@ -77,35 +110,24 @@ def hub_router(access: HubAccess | Callable[[], HubAccess]) -> APIRouter:
         """The broker's public keys (cacheable for five minutes)."""
         return JSONResponse(jwks(get().broker.key), headers={"Cache-Control": "max-age=300"})
 
-    @router.post("/oidc/login")
-    async def login(body: LoginBody) -> JSONResponse:
+    @router.post(
+        "/oidc/login",
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "application/json": {"schema": LoginBody.model_json_schema()},
+            "application/x-www-form-urlencoded": {"schema": LoginBody.model_json_schema()},
+        }}},
+    )
+    async def login(request: Request) -> JSONResponse:
         """Log in with a local account and receive a passport-scoped access token."""
-        try:
-            identity = get().accounts.authenticate(body.username, body.password)
-        except AuthenticationError:
-            get().audit.record(
-                user=None,
-                action="auth.login",
-                resource="hub",
-                result="denied",
-                reason="wrong username or password",
-                origin="hub-api",
-            )
-            raise
-        get().audit.record(
-            user=identity.sub,
-            action="auth.login",
-            resource="hub",
-            result="granted",
-            origin="hub-api",
-        )
+        body = await _login_body(request)
+        result = await service().login(body.username, body.password, client=_client(request))
         return JSONResponse(
             {
-                "access_token": get().broker.access_token(identity),
+                "access_token": result.access_token,
                 "token_type": "Bearer",
-                "expires_in": 3600,
-                "scope": "openid ga4gh_passport_v1",
-                "sub": identity.sub,
+                "expires_in": result.expires_in,
+                "scope": result.scope,
+                "sub": result.sub,
             },
             headers=_NO_STORE,
         )
@@ -119,27 +141,16 @@ def hub_router(access: HubAccess | Callable[[], HubAccess]) -> APIRouter:
         audience: str = Form(...),
     ) -> JSONResponse:
         """RFC 8693 token exchange: access token → passport for one member node."""
-        if grant_type != TOKEN_EXCHANGE or requested_token_type != PASSPORT_TOKEN_TYPE:
-            raise InvalidInputError(f"only {TOKEN_EXCHANGE} to {PASSPORT_TOKEN_TYPE} is supported")
-        if subject_token_type != ACCESS_TOKEN_TYPE:
-            raise InvalidInputError(f"subject_token_type must be {ACCESS_TOKEN_TYPE}")
-        identity = identity_of(subject_token)
-        passport = await get().broker.member_passport(
-            identity, audience, node_urls=get().node_urls(), http=get().http
-        )
-        get().audit.record(
-            user=identity.sub,
-            action="broker.passport",
-            resource=audience,
-            result="granted",
-            origin="hub-api",
-        )
+        result = await service().exchange(
+            grant_type=grant_type, subject_token=subject_token,
+            subject_token_type=subject_token_type, requested_token_type=requested_token_type,
+            audience=audience)
         return JSONResponse(
             {
-                "access_token": passport,
+                "access_token": result.passport,
                 "issued_token_type": PASSPORT_TOKEN_TYPE,
                 "token_type": "N_A",
-                "expires_in": 3600,
+                "expires_in": result.expires_in,
             },
             headers=_NO_STORE,
         )
@@ -147,45 +158,24 @@ def hub_router(access: HubAccess | Callable[[], HubAccess]) -> APIRouter:
     @router.get("/oidc/userinfo")
     async def userinfo(request: Request) -> JSONResponse:
         """The user's visas (AAI 1.0 UserInfo style)."""
-        identity = identity_of(bearer(request))
-        visas = await get().broker.collect_visas(identity, get().node_urls(), get().http)
-        return JSONResponse({"sub": identity.sub, "ga4gh_passport_v1": visas}, headers=_NO_STORE)
+        return JSONResponse(await service().userinfo(_token(request)), headers=_NO_STORE)
 
     @router.post("/oidc/accept-terms")
     async def accept_terms(request: Request) -> dict[str, Any]:
         """Accept the Registered Access terms (adds an AcceptedTermsAndPolicies visa)."""
-        identity = identity_of(bearer(request))
-        get().accounts.accept_terms(identity.sub)
-        get().audit.record(user=identity.sub, action="auth.accept-terms", resource="hub",
-                           result="ok", origin="hub-api")
+        await service().accept_terms(_token(request))
         return {"accepted": True}
-
-    def admin_of(request: Request) -> Identity:
-        admin = identity_of(bearer(request))
-        if not admin.is_admin:
-            get().audit.record(user=admin.sub, action="admin.researcher-status", resource="hub",
-                               result="denied", reason="not an administrator", origin="hub-api")
-            raise AccessDeniedError("only hub administrators can change researcher status")
-        return admin
 
     @router.put("/oidc/admin/users/{username}/researcher-status")
     async def grant_status(username: str, request: Request) -> dict[str, Any]:
         """Administrator: vouch for a user's bona fide researcher status."""
-        admin = admin_of(request)
-        get().accounts.grant_researcher_status(username, by="so")
-        get().audit.record(user=admin.sub, action="admin.researcher-status",
-                           resource=f"user:{get().accounts.sub_of(username)}", result="granted",
-                           origin="hub-api")
+        await service().set_researcher_status(_token(request), username, granted=True)
         return {"researcherStatus": True}
 
     @router.delete("/oidc/admin/users/{username}/researcher-status")
     async def revoke_status(username: str, request: Request) -> dict[str, Any]:
         """Administrator: withdraw a user's researcher status."""
-        admin = admin_of(request)
-        get().accounts.revoke_researcher_status(username)
-        get().audit.record(user=admin.sub, action="admin.researcher-status",
-                           resource=f"user:{get().accounts.sub_of(username)}", result="revoked",
-                           origin="hub-api")
+        await service().set_researcher_status(_token(request), username, granted=False)
         return {"researcherStatus": False}
 
     return router

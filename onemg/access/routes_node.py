@@ -3,6 +3,10 @@
 Who is calling is established from a bearer GA4GH passport checked by the node's own
 clearinghouse (the same one Beacon uses); DAC roles come from the node's role table
 (``onemg access role grant``). Routes parse, call one service function, and return.
+
+The service calls block (SQL), so those routes are plain ``def``: FastAPI runs them in its
+bounded worker-thread pool, never on the event loop. Errors are mapped to statuses by
+``onemg.web.errors``, the one mapping of every app.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from onemg.access.api import NodeAccess
 from onemg.access.applications import Actor
-from onemg.access.entitlements import issue_visas
 from onemg.access.schemas import (
     CommentBody,
     CreateBody,
@@ -25,55 +29,7 @@ from onemg.access.schemas import (
     application_view,
     entitlement_view,
 )
-from onemg.errors import (
-    AccessDeniedError,
-    AuthenticationError,
-    ConflictError,
-    InvalidInputError,
-    NotFoundError,
-    OnemgError,
-    UpstreamError,
-    WorkflowError,
-)
-
-_STATUS: tuple[tuple[type[OnemgError], int], ...] = (
-    (AuthenticationError, 401),
-    (AccessDeniedError, 403),
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (WorkflowError, 409),
-    (InvalidInputError, 400),
-    (UpstreamError, 502),
-)
-
-
-def error_status(exc: OnemgError) -> int:
-    """The HTTP status for an onemg error."""
-    for cls, status in _STATUS:
-        if isinstance(exc, cls):
-            return status
-    return 500
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Map onemg errors to RFC 7807 problem responses (for apps without their own mapping)."""
-
-    async def handler(_request: Request, exc: Exception) -> JSONResponse:
-        status = error_status(exc) if isinstance(exc, OnemgError) else 500
-        headers = {"WWW-Authenticate": 'Bearer realm="onemg"'} if status == 401 else None
-        return JSONResponse(
-            {
-                "type": "about:blank",
-                "title": type(exc).__name__,
-                "status": status,
-                "detail": str(exc),
-            },
-            status_code=status,
-            media_type="application/problem+json",
-            headers=headers,
-        )
-
-    app.add_exception_handler(OnemgError, handler)
+from onemg.errors import AuthenticationError
 
 
 def bearer(request: Request) -> str | None:
@@ -102,7 +58,8 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
             raise AuthenticationError(
                 "this endpoint needs a GA4GH passport: send Authorization: Bearer <passport>"
             )
-        return Actor(principal.subject, get().roles.roles_of(principal.subject), "node-api")
+        roles = await run_in_threadpool(get().roles.roles_of, principal.subject)
+        return Actor(principal.subject, roles, "node-api")
 
     def now() -> int:
         return int(get().clock())
@@ -116,37 +73,12 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
         return JSONResponse(get().jwks(), headers={"Cache-Control": "max-age=300"})
 
     @router.get("/api/permissions/{user}")
-    async def permissions(user: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def permissions(user: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """The user's current ControlledAccessGrants visas (REMS permissions API).
 
         Users may fetch their own; handlers anyone's.
         """
-        if who.subject != user and "handler" not in who.roles:
-            get().audit.record(
-                user=who.subject,
-                action="permissions.read",
-                resource=f"user:{user}",
-                result="denied",
-                reason="not self and not handler",
-                origin=who.origin,
-            )
-            raise AccessDeniedError("you can only fetch your own permissions")
-        visas = issue_visas(
-            get().entitlements,
-            user,
-            key=get().key,
-            public_url=get().settings.access.public_url,
-            clock=get().clock,
-        )
-        get().audit.record(
-            user=who.subject,
-            action="permissions.read",
-            resource=f"user:{user}",
-            result="granted",
-            reason=f"{len(visas)} visas",
-            origin=who.origin,
-        )
-        return {"ga4gh_passport_v1": visas}
+        return {"ga4gh_passport_v1": get().permissions(who, user)}
 
     @router.get("/api/access/me")
     async def me(who: Actor = Depends(actor)) -> dict[str, Any]:
@@ -154,49 +86,49 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
         return {"subject": who.subject, "roles": sorted(who.roles)}
 
     @router.get("/api/access/applications")
-    async def list_applications(
+    def list_applications(
         who: Actor = Depends(actor), state: str | None = None
     ) -> dict[str, Any]:
         """Applications you may see (your own; all of them for DAC members)."""
         return {"applications": [view(a) for a in get().applications.list(who, state=state)]}
 
     @router.post("/api/access/applications", status_code=201)
-    async def create(body: CreateBody, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def create(body: CreateBody, who: Actor = Depends(actor)) -> dict[str, Any]:
         """Start a draft application."""
         form = body.form.to_form() if body.form else None
         return view(get().applications.create(who, body.datasets, form))
 
     @router.get("/api/access/applications/{app_id}")
-    async def get_application(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def get_application(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """One application with its history."""
         return view(get().applications.get(app_id, who))
 
     @router.put("/api/access/applications/{app_id}/form")
-    async def save_draft(
+    def save_draft(
         app_id: str, body: FormBody, who: Actor = Depends(actor)
     ) -> dict[str, Any]:
         """Save the form of a draft or returned application."""
         return view(get().applications.save_draft(app_id, who, body.to_form()))
 
     @router.get("/api/access/applications/{app_id}/duo")
-    async def duo(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def duo(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """The DUO matcher's advice per dataset (advisory; never a decision)."""
         return {ds: advice_view(a) for ds, a in get().applications.duo_advice(app_id, who).items()}
 
     @router.post("/api/access/applications/{app_id}/submit")
-    async def submit(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def submit(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """Submit or resubmit."""
         return view(get().applications.submit(app_id, who))
 
     @router.post("/api/access/applications/{app_id}/request-review")
-    async def request_review(
+    def request_review(
         app_id: str, body: ReviewRequestBody, who: Actor = Depends(actor)
     ) -> dict[str, Any]:
         """Handler: ask a reviewer."""
         return view(get().applications.request_review(app_id, who, body.reviewer))
 
     def _command(name: str, method: str) -> None:
-        async def endpoint(
+        def endpoint(
             app_id: str, body: CommentBody, who: Actor = Depends(actor)
         ) -> dict[str, Any]:
             return view(getattr(get().applications, method)(app_id, who, body.comment))
@@ -213,7 +145,7 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
         _command(name, "return_" if name == "return" else name)
 
     @router.get("/api/access/entitlements")
-    async def entitlements(
+    def entitlements(
         who: Actor = Depends(actor), user: str | None = None, dataset: str | None = None
     ) -> dict[str, Any]:
         """Entitlements: your own, or anyone's for DAC members."""

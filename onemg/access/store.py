@@ -10,10 +10,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Engine, case, delete, insert, or_, select, update
 from sqlalchemy import exc as sa_exc
 
-from onemg.access.models import Account, AuditEntry, Entitlement, Event, Role
+from onemg.access.models import Account, AuditEntry, Entitlement, Event, LoginThrottle, Role
 from onemg.db import make_sessionmaker
 from onemg.errors import ConflictError, NotFoundError
 
@@ -323,3 +323,60 @@ def revoke_dataset_entitlements(engine: Engine, dataset_id: str, *, at: int, rea
             .values(revoked_at=at, revoked_reason=reason)
         )
         return result.rowcount
+
+
+@dataclass(frozen=True)
+class ThrottleRecord:
+    """Failed logins counted under one key, and until when that key is locked out."""
+
+    key: str
+    failures: int
+    last_failure: int
+    locked_until: int
+
+
+class ThrottleStore:
+    """Failed-login counters in the database, so every worker process sees the same ones."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._session = make_sessionmaker(engine)
+
+    def get(self, keys: Sequence[str]) -> list[ThrottleRecord]:
+        """The records of ``keys`` that exist."""
+        with self._session() as s:
+            rows = s.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))
+            return [ThrottleRecord(r.key, r.failures, r.last_failure, r.locked_until)
+                    for r in rows]
+
+    def count_failure(self, key: str, *, now: int, window_s: int) -> int:
+        """Add one failure to ``key`` (restarting the count after ``window_s`` quiet seconds).
+
+        One atomic upsert, so concurrent workers never lose a failure. Returns the new count.
+        """
+        if self._engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        table = LoginThrottle.__table__
+        stmt = upsert(table).values(key=key, failures=1, last_failure=now, locked_until=0)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"failures": case((table.c.last_failure < now - window_s, 1),
+                                   else_=table.c.failures + 1),
+                  "last_failure": now},
+        ).returning(table.c.failures)
+        with self._engine.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def lock(self, key: str, *, until: int) -> None:
+        """Lock ``key`` out until ``until`` (never shortens a longer lock)."""
+        table = LoginThrottle.__table__
+        with self._engine.begin() as conn:
+            conn.execute(update(table).where(table.c.key == key, table.c.locked_until < until)
+                         .values(locked_until=until))
+
+    def clear(self, key: str) -> None:
+        """Forget ``key``'s failures (after a successful login)."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(LoginThrottle.__table__).where(LoginThrottle.key == key))

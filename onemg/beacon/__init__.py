@@ -13,7 +13,6 @@ import importlib
 from typing import Any
 
 _EXPORTS: dict[str, str] = {
-    "MemoryAuditSink": "onemg.beacon.audit",
     "ReportedCount": "onemg.beacon.policy",
     "decide": "onemg.beacon.policy",
     "floor_count": "onemg.beacon.policy",

@@ -1,8 +1,9 @@
 """``onemg access ...`` (committee work, accounts, roles, keys) and ``onemg audit verify``.
 
 The CLI acts directly on the node (or hub) database, so the person at the shell is the operator:
-committee commands run with every DAC role and are audited under ``--actor`` (a pseudonymous id,
-default ``operator@cli``).
+committee commands run with every DAC role. Every change (committee commands, DAC roles,
+researcher status) goes through the same service function as the HTTP API and is audited the
+same way, under ``--actor`` (a pseudonymous id, default ``operator@cli``) with origin ``cli``.
 """
 
 from __future__ import annotations
@@ -91,6 +92,37 @@ def _accounts(data_dir: Path, database_url: str | None):  # noqa: ANN202
     from onemg.access.store import AccountStore
 
     return LocalAccounts(AccountStore(_engine(_settings(data_dir, database_url, "hub"))))
+
+
+def _audited(data_dir: Path, database_url: str | None, store_type,  # noqa: ANN001, ANN202
+             kind: Kind):
+    """A store of ``store_type`` and the (anchored) audit log of the same data directory."""
+    from onemg.access.api import anchored_audit
+
+    settings = _settings(data_dir, database_url, kind)
+    engine = _engine(settings)
+    return store_type(engine), anchored_audit(settings, engine)
+
+
+def _researcher_status(user_name: str, data_dir: Path, database_url: str | None, *,
+                       actor: str, granted: bool, by: str = "so") -> None:
+    from onemg.access.accounts import LocalAccounts
+    from onemg.access.hub_service import change_researcher_status
+    from onemg.access.store import AccountStore
+
+    store, audit = _audited(data_dir, database_url, AccountStore, "hub")
+    change_researcher_status(LocalAccounts(store), audit, actor=actor, username=user_name,
+                             granted=granted, origin="cli", by=by)
+
+
+def _role(subject: str, role_name: str, data_dir: Path, database_url: str | None, *,
+          actor: str, granted: bool) -> None:
+    from onemg.access.roles import change_role
+    from onemg.access.store import RoleStore
+
+    roles, audit = _audited(data_dir, database_url, RoleStore, "node")
+    change_role(roles, audit, actor=actor, subject=subject, role=role_name, granted=granted,
+                origin="cli")
 
 
 def _register_committee(access: typer.Typer) -> None:
@@ -218,17 +250,17 @@ def _register_people(access: typer.Typer) -> None:
     @access.command("grant-researcher")
     def grant_researcher(user_name: str, data_dir: Path = _DATA_DIR,
                          database_url: str | None = _DB_URL,
-                         by: str = typer.Option("so", help="so (signing official) or system")
-                         ) -> None:
-        """Grant bona fide researcher status (ResearcherStatus visa)."""
-        _accounts(data_dir, database_url).grant_researcher_status(user_name, by=by)
+                         by: str = typer.Option("so", help="so (signing official) or system"),
+                         actor: str = _ACTOR) -> None:
+        """Grant bona fide researcher status (ResearcherStatus visa); audited."""
+        _researcher_status(user_name, data_dir, database_url, actor=actor, granted=True, by=by)
         typer.echo(f"researcher status granted to {user_name}")
 
     @access.command("revoke-researcher")
     def revoke_researcher(user_name: str, data_dir: Path = _DATA_DIR,
-                          database_url: str | None = _DB_URL) -> None:
-        """Withdraw researcher status."""
-        _accounts(data_dir, database_url).revoke_researcher_status(user_name)
+                          database_url: str | None = _DB_URL, actor: str = _ACTOR) -> None:
+        """Withdraw researcher status; audited."""
+        _researcher_status(user_name, data_dir, database_url, actor=actor, granted=False)
         typer.echo(f"researcher status revoked for {user_name}")
 
     role = typer.Typer(help="DAC roles on this node: handler, reviewer, decider, authority.",
@@ -237,24 +269,17 @@ def _register_people(access: typer.Typer) -> None:
 
     @role.command("grant")
     def grant(subject: str, role_name: str, data_dir: Path = _DATA_DIR,
-              database_url: str | None = _DB_URL) -> None:
-        """Give SUBJECT (a passport ``sub``) a DAC role."""
-        from onemg.access.applications import ROLES
-        from onemg.access.store import RoleStore
-        from onemg.errors import InvalidInputError
-
-        if role_name not in ROLES:
-            raise InvalidInputError(f"unknown role {role_name!r}; use one of {ROLES}")
-        RoleStore(_engine(_settings(data_dir, database_url, "node"))).grant(subject, role_name)
+              database_url: str | None = _DB_URL, actor: str = _ACTOR) -> None:
+        """Give SUBJECT (a passport ``sub``) a DAC role; audited."""
+        _role(subject, role_name, data_dir, database_url, actor=actor, granted=True)
         typer.echo(f"{subject} is now {role_name}")
 
     @role.command("revoke")
     def revoke(subject: str, role_name: str, data_dir: Path = _DATA_DIR,
-               database_url: str | None = _DB_URL) -> None:
-        """Take a DAC role away."""
-        from onemg.access.store import RoleStore
-
-        RoleStore(_engine(_settings(data_dir, database_url, "node"))).revoke(subject, role_name)
+               database_url: str | None = _DB_URL, actor: str = _ACTOR) -> None:
+        """Take a DAC role away; audited."""
+        _role(subject, role_name, data_dir, database_url, actor=actor, granted=False)
+        typer.echo(f"{subject} is no longer {role_name}")
 
     @role.command("list")
     def list_roles(data_dir: Path = _DATA_DIR, database_url: str | None = _DB_URL) -> None:

@@ -23,7 +23,7 @@ from onemg.network.credentials import MemberCredentials
 from onemg.network.query import NetworkQuery
 from onemg.network.registry import MemberRegistry, MemberState
 from onemg.network.validation import check_entry_response, check_error_response, parse_json
-from onemg.network.wire import Answer, HttpxWire, HubBusyError, MemberWire, WireError
+from onemg.network.wire import Answer, HttpxWire, HubBusyError, MemberWire
 from onemg.security import Principal
 
 #: ``ok``: a valid answer. ``failed``: down, slow, 5xx or invalid (counts against the breaker).
@@ -122,7 +122,7 @@ async def _call(
     except HubBusyError as exc:
         # The hub itself is saturated: not the member's fault, so not held against it.
         status, body, reason = "skipped", None, str(exc)
-    except (WireError, UpstreamError) as exc:
+    except UpstreamError as exc:  # WireError included
         # The wire already words the failure (refused, reset, malformed, oversized...).
         status, body, reason = "failed", None, str(exc)
     except httpx.HTTPError as exc:

@@ -26,6 +26,8 @@ from typing import Protocol
 import aiohttp
 import httpx
 
+from onemg.errors import UpstreamError
+
 #: Largest member answer read (after decoding any gzip); a larger one is refused.
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
@@ -39,7 +41,7 @@ class Answer:
     content: bytes
 
 
-class WireError(Exception):
+class WireError(UpstreamError):
     """A member could not be asked, or its answer could not be read; ``str()`` is the reason."""
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from onemg.access.api import build_hub_access, build_node_access, hub_jwks_url
 from onemg.access.keys import SigningKey, generate_key
 from onemg.access.routes_hub import hub_router
-from onemg.access.routes_node import install_error_handlers, node_router
+from onemg.access.routes_node import node_router
 from onemg.db import make_engine, migrate
-from onemg.settings import AccessSettings, Settings, TrustedIssuer
+from onemg.settings import AccessSettings, BeaconSettings, Settings, TrustedIssuer
+from onemg.web.errors import install_error_handlers
 
 HUB = "http://hub.test/"
 NODE = "http://node-fi.test/"
@@ -105,7 +106,7 @@ class Network:
         self.node = build_node_access(self.settings, engine=engine, http=self.http, clock=clock,
                                       known_datasets=lambda: DATASETS, key=node_key)
         for app in (self.hub_app, self.node_app):
-            install_error_handlers(app)
+            install_error_handlers(app, BeaconSettings())
         self.hub_app.include_router(hub_router(self.hub))
         self.node_app.include_router(node_router(self.node))
         _add_protected_route(self.node_app, self.node)
@@ -132,15 +133,18 @@ class Network:
 
 
 def _add_protected_route(app: FastAPI, node) -> None:  # noqa: ANN001
-    """A CONTROLLED record-level endpoint deciding exactly as the Beacon does."""
-    from onemg.access.decisions import require_tier
+    """A record-level endpoint deciding with the Beacon's own policy (``beacon.policy``)."""
     from onemg.access.routes_node import bearer
+    from onemg.beacon.policy import DEFAULT_ACCESS, decide
+    from onemg.errors import AccessDeniedError
 
     @app.get("/test/records/{dataset_id}")
     async def records(dataset_id: str, request: Request) -> dict:
         principal = await node.verifier.verify(bearer(request), origin="test")
-        require_tier(principal, dataset_id, "CONTROLLED", audit=node.audit,
-                     action="beacon.records", origin="test")
+        decision = decide("record", [(dataset_id, DEFAULT_ACCESS)], principal,
+                          audit=node.audit, action="beacon.records", origin="test")
+        if decision.granularity != "record" or dataset_id not in decision.dataset_ids:
+            raise AccessDeniedError(f"dataset {dataset_id}: record access needs a grant")
         return {"dataset": dataset_id, "records": ["..."]}
 
 

@@ -19,12 +19,12 @@ from fastapi import FastAPI
 from onemg.access import hub_jwks_url
 from onemg.access.api import build_hub_access
 from onemg.access.routes_hub import hub_router
-from onemg.access.routes_node import install_error_handlers
 from onemg.access.store import RoleStore
 from onemg.cli import main
 from onemg.db import make_engine, migrate
 from onemg.demo.processes import free_port
-from onemg.settings import AccessSettings, Settings, TrustedIssuer
+from onemg.settings import AccessSettings, BeaconSettings, Settings, TrustedIssuer
+from onemg.web.errors import install_error_handlers
 from onemg.web.node_app import create_node_app
 from tests.access.conftest import Clock
 
@@ -88,7 +88,7 @@ def test_apply_approve_query_revoke(node_dir: Path, tmp_path: Path) -> None:
                            engine=hub_engine, http=hub_http, node_urls=lambda: (node_url,),
                            clock=clock)
     hub_app = FastAPI()
-    install_error_handlers(hub_app)
+    install_error_handlers(hub_app, BeaconSettings())
     hub_app.include_router(hub_router(hub))
     people = {name: hub.accounts.create(name, PASSWORD).sub
               for name in ("alice", "hanna", "rita", "dora", "nora")}

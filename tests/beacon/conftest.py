@@ -12,10 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from onemg.beacon import MemoryAuditSink, NodeData
+from onemg.beacon import NodeData
 from onemg.errors import AuthenticationError
 from onemg.security import ANONYMOUS, Principal
 from onemg.settings import BeaconSettings, Settings, load_settings
+from onemg.testing import MemoryAuditSink
 from onemg.web.node_app import create_node_app
 from tests.beacon.node_data import DatasetSpec, datasets, ingest_node
 

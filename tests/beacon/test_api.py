@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from onemg.beacon import MemoryAuditSink
+from onemg.testing import MemoryAuditSink
 from tests.beacon.conftest import auth, serve
 from tests.beacon.node_data import DEL, GTC_SEIZURE, HYPERTENSION, SEIZURE, DatasetSpec
 from tests.beacon_schema import validate, validate_beacon_response

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from onemg.beacon import MemoryAuditSink
+from onemg.testing import MemoryAuditSink
 from onemg.web.node_app import create_node_app
 from tests.beacon.conftest import TOKENS, TokenVerifier, auth, node_settings
 from tests.beacon_schema import validate, validate_beacon_response

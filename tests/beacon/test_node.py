@@ -13,9 +13,9 @@ import httpx
 import pytest
 from cyvcf2 import VCF
 
-from onemg.beacon import MemoryAuditSink
 from onemg.security import Principal
 from onemg.settings import load_settings
+from onemg.testing import MemoryAuditSink
 from onemg.web.node_app import create_node_app
 from tests.beacon.conftest import TokenVerifier, auth, serve
 from tests.beacon_schema import validate_beacon_response

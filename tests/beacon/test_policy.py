@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from onemg.beacon import MemoryAuditSink
 from onemg.beacon.policy import decide, floor_count, total, unlocked_by
 from onemg.errors import AccessDeniedError
 from onemg.security import ANONYMOUS, Principal
+from onemg.testing import MemoryAuditSink
 
 DEFAULT = {"boolean": "PUBLIC", "count": "PUBLIC", "record": "CONTROLLED"}
 REGISTERED_COUNT = {"boolean": "PUBLIC", "count": "REGISTERED", "record": "CONTROLLED"}

@@ -1,4 +1,4 @@
-"""An in-memory :class:`onemg.security.AuditSink`, for tests and embedding.
+"""An in-memory :class:`onemg.security.AuditSink` (a test double).
 
 Nodes record decisions in the hash-chained log of ``onemg.access`` (wired by default).
 Entries hold the pseudonymous subject only, never tokens.

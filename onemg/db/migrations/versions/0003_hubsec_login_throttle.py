@@ -1,0 +1,30 @@
+"""Access: failed-login counters and lockouts of the hub (per account and per client).
+
+Revision ID: 0003_hubsec
+Revises: 0002_access
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_hubsec"
+down_revision = "0002_access"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "access_login_throttle",
+        sa.Column("key", sa.String(160), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure", sa.BigInteger(), nullable=False),
+        sa.Column("locked_until", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name="pk_access_login_throttle"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("access_login_throttle")
