@@ -53,7 +53,3 @@ class RateLimitedError(OnemgError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = max(1, int(retry_after_s))
-
-
-class TooLargeError(InvalidInputError):
-    """A request body or header exceeds the configured limit (HTTP 413)."""

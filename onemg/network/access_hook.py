@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from onemg.lazy import Lazy
 from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.network.credentials import CachedCredentials
-from onemg.security import DeferredVerifier, Principal
+from onemg.security import DeferredAudit, DeferredVerifier, Principal
 from onemg.settings import Settings
 
 
@@ -70,5 +70,7 @@ def wire_broker(
     access = hub_access(settings, network, database, lambda: app.state.network.client)
     app.include_router(hub_router(access))
     app.state.hub_access = access
+    # Where unexpected errors are recorded (onemg.web.errors).
+    app.state.audit = DeferredAudit(lambda: access().audit)
     verifier = DeferredVerifier(lambda: HubTokenVerifier(access()))
     return verifier, CachedCredentials(BrokerMemberCredentials(access))

@@ -32,7 +32,6 @@ from onemg.errors import (
     NotFoundError,
     OnemgError,
     RateLimitedError,
-    TooLargeError,
     UnavailableError,
     UpstreamError,
     WorkflowError,
@@ -44,7 +43,6 @@ log = logging.getLogger(__name__)
 
 #: Most specific first; the first matching class wins.
 STATUS: tuple[tuple[type[OnemgError], int], ...] = (
-    (TooLargeError, 413),
     (InvalidInputError, 400),
     (AuthenticationError, 401),
     (AccessDeniedError, 403),
@@ -104,11 +102,19 @@ def oauth_json(status: int, message: str, *, code: str | None = None,
                     status_code=status, media_type="application/json", headers=merged)
 
 
-def _answer(settings: BeaconSettings, request: Request, status: int, message: str, *,
-            headers: dict[str, str] | None = None, oauth_code: str | None = None) -> Response:
-    if request.url.path.startswith(OAUTH_PREFIX):
+def error_for_path(settings: BeaconSettings, path: str, status: int, message: str, *,
+                   headers: dict[str, str] | None = None,
+                   oauth_code: str | None = None) -> Response:
+    """The error response for a request to ``path``: OAuth form under ``/oidc/``, else Beacon."""
+    if path.startswith(OAUTH_PREFIX):
         return oauth_json(status, message, code=oauth_code, headers=headers)
     return error_json(settings, status, message, headers)
+
+
+def _answer(settings: BeaconSettings, request: Request, status: int, message: str, *,
+            headers: dict[str, str] | None = None, oauth_code: str | None = None) -> Response:
+    return error_for_path(settings, request.url.path, status, message, headers=headers,
+                          oauth_code=oauth_code)
 
 
 def _validation_message(exc: RequestValidationError) -> str:

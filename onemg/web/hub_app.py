@@ -32,6 +32,7 @@ from onemg.security import CredentialVerifier
 from onemg.settings import Settings
 from onemg.web.docs import OPENAPI_PATH, install_docs
 from onemg.web.errors import install_error_handlers
+from onemg.web.middleware import install_http_hardening
 from onemg.web.transport import StrictTransport
 
 
@@ -121,4 +122,6 @@ def create_hub_app(
     mount_mlm(app, database)
     app.include_router(create_router())
     app.add_middleware(StrictTransport)  # HSTS when served over HTTPS (docs/deploy.md)
+    install_http_hardening(app, settings=settings.beacon,
+                           public_url=settings.access.public_url if network.broker else None)
     return app

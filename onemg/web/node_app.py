@@ -28,6 +28,7 @@ from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
 from onemg.settings import Settings
 from onemg.web.docs import OPENAPI_PATH, install_docs
 from onemg.web.errors import install_error_handlers
+from onemg.web.middleware import install_http_hardening
 from onemg.web.transport import StrictTransport
 
 
@@ -112,4 +113,5 @@ def create_node_app(
     attach_retrieval(app, settings)
     app.add_middleware(ServerTiming)
     app.add_middleware(StrictTransport)  # HSTS when served over HTTPS (docs/deploy.md)
+    install_http_hardening(app, settings=settings.beacon, public_url=settings.access.public_url)
     return app

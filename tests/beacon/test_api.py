@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from onemg.settings import AccessSettings
 from onemg.testing import MemoryAuditSink
 from tests.beacon.conftest import auth, serve
 from tests.beacon.node_data import DEL, GTC_SEIZURE, HYPERTENSION, SEIZURE, DatasetSpec
@@ -48,12 +49,14 @@ async def test_map_lists_every_entry_type_and_lookup(client: httpx.AsyncClient) 
     assert set(sets) == {"individual", "biosample", "genomicVariant", "analysis", "run",
                          "dataset", "cohort"}
     urls = {e["url"] for s in sets.values() for e in s["endpoints"].values()}
-    assert "http://node/api/g_variants/{id}/individuals" in urls
-    assert "http://node/api/datasets/{id}/individuals" in urls
+    # Absolute URLs start with the configured public_url, whatever Host the client sent.
+    origin = AccessSettings().public_url.rstrip("/")
+    assert f"{origin}/api/g_variants/{{id}}/individuals" in urls
+    assert f"{origin}/api/datasets/{{id}}/individuals" in urls
     # Every advertised URL answers (with a real id substituted); anonymous callers get the
     # one refusal on per-record paths (issue 11 §1).
     for url in sorted(urls):
-        path = url.removeprefix("http://node").replace("{id}", "ds-fi")
+        path = url.removeprefix(origin).replace("{id}", "ds-fi")
         r = await client.get(path)
         per_record = path.split("/")[2] in ("individuals", "biosamples", "runs", "analyses") \
             and path.count("/") >= 3
