@@ -36,6 +36,7 @@ the audit log when one is given; "valid but not enough" is the caller's 403.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -277,15 +278,15 @@ class PassportVerifier:
     def _check_times(self, claims: dict[str, Any], kind: str) -> None:
         now = self._clock()
         leeway = self._access.leeway_s
-        for name in ("exp", "iat"):
-            if not isinstance(claims.get(name), int | float) or isinstance(claims[name], bool):
-                raise AuthenticationError(f"{kind} has no numeric {name} claim")
+        for name in ("exp", "iat", "nbf"):
+            if name in claims or name != "nbf":
+                # Stored back as int: later code compares and computes with them.
+                claims[name] = numeric_date(claims.get(name), f"{kind} {name}")
         if claims["exp"] <= now - leeway:
             raise AuthenticationError(f"{kind} expired; get a fresh one from the broker")
         if claims["iat"] > now + leeway:
             raise AuthenticationError(f"{kind} issued in the future (iat); check clocks")
-        nbf = claims.get("nbf")
-        if nbf is not None and (not isinstance(nbf, int | float) or nbf > now + leeway):
+        if claims.get("nbf", 0) > now + leeway:
             raise AuthenticationError(f"{kind} is not valid yet (nbf)")
 
     async def _visa(
@@ -341,9 +342,10 @@ class PassportVerifier:
             value = visa.get(name)
             if not isinstance(value, str) or not value or len(value) > limit:
                 return VisaOutcome(cag, False, f"{name} missing, empty or over {limit} chars")
-        asserted = visa.get("asserted")
-        if not isinstance(asserted, int | float) or asserted <= 0:
-            return VisaOutcome(cag, False, "asserted missing or not positive")
+        try:
+            asserted = numeric_date(visa.get("asserted"), "asserted")
+        except AuthenticationError:
+            return VisaOutcome(cag, False, "asserted missing, not positive or out of range")
         if asserted > self._clock() + self._access.leeway_s:
             return VisaOutcome(cag, False, "asserted is in the future")
         dataset_id = self._dataset_of(visa["value"], iss, known)
@@ -365,6 +367,28 @@ class PassportVerifier:
         rest = value[len(DATASET_URN_PREFIX):] if value.startswith(DATASET_URN_PREFIX) else ""
         return rest if rest and value in accepted_values(rest, iss) and "/" not in rest \
             and ":" not in rest else None
+
+
+#: The latest time a token may name: 9999-12-31T23:59:59Z.
+MAX_NUMERIC_DATE = 253_402_300_799
+
+
+def numeric_date(value: Any, where: str) -> int:
+    """A JWT NumericDate claim as whole seconds: finite, positive, before the year 10000.
+
+    JSON parsers accept ``NaN``, ``Infinity`` and ``1e999`` (infinity); NaN compares false with
+    everything, so it would pass an expiry check, and infinity cannot become an integer.
+
+    Raises:
+        AuthenticationError: missing, not a number, not finite or out of range.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AuthenticationError(f"{where} claim is missing or not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise AuthenticationError(f"{where} claim is not a finite number")
+    if not 0 < value <= MAX_NUMERIC_DATE:
+        raise AuthenticationError(f"{where} claim is out of range")
+    return int(value)
 
 
 def _visa_type(claims: dict[str, Any]) -> str:
