@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from onemg.access.accounts import LocalAccounts
 from onemg.access.applications import Actor, ApplicationForm, ApplicationService
 from onemg.access.audit import HashChainAudit
 from onemg.access.duo import ResearchPurpose
@@ -19,7 +20,7 @@ from onemg.access.store import (
 )
 from onemg.cli import main
 from onemg.settings import AccessSettings
-from tests.access.conftest import migrated
+from tests.access.conftest import HUB, Network, migrated
 
 
 def test_committee_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -73,4 +74,64 @@ def test_committee_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert main(["audit", "verify", *args]) == 0
     actors = {e.user for e in AuditStore(engine).entries()}
     assert {"alice-sub", "dac-chair", "operator@cli"} <= actors
+    engine.dispose()
+
+
+def _shape(entry) -> tuple:  # noqa: ANN001
+    """What must match between the CLI's and the API's entry for the same action."""
+    return (entry.action, entry.resource.split(":", 1)[0], entry.result, entry.reason)
+
+
+async def test_cli_and_http_audit_the_same_actions_alike(
+        tmp_path: Path, network: Network, capsys: pytest.CaptureFixture[str]) -> None:
+    """Researcher status and a committee decision, once over HTTP and once from the CLI."""
+    # Over HTTP: a hub administrator vouches for alice; a decider approves her application.
+    hub = network.hub
+    hub.accounts.create("admin", "admin password 123", is_admin=True)
+    hub.accounts.create("alice", "alice password 123")
+    token = await network.login("admin", "admin password 123")
+    resp = await network.http.put(f"{HUB}oidc/admin/users/alice/researcher-status",
+                                  headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200, resp.text
+    http_status = list(AuditStore(network.engine).entries())[-1]
+    svc = network.node.applications
+    form = ApplicationForm(title="t", summary="s", institution="i", terms_accepted=True,
+                           purpose=ResearchPurpose())
+    app = svc.create(Actor("alice-sub"), ["synth-fi-1"], form)
+    svc.submit(app.id, Actor("alice-sub"))
+    svc.approve(app.id, Actor("dora-sub", frozenset({"decider"}), "node-api"), "ok")
+    http_approve = list(AuditStore(network.engine).entries())[-1]
+
+    # From the CLI, on a data directory of its own.
+    data_dir = tmp_path / "cli"
+    data_dir.mkdir()
+    engine = migrated(f"sqlite:///{data_dir / 'node.db'}")
+    LocalAccounts(AccountStore(engine)).create("bob", "bob password 1234")
+    args = ["--data-dir", str(data_dir), "--actor", "admin-sub"]
+    assert main(["access", "grant-researcher", "bob", *args]) == 0
+    cli_status = list(AuditStore(engine).entries())[-1]
+    cli_svc = ApplicationService(events=EventStore(engine), entitlements=EntitlementStore(engine),
+                                 audit=HashChainAudit(AuditStore(engine)),
+                                 access=AccessSettings())
+    app2 = cli_svc.create(Actor("bob-sub"), ["synth-fi-1"], form)
+    cli_svc.submit(app2.id, Actor("bob-sub"))
+    assert main(["access", "approve", app2.id, *args, "-m", "ok"]) == 0
+    cli_approve = list(AuditStore(engine).entries())[-1]
+    capsys.readouterr()
+
+    assert _shape(cli_status) == _shape(http_status) == (
+        "admin.researcher-status", "user", "granted", "by=so")
+    assert _shape(cli_approve) == _shape(http_approve)
+    assert cli_approve.action == "application.approved"
+    assert (cli_status.user, cli_status.origin) == ("admin-sub", "cli")
+    assert http_status.origin == "hub-api"
+
+    # DAC role changes (CLI only) are audited the same way.
+    assert main(["access", "role", "grant", "hanna-sub", "handler", *args]) == 0
+    assert main(["access", "role", "revoke", "hanna-sub", "handler", *args]) == 0
+    roles = [e for e in AuditStore(engine).entries() if e.action == "admin.role"]
+    assert [(e.user, e.resource, e.result, e.reason, e.origin) for e in roles] == [
+        ("admin-sub", "user:hanna-sub", "granted", "role=handler", "cli"),
+        ("admin-sub", "user:hanna-sub", "revoked", "role=handler", "cli"),
+    ]
     engine.dispose()
