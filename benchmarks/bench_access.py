@@ -59,7 +59,10 @@ def _free_port_pair() -> int:
 def _cli(python: str, *args: str, env: dict[str, str] | None = None) -> str:
     out = subprocess.run(  # noqa: S603 - fixed argv
         [python, "-c", "from onemg.cli import run; run()", *args],
-        check=True, capture_output=True, text=True, env={**os.environ, **(env or {})},
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     return out.stdout.strip()
 
@@ -70,8 +73,10 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _summary(name: str, values: list[float], wall: float, statuses: dict[int, int]) -> None:
-    print(f"{name:<28} n={len(values):4d}  p50={_pct(values, 0.5):8.1f} ms  "
-          f"p95={_pct(values, 0.95):8.1f} ms  {len(values) / wall:6.1f} req/s  status={statuses}")
+    print(
+        f"{name:<28} n={len(values):4d}  p50={_pct(values, 0.5):8.1f} ms  "
+        f"p95={_pct(values, 0.95):8.1f} ms  {len(values) / wall:6.1f} req/s  status={statuses}"
+    )
 
 
 async def _pool(n_clients: int, total: int, one) -> tuple[list[float], float, dict[int, int]]:  # noqa: ANN001
@@ -102,7 +107,8 @@ async def _beacon_p50(client: httpx.AsyncClient, hub: str, seconds: float) -> li
         try:
             resp = await client.get(
                 f"{hub}/api/individuals",
-                params={"filters": "HP:0000822", "requestedGranularity": "count"})
+                params={"filters": "HP:0000822", "requestedGranularity": "count"},
+            )
             ok = resp.status_code == 200 and resp.json()["responseSummary"].get("exists")
         except httpx.HTTPError:
             ok = False
@@ -117,20 +123,24 @@ async def _beacon_p50(client: httpx.AsyncClient, hub: str, seconds: float) -> li
 async def _measure(hub: str, node: str, args: argparse.Namespace) -> None:
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(timeout=60.0, limits=limits, trust_env=False) as client:
+
         async def login() -> int:
-            resp = await client.post(f"{hub}/oidc/login",
-                                     json={"username": "bench", "password": PASSWORD})
+            resp = await client.post(
+                f"{hub}/oidc/login", json={"username": "bench", "password": PASSWORD}
+            )
             return resp.status_code
 
         lat, wall, st = await _pool(50, args.logins, login)
         _summary("login (50 clients)", lat, wall, st)
 
-        resp = await client.post(f"{hub}/oidc/login",
-                                 json={"username": "bench", "password": PASSWORD})
+        resp = await client.post(
+            f"{hub}/oidc/login", json={"username": "bench", "password": PASSWORD}
+        )
         resp.raise_for_status()
         token = resp.json()["access_token"]
-        resp = await client.post(f"{hub}/oidc/token",
-                                 data={**EXCHANGE, "subject_token": token, "audience": node + "/"})
+        resp = await client.post(
+            f"{hub}/oidc/token", data={**EXCHANGE, "subject_token": token, "audience": node + "/"}
+        )
         resp.raise_for_status()
         passport = resp.json()["access_token"]
         datasets = (await client.get(f"{node}/api/datasets")).json()["response"]["collections"]
@@ -138,8 +148,9 @@ async def _measure(hub: str, node: str, args: argparse.Namespace) -> None:
         headers = {"Authorization": f"Bearer {passport}"}
 
         async def dac() -> int:
-            resp = await client.post(f"{node}/api/access/applications", headers=headers,
-                                     json={"datasets": [dataset]})
+            resp = await client.post(
+                f"{node}/api/access/applications", headers=headers, json={"datasets": [dataset]}
+            )
             return resp.status_code
 
         lat, wall, st = await _pool(50, args.dac, dac)
@@ -154,8 +165,8 @@ async def _measure(hub: str, node: str, args: argparse.Namespace) -> None:
             while not stop.is_set():
                 try:
                     resp = await client.post(
-                        f"{hub}/oidc/login",
-                        json={"username": "bench", "password": "wrong-guess-1"})
+                        f"{hub}/oidc/login", json={"username": "bench", "password": "wrong-guess-1"}
+                    )
                     status: int | str = resp.status_code
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
@@ -168,14 +179,17 @@ async def _measure(hub: str, node: str, args: argparse.Namespace) -> None:
         await asyncio.gather(*flooders)
         _summary("beacon on hub, 40 bad logins", flooded, args.seconds, {})
         print(f"{'bad logins answered':<28} {flood_status}")
-        print(f"{'flood/quiet p50 ratio':<28} {_pct(flooded, .5) / _pct(quiet, .5):.1f}x")
+        print(f"{'flood/quiet p50 ratio':<28} {_pct(flooded, 0.5) / _pct(quiet, 0.5):.1f}x")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; prints one line per measurement."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--python", default=sys.executable,
-                    help="Interpreter whose onemg runs the network (default: this one).")
+    ap.add_argument(
+        "--python",
+        default=sys.executable,
+        help="Interpreter whose onemg runs the network (default: this one).",
+    )
     ap.add_argument("--logins", type=int, default=100, help="Logins in the login test.")
     ap.add_argument("--dac", type=int, default=300, help="Applications in the DAC test.")
     ap.add_argument("--seconds", type=float, default=8.0, help="Length of each Beacon phase.")
@@ -185,9 +199,22 @@ def main(argv: list[str] | None = None) -> int:
         port = _free_port_pair()
         print(f"python: {args.python}")
         demo = subprocess.Popen(  # noqa: S603 - fixed argv
-            [args.python, "-c", "from onemg.cli import run; run()", "demo", "--countries", "FI",
-             "--individuals", "100", "--dir", str(root / "demo"), "--port", str(port)],
-            stdout=(root / "demo.log").open("w"), stderr=subprocess.STDOUT,
+            [
+                args.python,
+                "-c",
+                "from onemg.cli import run; run()",
+                "demo",
+                "--countries",
+                "FI",
+                "--individuals",
+                "100",
+                "--dir",
+                str(root / "demo"),
+                "--port",
+                str(port),
+            ],
+            stdout=(root / "demo.log").open("w"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         hub, node = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
@@ -202,8 +229,16 @@ def main(argv: list[str] | None = None) -> int:
                         break
                 time.sleep(0.5)
             hub_dir = str(root / "demo" / "hub")
-            _cli(args.python, "access", "user", "create", "bench", "--data-dir", hub_dir,
-                 env={"ONEMG_NEW_PASSWORD": PASSWORD})
+            _cli(
+                args.python,
+                "access",
+                "user",
+                "create",
+                "bench",
+                "--data-dir",
+                hub_dir,
+                env={"ONEMG_NEW_PASSWORD": PASSWORD},
+            )
             _cli(args.python, "access", "grant-researcher", "bench", "--data-dir", hub_dir)
             asyncio.run(_measure(hub, node, args))
         finally:

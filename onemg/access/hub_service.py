@@ -77,12 +77,20 @@ def member_audience(audience: str, members: Sequence[str]) -> str:
             return member
     valid = ", ".join(members) or "(none: this hub has no members)"
     raise UnknownAudienceError(
-        f"audience {audience[:200]!r} is not a member node of this network; "
-        f"use one of: {valid}")
+        f"audience {audience[:200]!r} is not a member node of this network; use one of: {valid}"
+    )
 
 
-def change_researcher_status(accounts: LocalAccounts, audit: AuditSink, *, actor: str,
-                             username: str, granted: bool, origin: str, by: str = "so") -> str:
+def change_researcher_status(
+    accounts: LocalAccounts,
+    audit: AuditSink,
+    *,
+    actor: str,
+    username: str,
+    granted: bool,
+    origin: str,
+    by: str = "so",
+) -> str:
     """Grant or withdraw bona fide researcher status, and audit it; returns the subject.
 
     The one implementation behind the admin HTTP route and ``onemg access grant-researcher``.
@@ -92,9 +100,14 @@ def change_researcher_status(accounts: LocalAccounts, audit: AuditSink, *, actor
         accounts.grant_researcher_status(sub, by=by)
     else:
         accounts.revoke_researcher_status(sub)
-    audit.record(user=actor, action="admin.researcher-status", resource=f"user:{sub}",
-                 result="granted" if granted else "revoked", reason=f"by={by}" if granted else "",
-                 origin=origin)
+    audit.record(
+        user=actor,
+        action="admin.researcher-status",
+        resource=f"user:{sub}",
+        result="granted" if granted else "revoked",
+        reason=f"by={by}" if granted else "",
+        origin=origin,
+    )
     return sub
 
 
@@ -132,14 +145,21 @@ class HubService:
         return LoginResult(access_token=token, sub=identity.sub)
 
     def _login_failed(self, username: str, client: str) -> None:
-        self._a.audit.record(user=None, action="auth.login", resource="hub", result="denied",
-                             reason="wrong username or password", origin=ORIGIN)
+        self._a.audit.record(
+            user=None,
+            action="auth.login",
+            resource="hub",
+            result="denied",
+            reason="wrong username or password",
+            origin=ORIGIN,
+        )
         self._a.throttle.failed(username, client)
 
     def _login_ok(self, username: str, identity: Identity) -> None:
         self._a.throttle.succeeded(username)
-        self._a.audit.record(user=identity.sub, action="auth.login", resource="hub",
-                             result="granted", origin=ORIGIN)
+        self._a.audit.record(
+            user=identity.sub, action="auth.login", resource="hub", result="granted", origin=ORIGIN
+        )
 
     # -- bearer tokens -----------------------------------------------------------------------
 
@@ -155,17 +175,31 @@ class HubService:
         try:
             if not token:
                 raise AuthenticationError(
-                    "send Authorization: Bearer <access token from /oidc/login>")
+                    "send Authorization: Bearer <access token from /oidc/login>"
+                )
             return self._a.accounts.identity(self._a.broker.subject_of(token))
         except AuthenticationError as exc:
-            self._a.audit.record(user=None, action=action, resource="hub", result="denied",
-                                 reason=f"401: {exc}", origin=ORIGIN)
+            self._a.audit.record(
+                user=None,
+                action=action,
+                resource="hub",
+                result="denied",
+                reason=f"401: {exc}",
+                origin=ORIGIN,
+            )
             raise
 
     # -- broker ------------------------------------------------------------------------------
 
-    async def exchange(self, *, grant_type: str, subject_token: str, subject_token_type: str,
-                       requested_token_type: str, audience: str) -> PassportResult:
+    async def exchange(
+        self,
+        *,
+        grant_type: str,
+        subject_token: str,
+        subject_token_type: str,
+        requested_token_type: str,
+        audience: str,
+    ) -> PassportResult:
         """RFC 8693 token exchange: a hub access token for a passport scoped to one member.
 
         Raises:
@@ -183,34 +217,48 @@ class HubService:
             target = member_audience(audience, members)
         except UnknownAudienceError:
             # The caller's value is not echoed into the log (it may hold anything).
-            await self._audit(user=identity.sub, action="broker.passport", resource="hub",
-                              result="denied", reason="audience is not a member node")
+            await self._audit(
+                user=identity.sub,
+                action="broker.passport",
+                resource="hub",
+                result="denied",
+                reason="audience is not a member node",
+            )
             raise
         passport = await self._a.broker.member_passport(
-            identity, target, node_urls=members, http=self._a.http)
-        await self._audit(user=identity.sub, action="broker.passport", resource=target,
-                          result="granted")
+            identity, target, node_urls=members, http=self._a.http
+        )
+        await self._audit(
+            user=identity.sub, action="broker.passport", resource=target, result="granted"
+        )
         return PassportResult(passport=passport, audience=target)
 
     async def userinfo(self, token: str | None) -> dict[str, Any]:
         """The caller's subject and current visas (AAI 1.0 UserInfo)."""
         identity = await self.identity(token, action="broker.userinfo")
         visas = await self._a.broker.collect_visas(identity, self._a.node_urls(), self._a.http)
-        await self._audit(user=identity.sub, action="broker.userinfo", resource="hub",
-                          result="granted", reason=f"{len(visas)} visas")
+        await self._audit(
+            user=identity.sub,
+            action="broker.userinfo",
+            resource="hub",
+            result="granted",
+            reason=f"{len(visas)} visas",
+        )
         return {"sub": identity.sub, "ga4gh_passport_v1": visas}
 
     async def accept_terms(self, token: str | None) -> None:
         """Record that the caller accepted the Registered Access terms."""
         identity = await self.identity(token, action="auth.accept-terms")
         await self._a.io.run(self._a.accounts.accept_terms, identity.sub)
-        await self._audit(user=identity.sub, action="auth.accept-terms", resource="hub",
-                          result="ok")
+        await self._audit(
+            user=identity.sub, action="auth.accept-terms", resource="hub", result="ok"
+        )
 
     # -- administration ----------------------------------------------------------------------
 
-    async def set_researcher_status(self, token: str | None, username: str, *,
-                                    granted: bool) -> None:
+    async def set_researcher_status(
+        self, token: str | None, username: str, *, granted: bool
+    ) -> None:
         """An administrator grants or withdraws ``username``'s researcher status.
 
         Raises:
@@ -220,9 +268,21 @@ class HubService:
         """
         admin = await self.identity(token, action="admin.researcher-status")
         if not admin.is_admin:
-            await self._audit(user=admin.sub, action="admin.researcher-status", resource="hub",
-                              result="denied", reason="not an administrator")
+            await self._audit(
+                user=admin.sub,
+                action="admin.researcher-status",
+                resource="hub",
+                result="denied",
+                reason="not an administrator",
+            )
             raise AccessDeniedError("only hub administrators can change researcher status")
-        await self._a.io.run(lambda: change_researcher_status(
-            self._a.accounts, self._a.audit, actor=admin.sub, username=username,
-            granted=granted, origin=ORIGIN))
+        await self._a.io.run(
+            lambda: change_researcher_status(
+                self._a.accounts,
+                self._a.audit,
+                actor=admin.sub,
+                username=username,
+                granted=granted,
+                origin=ORIGIN,
+            )
+        )

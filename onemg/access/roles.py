@@ -12,8 +12,16 @@ from onemg.errors import InvalidInputError
 from onemg.security import AuditSink
 
 
-def change_role(roles: RoleStore, audit: AuditSink, *, actor: str, subject: str, role: str,
-                granted: bool, origin: str) -> None:
+def change_role(
+    roles: RoleStore,
+    audit: AuditSink,
+    *,
+    actor: str,
+    subject: str,
+    role: str,
+    granted: bool,
+    origin: str,
+) -> None:
     """Give ``subject`` the DAC ``role`` (or take it away), and audit it.
 
     Raises:
@@ -27,6 +35,11 @@ def change_role(roles: RoleStore, audit: AuditSink, *, actor: str, subject: str,
         roles.grant(subject, role)
     else:
         roles.revoke(subject, role)
-    audit.record(user=actor, action="admin.role", resource=f"user:{subject}",
-                 result="granted" if granted else "revoked", reason=f"role={role}",
-                 origin=origin)
+    audit.record(
+        user=actor,
+        action="admin.role",
+        resource=f"user:{subject}",
+        result="granted" if granted else "revoked",
+        reason=f"role={role}",
+        origin=origin,
+    )

@@ -59,8 +59,9 @@ async def _login_body(request: Request) -> LoginBody:
         return LoginBody.model_validate(data)
     except (ValueError, ValidationError) as exc:
         raise InvalidInputError(
-            "send username and password as JSON {\"username\": ..., \"password\": ...} "
-            "or as a form (application/x-www-form-urlencoded)") from exc
+            'send username and password as JSON {"username": ..., "password": ...} '
+            "or as a form (application/x-www-form-urlencoded)"
+        ) from exc
 
 
 def _token(request: Request) -> str | None:
@@ -112,10 +113,15 @@ def hub_router(access: HubAccess | Callable[[], HubAccess]) -> APIRouter:
 
     @router.post(
         "/oidc/login",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": LoginBody.model_json_schema()},
-            "application/x-www-form-urlencoded": {"schema": LoginBody.model_json_schema()},
-        }}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": LoginBody.model_json_schema()},
+                    "application/x-www-form-urlencoded": {"schema": LoginBody.model_json_schema()},
+                },
+            }
+        },
     )
     async def login(request: Request) -> JSONResponse:
         """Log in with a local account and receive a passport-scoped access token."""
@@ -142,9 +148,12 @@ def hub_router(access: HubAccess | Callable[[], HubAccess]) -> APIRouter:
     ) -> JSONResponse:
         """RFC 8693 token exchange: access token → passport for one member node."""
         result = await service().exchange(
-            grant_type=grant_type, subject_token=subject_token,
-            subject_token_type=subject_token_type, requested_token_type=requested_token_type,
-            audience=audience)
+            grant_type=grant_type,
+            subject_token=subject_token,
+            subject_token_type=subject_token_type,
+            requested_token_type=requested_token_type,
+            audience=audience,
+        )
         return JSONResponse(
             {
                 "access_token": result.passport,

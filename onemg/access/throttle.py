@@ -53,8 +53,14 @@ def client_key(client: str) -> str:
 class LoginThrottle:
     """Decides whether a login may be tried, and counts the failures."""
 
-    def __init__(self, store: ThrottleStore, *, audit: AuditSink, clock: Callable[[], float],
-                 policy: ThrottlePolicy | None = None) -> None:
+    def __init__(
+        self,
+        store: ThrottleStore,
+        *,
+        audit: AuditSink,
+        clock: Callable[[], float],
+        policy: ThrottlePolicy | None = None,
+    ) -> None:
         self._store = store
         self._audit = audit
         self._clock = clock
@@ -72,23 +78,30 @@ class LoginThrottle:
         if until > now:
             wait = math.ceil(until - now)
             raise RateLimitedError(
-                f"too many failed logins; try again in {wait} s", retry_after_s=wait)
+                f"too many failed logins; try again in {wait} s", retry_after_s=wait
+            )
 
     def failed(self, username: str, client: str) -> None:
         """Count one failed login against the account and the client; lock them out past the
         free attempts."""
         now = int(self._clock())
         p = self.policy
-        for key, free in ((account_key(username), p.account_free),
-                          (client_key(client), p.client_free)):
+        for key, free in (
+            (account_key(username), p.account_free),
+            (client_key(client), p.client_free),
+        ):
             failures = self._store.count_failure(key, now=now, window_s=p.window_s)
             seconds = p.lock_for(failures, free)
             if seconds:
                 self._store.lock(key, until=now + seconds)
-                self._audit.record(user=None, action="auth.lockout", resource=key,
-                                   result="locked",
-                                   reason=f"{failures} failed logins; locked for {seconds} s",
-                                   origin="hub-api")
+                self._audit.record(
+                    user=None,
+                    action="auth.lockout",
+                    resource=key,
+                    result="locked",
+                    reason=f"{failures} failed logins; locked for {seconds} s",
+                    origin="hub-api",
+                )
 
     def succeeded(self, username: str) -> None:
         """Clear the account's failures after a successful login."""

@@ -13,8 +13,24 @@ class MemoryAuditSink:
     def __init__(self) -> None:
         self.entries: list[dict[str, str | None]] = []
 
-    def record(self, *, user: str | None, action: str, resource: str, result: str,
-               reason: str = "", origin: str | None = None) -> None:
+    def record(
+        self,
+        *,
+        user: str | None,
+        action: str,
+        resource: str,
+        result: str,
+        reason: str = "",
+        origin: str | None = None,
+    ) -> None:
         """Append one entry."""
-        self.entries.append({"user": user, "action": action, "resource": resource,
-                             "result": result, "reason": reason, "origin": origin})
+        self.entries.append(
+            {
+                "user": user,
+                "action": action,
+                "resource": resource,
+                "result": result,
+                "reason": reason,
+                "origin": origin,
+            }
+        )

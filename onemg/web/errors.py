@@ -85,36 +85,59 @@ def _body(settings: BeaconSettings, status: int, message: str) -> bytes:
     return orjson.dumps(error_response(settings, status, message))
 
 
-def error_json(settings: BeaconSettings, status: int, message: str,
-               headers: dict[str, str] | None = None) -> Response:
+def error_json(
+    settings: BeaconSettings, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     """A ``beaconErrorResponse`` with ``status``."""
-    return Response(_body(settings, status, message), status_code=status,
-                    media_type="application/json", headers=headers)
+    return Response(
+        _body(settings, status, message),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
-def oauth_json(status: int, message: str, *, code: str | None = None,
-               headers: dict[str, str] | None = None) -> Response:
+def oauth_json(
+    status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     """An OAuth 2.0 error response (``error`` and ``error_description``)."""
-    error = code or OAUTH_ERROR.get(status, "server_error" if status >= 500 else
-                                    "invalid_request")
+    error = code or OAUTH_ERROR.get(status, "server_error" if status >= 500 else "invalid_request")
     merged = {"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})}
-    return Response(orjson.dumps({"error": error, "error_description": message}),
-                    status_code=status, media_type="application/json", headers=merged)
+    return Response(
+        orjson.dumps({"error": error, "error_description": message}),
+        status_code=status,
+        media_type="application/json",
+        headers=merged,
+    )
 
 
-def error_for_path(settings: BeaconSettings, path: str, status: int, message: str, *,
-                   headers: dict[str, str] | None = None,
-                   oauth_code: str | None = None) -> Response:
+def error_for_path(
+    settings: BeaconSettings,
+    path: str,
+    status: int,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+    oauth_code: str | None = None,
+) -> Response:
     """The error response for a request to ``path``: OAuth form under ``/oidc/``, else Beacon."""
     if path.startswith(OAUTH_PREFIX):
         return oauth_json(status, message, code=oauth_code, headers=headers)
     return error_json(settings, status, message, headers)
 
 
-def _answer(settings: BeaconSettings, request: Request, status: int, message: str, *,
-            headers: dict[str, str] | None = None, oauth_code: str | None = None) -> Response:
-    return error_for_path(settings, request.url.path, status, message, headers=headers,
-                          oauth_code=oauth_code)
+def _answer(
+    settings: BeaconSettings,
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+    oauth_code: str | None = None,
+) -> Response:
+    return error_for_path(
+        settings, request.url.path, status, message, headers=headers, oauth_code=oauth_code
+    )
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -132,9 +155,14 @@ def audit_unexpected(request: Request, exc: BaseException) -> None:
     if sink is None:
         return
     try:
-        sink.record(user=None, action="http.error",
-                    resource=_printable(f"{request.method} {request.url.path}"),
-                    result="error", reason=f"500: {type(exc).__name__}", origin="http")
+        sink.record(
+            user=None,
+            action="http.error",
+            resource=_printable(f"{request.method} {request.url.path}"),
+            result="error",
+            reason=f"500: {type(exc).__name__}",
+            origin="http",
+        )
     except Exception:  # noqa: BLE001 - the audit failing must not turn a 500 into a crash
         log.exception("could not audit an unexpected error")
 
@@ -147,24 +175,28 @@ def install_error_handlers(app: FastAPI, settings: BeaconSettings) -> None:
         headers = {"WWW-Authenticate": 'Bearer realm="onemg"'} if status == 401 else None
         oauth_code = getattr(exc, "oauth_error", None)
         if isinstance(exc, RateLimitedError):
-            return _answer(settings, request, status, str(exc),
-                           headers={"Retry-After": str(exc.retry_after_s)})
+            return _answer(
+                settings, request, status, str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+            )
         if status == 503:
             # Temporary and the client's to act on (retry later): say what is down.
             log.error("refused %s: %s", request.url.path, exc)
-            return _answer(settings, request, status, f"{exc}; retry later",
-                           headers={"Retry-After": "30"})
+            return _answer(
+                settings, request, status, f"{exc}; retry later", headers={"Retry-After": "30"}
+            )
         if status >= 500:
             log.error("error answering %s: %s", request.url.path, exc)
             if status == 500:
                 audit_unexpected(request, exc)
             return _answer(settings, request, status, "internal error; see the server's log")
-        return _answer(settings, request, status, str(exc), headers=headers,
-                       oauth_code=oauth_code)
+        return _answer(settings, request, status, str(exc), headers=headers, oauth_code=oauth_code)
 
     async def validation_error(request: Request, exc: Exception) -> Response:
-        message = _validation_message(exc) if isinstance(exc, RequestValidationError) \
+        message = (
+            _validation_message(exc)
+            if isinstance(exc, RequestValidationError)
             else "malformed request"
+        )
         return _answer(settings, request, 400, message)
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -64,10 +64,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-                 (b"x-frame-options", b"DENY"),
-                 (b"content-security-policy",
-                  (DOCS_CSP if _is_docs(scope["path"]) else API_CSP).encode())]
+        extra = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (
+                b"content-security-policy",
+                (DOCS_CSP if _is_docs(scope["path"]) else API_CSP).encode(),
+            ),
+        ]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -83,18 +88,25 @@ class SecurityHeaders:
 class RequestLimits:
     """Refuses oversized headers (431) and bodies (413) before the app parses them."""
 
-    def __init__(self, app: ASGIApp, *, settings: BeaconSettings,
-                 max_body_bytes: int = MAX_BODY_BYTES,
-                 max_header_bytes: int = MAX_HEADER_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: BeaconSettings,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+    ) -> None:
         self.app = app
         self.settings = settings
         self.max_body = max_body_bytes
         self.max_headers = max_header_bytes
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int,
-                      message: str) -> None:
-        response = error_for_path(self.settings, scope["path"], status, message,
-                                  headers={"Connection": "close"})
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, status: int, message: str
+    ) -> None:
+        response = error_for_path(
+            self.settings, scope["path"], status, message, headers={"Connection": "close"}
+        )
         await response(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -103,9 +115,14 @@ class RequestLimits:
             return
         size = sum(len(k) + len(v) for k, v in scope["headers"])
         if size > self.max_headers:
-            await self._refuse(scope, receive, send, 431,
-                               f"request headers of {size} bytes exceed the limit of "
-                               f"{self.max_headers}; send a shorter token or fewer headers")
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                431,
+                f"request headers of {size} bytes exceed the limit of "
+                f"{self.max_headers}; send a shorter token or fewer headers",
+            )
             return
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None:
@@ -120,8 +137,10 @@ class RequestLimits:
         await self.app(scope, self._counting(receive), send)
 
     def _too_large(self) -> str:
-        return (f"request body exceeds the limit of {self.max_body} bytes; Beacon and access "
-                "requests are small JSON documents")
+        return (
+            f"request body exceeds the limit of {self.max_body} bytes; Beacon and access "
+            "requests are small JSON documents"
+        )
 
     def _counting(self, receive: Receive) -> Receive:
         seen = 0
@@ -157,17 +176,27 @@ class PublicOrigin:
         if scope["type"] in ("http", "websocket"):
             headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
             headers.append((b"host", self.host))
-            scope = {**scope, "scheme": self.scheme if scope["type"] == "http" else
-                     ("wss" if self.scheme == "https" else "ws"),
-                     "server": self.server, "headers": headers}
+            scope = {
+                **scope,
+                "scheme": self.scheme
+                if scope["type"] == "http"
+                else ("wss" if self.scheme == "https" else "ws"),
+                "server": self.server,
+                "headers": headers,
+            }
             if self.prefix and not scope.get("root_path"):
                 scope["root_path"] = self.prefix
         await self.app(scope, receive, send)
 
 
-def install_http_hardening(app: FastAPI, *, settings: BeaconSettings, public_url: str | None,
-                           max_body_bytes: int = MAX_BODY_BYTES,
-                           max_header_bytes: int = MAX_HEADER_BYTES) -> None:
+def install_http_hardening(
+    app: FastAPI,
+    *,
+    settings: BeaconSettings,
+    public_url: str | None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    max_header_bytes: int = MAX_HEADER_BYTES,
+) -> None:
     """Add :class:`PublicOrigin`, :class:`RequestLimits` and :class:`SecurityHeaders` to
     ``app`` (call it after the app's other middlewares, so these run first).
 
@@ -175,6 +204,10 @@ def install_http_hardening(app: FastAPI, *, settings: BeaconSettings, public_url
     """
     if public_url:
         app.add_middleware(PublicOrigin, public_url=public_url)
-    app.add_middleware(RequestLimits, settings=settings, max_body_bytes=max_body_bytes,
-                       max_header_bytes=max_header_bytes)
+    app.add_middleware(
+        RequestLimits,
+        settings=settings,
+        max_body_bytes=max_body_bytes,
+        max_header_bytes=max_header_bytes,
+    )
     app.add_middleware(SecurityHeaders)

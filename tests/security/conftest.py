@@ -134,22 +134,30 @@ PASSWORD = "correct-horse-battery"
 
 def node_settings(root: Path, *, public_url: str = NODE) -> Settings:
     """A node trusting the test hub's passports."""
-    access = AccessSettings(trusted_issuers=(TrustedIssuer(HUB, hub_jwks_url(HUB)),),
-                            audience=public_url, public_url=public_url)
-    return Settings(data_dir=root / "node", access=access,
-                    beacon=BeaconSettings(beacon_id="eu.onemg.test-node"))
+    access = AccessSettings(
+        trusted_issuers=(TrustedIssuer(HUB, hub_jwks_url(HUB)),),
+        audience=public_url,
+        public_url=public_url,
+    )
+    return Settings(
+        data_dir=root / "node", access=access, beacon=BeaconSettings(beacon_id="eu.onemg.test-node")
+    )
 
 
 def hub_settings(root: Path, *, public_url: str = HUB) -> Settings:
     """The test hub (the broker's issuer is ``public_url``)."""
-    return Settings(data_dir=root / "hub", access=AccessSettings(public_url=public_url),
-                    beacon=BeaconSettings(beacon_id="eu.onemg.test-hub"))
+    return Settings(
+        data_dir=root / "hub",
+        access=AccessSettings(public_url=public_url),
+        beacon=BeaconSettings(beacon_id="eu.onemg.test-hub"),
+    )
 
 
 def network(member_url: str = NODE) -> NetworkConfig:
     """One member, the test node, and the broker on."""
-    return NetworkConfig(members=(MemberConfig(id="fi", base_url=member_url + "api",
-                                               country="FI"),), broker=True)
+    return NetworkConfig(
+        members=(MemberConfig(id="fi", base_url=member_url + "api", country="FI"),), broker=True
+    )
 
 
 @dataclass
@@ -173,15 +181,21 @@ class Apps:
 async def apps(tmp_path: Path) -> AsyncIterator[Apps]:
     (tmp_path / "node").mkdir()
     node = create_node_app(node_settings(tmp_path))
-    hub = create_hub_app(hub_settings(tmp_path), network(),
-                         transport=httpx.ASGITransport(app=node), refresh_on_start=False)
+    hub = create_hub_app(
+        hub_settings(tmp_path),
+        network(),
+        transport=httpx.ASGITransport(app=node),
+        refresh_on_start=False,
+    )
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(node.router.lifespan_context(node))
         await stack.enter_async_context(hub.router.lifespan_context(hub))
-        node_client = await stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=node), base_url=NODE.rstrip("/")))
-        hub_client = await stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=hub), base_url=HUB.rstrip("/")))
+        node_client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=node), base_url=NODE.rstrip("/"))
+        )
+        hub_client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=hub), base_url=HUB.rstrip("/"))
+        )
         yield Apps(node, hub, node_client, hub_client)
 
 

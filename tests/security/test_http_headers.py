@@ -44,8 +44,11 @@ async def test_map_urls_come_from_public_url_not_host(apps: Apps, which: str) ->
     resp = await apps.client(which).get("/api/map", headers=EVIL)
     assert resp.status_code == 200
     assert "evil.example" not in resp.text
-    urls = [e["url"] for s in resp.json()["response"]["endpointSets"].values()
-            for e in s.get("endpoints", {}).values()]
+    urls = [
+        e["url"]
+        for s in resp.json()["response"]["endpointSets"].values()
+        for e in s.get("endpoints", {}).values()
+    ]
     urls += [s["rootUrl"] for s in resp.json()["response"]["endpointSets"].values()]
     assert urls
     assert all(u.startswith(ORIGIN[which] + "/api/") for u in urls), urls[:3]
@@ -67,11 +70,18 @@ async def test_hsts_and_https_urls_behind_tls(tmp_path: Path, which: str) -> Non
     if which == "node":
         app = create_node_app(node_settings(tmp_path, public_url="https://fi.example.eu/"))
     else:
-        app = create_hub_app(hub_settings(tmp_path, public_url="https://hub.example.eu/"),
-                             network(), transport=httpx.MockTransport(lambda r: httpx.Response(
-                                 404)), refresh_on_start=False)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as c:
+        app = create_hub_app(
+            hub_settings(tmp_path, public_url="https://hub.example.eu/"),
+            network(),
+            transport=httpx.MockTransport(lambda r: httpx.Response(404)),
+            refresh_on_start=False,
+        )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+        ) as c,
+    ):
         resp = await c.get("/api/map", headers=EVIL)
     assert resp.headers["strict-transport-security"].startswith("max-age=31536000")
     assert "https://" in resp.text

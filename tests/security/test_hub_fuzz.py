@@ -30,8 +30,12 @@ def hub_schema(tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSch
     (root / "node").mkdir()
     node = create_node_app(node_settings(root))
     node.state.store = NodeData.open(node_settings(root))  # the hub runs only its own lifespan
-    hub = create_hub_app(hub_settings(root), network(), transport=httpx.ASGITransport(app=node),
-                         refresh_on_start=False)
+    hub = create_hub_app(
+        hub_settings(root),
+        network(),
+        transport=httpx.ASGITransport(app=node),
+        refresh_on_start=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return schemathesis.openapi.from_asgi("/openapi.json", hub)
@@ -57,8 +61,9 @@ def test_no_request_crashes_the_hub(hub_schema: schemathesis.BaseSchema) -> None
     for operation in operations:
         # A few examples per operation: each one runs the whole fan-out to the member.
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None)
+        @settings(
+            max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def fuzz(case: schemathesis.Case) -> None:
             _check(case)
 

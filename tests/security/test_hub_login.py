@@ -32,11 +32,13 @@ async def _attempt(client: httpx.AsyncClient, username: str, password: str) -> h
 
 
 async def test_brute_force_is_locked_out_with_429_and_retry_after(
-        apps: Apps, make_user: Callable[..., str]) -> None:
+    apps: Apps, make_user: Callable[..., str]
+) -> None:
     make_user("alice")
     free = ThrottlePolicy().account_free
-    statuses = [(await _attempt(apps.hub_client, "alice", f"guess-{i}")).status_code
-                for i in range(200)]
+    statuses = [
+        (await _attempt(apps.hub_client, "alice", f"guess-{i}")).status_code for i in range(200)
+    ]
     assert statuses[:free] == [401] * free
     assert statuses[free] == 429
     # Each lockout that ends lets one more guess through, and doubles the next one (1, 2, 4 s
@@ -57,20 +59,25 @@ async def test_brute_force_is_locked_out_with_429_and_retry_after(
 
 
 async def test_unknown_and_known_usernames_get_the_same_answers(
-        apps: Apps, make_user: Callable[..., str]) -> None:
+    apps: Apps, make_user: Callable[..., str]
+) -> None:
     make_user("bob")
     known = [await _attempt(apps.hub_client, "bob", f"guess-{i}") for i in range(8)]
     unknown = [await _attempt(apps.hub_client, "nobody", f"guess-{i}") for i in range(8)]
     assert [r.status_code for r in known] == [r.status_code for r in unknown]
-    assert [r.json()["error_description"] for r in known] == \
-           [r.json()["error_description"] for r in unknown]
+    assert [r.json()["error_description"] for r in known] == [
+        r.json()["error_description"] for r in unknown
+    ]
 
 
-def _hub(tmp_path: Path, clock: Clock, *, hasher: PasswordHasher | None = None,
-         engine=None):  # noqa: ANN001, ANN202
+def _hub(tmp_path: Path, clock: Clock, *, hasher: PasswordHasher | None = None, engine=None):  # noqa: ANN001, ANN202
     engine = engine or migrated(f"sqlite:///{tmp_path / 'hub.db'}")
-    access = build_hub_access(Settings(data_dir=tmp_path, access=AccessSettings(
-        public_url="http://hub.test/")), engine=engine, http=httpx.AsyncClient(), clock=clock)
+    access = build_hub_access(
+        Settings(data_dir=tmp_path, access=AccessSettings(public_url="http://hub.test/")),
+        engine=engine,
+        http=httpx.AsyncClient(),
+        clock=clock,
+    )
     if hasher is not None:
         access.accounts = LocalAccounts(AccountStore(engine), clock=clock, hasher=hasher)
     return access, engine
@@ -130,8 +137,9 @@ async def test_lockout_expires_with_backoff_and_is_shared_by_workers(tmp_path: P
 async def test_one_client_spraying_many_accounts_is_locked_out(tmp_path: Path) -> None:
     clock = Clock()
     access, engine = _hub(tmp_path, clock)
-    access.throttle = LoginThrottle(ThrottleStore(engine), audit=access.audit, clock=clock,
-                                    policy=ThrottlePolicy(client_free=6))
+    access.throttle = LoginThrottle(
+        ThrottleStore(engine), audit=access.audit, clock=clock, policy=ThrottlePolicy(client_free=6)
+    )
     service = HubService(access)
     for i in range(6):
         with pytest.raises(AuthenticationError):
