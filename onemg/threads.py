@@ -43,5 +43,5 @@ def cpu_bound_limit() -> ThreadLimit:
 
 
 def io_bound_limit() -> ThreadLimit:
-    """A limit for short database calls."""
-    return ThreadLimit(16)
+    """A limit for short database calls (a few: more only make writers wait on each other)."""
+    return ThreadLimit(4)

@@ -72,6 +72,9 @@ class NodeAccess:
     entitlements: EntitlementStore
     roles: RoleStore
     clock: Callable[[], float] = time.time
+    #: Worker threads for the access routes' SQL (few: SQLite has one writer, and the audit
+    #: chain's writers race for its head).
+    io: ThreadLimit = field(default_factory=io_bound_limit)
 
     @property
     def issuer(self) -> str:

@@ -134,13 +134,13 @@ class HubService:
             AuthenticationError: wrong username or password (audited).
         """
         a = self._a
-        await a.io.run(a.throttle.check, username, client)
+        had_failures = await a.io.run(a.throttle.check, username, client)
         try:
             identity = await a.cpu.run(a.accounts.authenticate, username, password)
         except AuthenticationError:
             await a.io.run(self._login_failed, username, client)
             raise
-        await a.io.run(self._login_ok, username, identity)
+        await a.io.run(self._login_ok, username, identity, had_failures)
         token = await a.cpu.run(a.broker.access_token, identity)
         return LoginResult(access_token=token, sub=identity.sub)
 
@@ -155,8 +155,9 @@ class HubService:
         )
         self._a.throttle.failed(username, client)
 
-    def _login_ok(self, username: str, identity: Identity) -> None:
-        self._a.throttle.succeeded(username)
+    def _login_ok(self, username: str, identity: Identity, had_failures: bool) -> None:
+        if had_failures:
+            self._a.throttle.succeeded(username)
         self._a.audit.record(
             user=identity.sub, action="auth.login", resource="hub", result="granted", origin=ORIGIN
         )

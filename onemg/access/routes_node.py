@@ -4,9 +4,10 @@ Who is calling is established from a bearer GA4GH passport checked by the node's
 clearinghouse (the same one Beacon uses); DAC roles come from the node's role table
 (``onemg access role grant``). Routes parse, call one service function, and return.
 
-The service calls block (SQL), so those routes are plain ``def``: FastAPI runs them in its
-bounded worker-thread pool, never on the event loop. Errors are mapped to statuses by
-``onemg.web.errors``, the one mapping of every app.
+The service calls block (SQL), so the routes hand them to the node's small worker-thread limit
+(``NodeAccess.io``), never running them on the event loop; few threads at a time also keep
+concurrent writers of the hash-chained audit log from racing for its head. Errors are mapped
+to statuses by ``onemg.web.errors``, the one mapping of every app.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from onemg.access.api import NodeAccess
 from onemg.access.applications import Actor
@@ -58,8 +58,11 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
             raise AuthenticationError(
                 "this endpoint needs a GA4GH passport: send Authorization: Bearer <passport>"
             )
-        roles = await run_in_threadpool(get().roles.roles_of, principal.subject)
+        roles = await get().io.run(get().roles.roles_of, principal.subject)
         return Actor(principal.subject, roles, "node-api")
+
+    async def run(fn: Callable[..., Any], *args: Any) -> Any:
+        return await get().io.run(fn, *args)
 
     def now() -> int:
         return int(get().clock())
@@ -73,12 +76,12 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
         return JSONResponse(get().jwks(), headers={"Cache-Control": "max-age=300"})
 
     @router.get("/api/permissions/{user}")
-    def permissions(user: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    async def permissions(user: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """The user's current ControlledAccessGrants visas (REMS permissions API).
 
         Users may fetch their own; handlers anyone's.
         """
-        return {"ga4gh_passport_v1": get().permissions(who, user)}
+        return {"ga4gh_passport_v1": await run(get().permissions, who, user)}
 
     @router.get("/api/access/me")
     async def me(who: Actor = Depends(actor)) -> dict[str, Any]:
@@ -86,52 +89,54 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
         return {"subject": who.subject, "roles": sorted(who.roles)}
 
     @router.get("/api/access/applications")
-    def list_applications(
+    async def list_applications(
         who: Actor = Depends(actor), state: str | None = None
     ) -> dict[str, Any]:
         """Applications you may see (your own; all of them for DAC members)."""
-        return {"applications": [view(a) for a in get().applications.list(who, state=state)]}
+        found = await run(lambda: get().applications.list(who, state=state))
+        return {"applications": [view(a) for a in found]}
 
     @router.post("/api/access/applications", status_code=201)
-    def create(body: CreateBody, who: Actor = Depends(actor)) -> dict[str, Any]:
+    async def create(body: CreateBody, who: Actor = Depends(actor)) -> dict[str, Any]:
         """Start a draft application."""
         form = body.form.to_form() if body.form else None
-        return view(get().applications.create(who, body.datasets, form))
+        return view(await run(get().applications.create, who, body.datasets, form))
 
     @router.get("/api/access/applications/{app_id}")
-    def get_application(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    async def get_application(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """One application with its history."""
-        return view(get().applications.get(app_id, who))
+        return view(await run(get().applications.get, app_id, who))
 
     @router.put("/api/access/applications/{app_id}/form")
-    def save_draft(
+    async def save_draft(
         app_id: str, body: FormBody, who: Actor = Depends(actor)
     ) -> dict[str, Any]:
         """Save the form of a draft or returned application."""
-        return view(get().applications.save_draft(app_id, who, body.to_form()))
+        return view(await run(get().applications.save_draft, app_id, who, body.to_form()))
 
     @router.get("/api/access/applications/{app_id}/duo")
-    def duo(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    async def duo(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """The DUO matcher's advice per dataset (advisory; never a decision)."""
-        return {ds: advice_view(a) for ds, a in get().applications.duo_advice(app_id, who).items()}
+        advice = await run(get().applications.duo_advice, app_id, who)
+        return {ds: advice_view(a) for ds, a in advice.items()}
 
     @router.post("/api/access/applications/{app_id}/submit")
-    def submit(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+    async def submit(app_id: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """Submit or resubmit."""
-        return view(get().applications.submit(app_id, who))
+        return view(await run(get().applications.submit, app_id, who))
 
     @router.post("/api/access/applications/{app_id}/request-review")
-    def request_review(
+    async def request_review(
         app_id: str, body: ReviewRequestBody, who: Actor = Depends(actor)
     ) -> dict[str, Any]:
         """Handler: ask a reviewer."""
-        return view(get().applications.request_review(app_id, who, body.reviewer))
+        return view(await run(get().applications.request_review, app_id, who, body.reviewer))
 
     def _command(name: str, method: str) -> None:
-        def endpoint(
+        async def endpoint(
             app_id: str, body: CommentBody, who: Actor = Depends(actor)
         ) -> dict[str, Any]:
-            return view(getattr(get().applications, method)(app_id, who, body.comment))
+            return view(await run(getattr(get().applications, method), app_id, who, body.comment))
 
         endpoint.__doc__ = f"Command: {name}."
         router.add_api_route(
@@ -145,13 +150,13 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
         _command(name, "return_" if name == "return" else name)
 
     @router.get("/api/access/entitlements")
-    def entitlements(
+    async def entitlements(
         who: Actor = Depends(actor), user: str | None = None, dataset: str | None = None
     ) -> dict[str, Any]:
         """Entitlements: your own, or anyone's for DAC members."""
         if not who.roles:
             user = who.subject
-        found = get().entitlements.find(subject=user, dataset_id=dataset)
+        found = await run(lambda: get().entitlements.find(subject=user, dataset_id=dataset))
         return {"entitlements": [entitlement_view(e, now=now()) for e in found]}
 
     return router

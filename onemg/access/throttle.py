@@ -66,20 +66,25 @@ class LoginThrottle:
         self._clock = clock
         self.policy = policy or ThrottlePolicy()
 
-    def check(self, username: str, client: str) -> None:
+    def check(self, username: str, client: str) -> bool:
         """Refuse while the account or the client is locked out.
+
+        Returns whether the account has failures on record (so a success knows whether there
+        is anything to clear).
 
         Raises:
             RateLimitedError: locked; ``retry_after_s`` says for how long.
         """
         now = self._clock()
-        keys = (account_key(username), client_key(client))
-        until = max((r.locked_until for r in self._store.get(keys)), default=0)
+        account = account_key(username)
+        records = self._store.get((account, client_key(client)))
+        until = max((r.locked_until for r in records), default=0)
         if until > now:
             wait = math.ceil(until - now)
             raise RateLimitedError(
                 f"too many failed logins; try again in {wait} s", retry_after_s=wait
             )
+        return any(r.key == account for r in records)
 
     def failed(self, username: str, client: str) -> None:
         """Count one failed login against the account and the client; lock them out past the
