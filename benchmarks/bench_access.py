@@ -56,14 +56,19 @@ def _free_port_pair() -> int:
     raise RuntimeError("no two consecutive free ports")
 
 
-def _cli(python: str, *args: str, env: dict[str, str] | None = None) -> str:
+def _cli(python: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    # cwd matters: ``python -c`` imports from the current directory first, so a run from a
+    # checkout would measure that checkout's onemg instead of the interpreter's.
     out = subprocess.run(  # noqa: S603 - fixed argv
         [python, "-c", "from onemg.cli import run; run()", *args],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
+    if out.returncode:
+        raise RuntimeError(f"onemg {' '.join(args)} failed:\n{out.stderr[-2000:]}")
     return out.stdout.strip()
 
 
@@ -216,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             stdout=(root / "demo.log").open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=root,
         )
         hub, node = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
         try:
@@ -237,9 +243,12 @@ def main(argv: list[str] | None = None) -> int:
                 "bench",
                 "--data-dir",
                 hub_dir,
+                cwd=root,
                 env={"ONEMG_NEW_PASSWORD": PASSWORD},
             )
-            _cli(args.python, "access", "grant-researcher", "bench", "--data-dir", hub_dir)
+            _cli(
+                args.python, "access", "grant-researcher", "bench", "--data-dir", hub_dir, cwd=root
+            )
             asyncio.run(_measure(hub, node, args))
         finally:
             os.killpg(demo.pid, signal.SIGTERM)
