@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from onemg.beacon import MemoryAuditSink
+from onemg.testing import MemoryAuditSink
 from tests.beacon.conftest import auth, serve
 from tests.beacon.node_data import DatasetSpec, ingest_node
 
