@@ -60,7 +60,7 @@ async def test_unexpected_error_is_a_safe_500_and_audited(apps: Apps, which: str
     if which == "node":
         lazy = apps.node.state.access
         lazy.buffered.flush()
-        entries = list(AuditStore(lazy._engine).entries())  # noqa: SLF001
+        entries = list(AuditStore(lazy._database()).entries())  # noqa: SLF001
     else:
         entries = hub_audit(apps)
     last = entries[-1]
