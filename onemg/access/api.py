@@ -27,6 +27,7 @@ from onemg.access.keys import SigningKey, jwks, load_or_create_key
 from onemg.access.store import (
     AccountStore,
     AuditStore,
+    EntitlementRecord,
     EntitlementStore,
     EventStore,
     RoleStore,
@@ -84,6 +85,13 @@ class NodeAccess:
     def jwks(self) -> dict:
         """This node's public JWKS."""
         return jwks(self.key)
+
+    def visible_entitlements(self, who: Actor, user: str | None,
+                             dataset: str | None) -> list[EntitlementRecord]:
+        """Entitlements ``who`` may see: their own, or anyone's (``user``) for DAC members."""
+        if not who.roles:
+            user = who.subject
+        return self.entitlements.find(subject=user, dataset_id=dataset)
 
     def permissions(self, who: Actor, user: str) -> list[str]:
         """``user``'s current ControlledAccessGrants visas, read by ``who`` (audited).

@@ -154,9 +154,7 @@ def node_router(access: NodeAccess | Callable[[], NodeAccess]) -> APIRouter:
         who: Actor = Depends(actor), user: str | None = None, dataset: str | None = None
     ) -> dict[str, Any]:
         """Entitlements: your own, or anyone's for DAC members."""
-        if not who.roles:
-            user = who.subject
-        found = await run(lambda: get().entitlements.find(subject=user, dataset_id=dataset))
+        found = await run(get().visible_entitlements, who, user, dataset)
         return {"entitlements": [entitlement_view(e, now=now()) for e in found]}
 
     return router
