@@ -1,7 +1,7 @@
 """Access: failed-login counters and lockouts of the hub (per account and per client).
 
 Revision ID: 0003_hubsec
-Revises: 0002_access
+Revises: 0007_mlm (0002_access when written; chained after the MLM tables that landed first)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_hubsec"
-down_revision = "0002_access"
+down_revision = "0007_mlm"
 branch_labels = None
 depends_on = None
 
