@@ -102,14 +102,18 @@ async def test_cli_and_http_audit_the_same_actions_alike(
     svc.approve(app.id, Actor("dora-sub", frozenset({"decider"}), "node-api"), "ok")
     http_approve = list(AuditStore(network.engine).entries())[-1]
 
-    # From the CLI, on a data directory of its own.
-    data_dir = tmp_path / "cli"
+    # From the CLI, on data directories of their own (a hub's and a node's).
+    hub_dir, data_dir = tmp_path / "cli-hub", tmp_path / "cli-node"
+    hub_dir.mkdir()
     data_dir.mkdir()
+    hub_engine = migrated(f"sqlite:///{hub_dir / 'node.db'}")
+    LocalAccounts(AccountStore(hub_engine)).create("bob", "bob password 1234")
+    assert main(["access", "grant-researcher", "bob", "--data-dir", str(hub_dir),
+                 "--actor", "admin-sub"]) == 0
+    cli_status = list(AuditStore(hub_engine).entries())[-1]
+    hub_engine.dispose()
     engine = migrated(f"sqlite:///{data_dir / 'node.db'}")
-    LocalAccounts(AccountStore(engine)).create("bob", "bob password 1234")
     args = ["--data-dir", str(data_dir), "--actor", "admin-sub"]
-    assert main(["access", "grant-researcher", "bob", *args]) == 0
-    cli_status = list(AuditStore(engine).entries())[-1]
     cli_svc = ApplicationService(events=EventStore(engine), entitlements=EntitlementStore(engine),
                                  audit=HashChainAudit(AuditStore(engine)),
                                  access=AccessSettings())

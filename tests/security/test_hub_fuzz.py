@@ -18,6 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from onemg.beacon import NodeData
+from onemg.web.docs import OPENAPI_PATH
 from onemg.web.hub_app import create_hub_app
 from onemg.web.node_app import create_node_app
 from tests.beacon_schema import validate
@@ -38,7 +39,7 @@ def hub_schema(tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSch
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return schemathesis.openapi.from_asgi("/openapi.json", hub)
+        return schemathesis.openapi.from_asgi(OPENAPI_PATH, hub)
 
 
 def _check(case: schemathesis.Case) -> None:
