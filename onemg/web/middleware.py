@@ -14,7 +14,7 @@
   arrives and refused at the first byte past the limit.
 - :class:`PublicOrigin`: every absolute URL the app builds (``/api/map``, ``/api/info``,
   trailing-slash redirects) starts with the configured ``public_url``, never with the
-  ``Host`` header the client sent.
+  ``Host`` header the client sent (a request that came over TLS keeps https).
 """
 
 from __future__ import annotations
@@ -176,14 +176,14 @@ class PublicOrigin:
         if scope["type"] in ("http", "websocket"):
             headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
             headers.append((b"host", self.host))
-            scope = {
-                **scope,
-                "scheme": self.scheme
-                if scope["type"] == "http"
-                else ("wss" if self.scheme == "https" else "ws"),
-                "server": self.server,
-                "headers": headers,
-            }
+            # Never downgrade: a request that arrived over TLS (directly, or as the trusted
+            # proxy says) stays https, so HSTS and Secure cookies still apply to it.
+            tls = scope.get("scheme") in ("https", "wss") or self.scheme == "https"
+            if scope["type"] == "http":
+                scheme = "https" if tls else "http"
+            else:
+                scheme = "wss" if tls else "ws"
+            scope = {**scope, "scheme": scheme, "server": self.server, "headers": headers}
             if self.prefix and not scope.get("root_path"):
                 scope["root_path"] = self.prefix
         await self.app(scope, receive, send)

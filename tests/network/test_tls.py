@@ -101,10 +101,13 @@ def test_access_chain_over_https(
             r = client.get(f"{base}/api/info")
             assert r.status_code == 200
             assert r.headers["strict-transport-security"].startswith("max-age=31536000")
-        # the hub sees https behind the proxy: the URLs it builds are https ones
+        # The hub sees https behind the proxy, so the URLs it builds are https ones; their host
+        # is the configured public_url's, never the Host header (issue 11 §5). A deployment sets
+        # public_url to the URL nginx serves (docs/deploy.md); this demo's is its own port.
         endpoints = client.get(f"{hub}/api/map").json()["response"]["endpointSets"]
         assert endpoints
-        assert all(e["rootUrl"].startswith(f"{hub}/") for e in endpoints.values())
+        public = "https://" + real_network.plan.hub_url.split("://", 1)[1]
+        assert all(e["rootUrl"].startswith(f"{public}/") for e in endpoints.values())
         login = client.post(f"{hub}/oidc/login", json={"username": "tess", "password": PASSWORD})
         assert "no-store" in login.headers["cache-control"]
     with httpx.Client(trust_env=False) as client:  # plain loopback HTTP: no HSTS
