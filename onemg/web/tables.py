@@ -1,4 +1,4 @@
-"""SQL table of the hub's web sessions (created by migration ``0007_mlm``)."""
+"""SQL table of the hub's web sessions (created by migration ``0003_mlm``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SQL tables of the Maturity Level Model (created by migration ``0007_mlm``).
+"""SQL tables of the Maturity Level Model (created by migration ``0003_mlm``).
 
 Times are epoch seconds. Ratings, consensus and roadmap rows are keyed by indicator id within an
 assessment; an assessment names the model version it was made against.

@@ -1,6 +1,6 @@
 """Maturity Level Model tables and the hub's web sessions.
 
-Revision ID: 0007_mlm
+Revision ID: 0003_mlm
 Revises: 0002_access
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_mlm"
+revision = "0003_mlm"
 down_revision = "0002_access"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """Access: failed-login counters and lockouts of the hub (per account and per client).
 
-Revision ID: 0003_hubsec
-Revises: 0007_mlm (0002_access when written; chained after the MLM tables that landed first)
+Revision ID: 0004_login_throttle
+Revises: 0003_mlm
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_hubsec"
-down_revision = "0007_mlm"
+revision = "0004_login_throttle"
+down_revision = "0003_mlm"
 branch_labels = None
 depends_on = None
 
