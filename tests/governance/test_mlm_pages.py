@@ -49,7 +49,7 @@ def test_model_page_is_public_with_a_strict_csp_and_no_inline_script(client) -> 
     model = client.get("/api/mlm/model").json()
     assert len(model["domains"]) == 8
     assert sum(len(s["indicators"]) for d in model["domains"] for s in d["subdomains"]) == 49
-    assert "/api/mlm/model" in client.get("/openapi.json").json()["paths"]
+    assert "/api/mlm/model" in client.get("/api/openapi.json").json()["paths"]
     js = client.get("/static/vendor/plotly.min.js")
     assert js.status_code == 200
     assert len(js.content) > 1_000_000
