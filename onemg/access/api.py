@@ -167,6 +167,10 @@ class HubAccess:
     #: Worker threads for password hashing (CPU-bound) and for SQL (I/O-bound).
     cpu: ThreadLimit = field(default_factory=cpu_bound_limit)
     io: ThreadLimit = field(default_factory=io_bound_limit)
+    #: Called with a subject each time it takes a new passport, so whatever the hub keeps of
+    #: that subject's credentials (the fan-out's passport cache) is refreshed: a researcher who
+    #: was just approved takes a new passport and expects the hub to see the grant at once.
+    passport_issued: list[Callable[[str], None]] = field(default_factory=list)
 
 
 def build_hub_access(

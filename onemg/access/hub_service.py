@@ -232,6 +232,8 @@ class HubService:
         await self._audit(
             user=identity.sub, action="broker.passport", resource=target, result="granted"
         )
+        for listener in self._a.passport_issued:
+            listener(identity.sub)
         return PassportResult(passport=passport, audience=target)
 
     async def userinfo(self, token: str | None) -> dict[str, Any]:

@@ -28,15 +28,23 @@ def hub_access(
     network: NetworkConfig,
     database: Lazy[Engine],
     client: Callable[[], httpx.AsyncClient],
+    *,
+    on_passport: Callable[[str], None] | None = None,
 ) -> Lazy[Any]:
-    """The hub's ``HubAccess``, built on first use over the hub's one engine and HTTP client."""
+    """The hub's ``HubAccess``, built on first use over the hub's one engine and HTTP client.
+
+    ``on_passport`` is told the subject of every passport the broker issues.
+    """
 
     def build() -> Any:
         from onemg.access.api import build_hub_access
 
         engine = database()
         audiences = [m.passport_audience for m in network.enabled_members]
-        return build_hub_access(settings, engine=engine, http=client(), node_urls=lambda: audiences)
+        hub = build_hub_access(settings, engine=engine, http=client(), node_urls=lambda: audiences)
+        if on_passport is not None:
+            hub.passport_issued.append(on_passport)
+        return hub
 
     return Lazy(build)
 
@@ -67,10 +75,18 @@ def wire_broker(
     from onemg.access.hub import HubTokenVerifier
     from onemg.access.routes_hub import hub_router
 
-    access = hub_access(settings, network, database, lambda: app.state.network.client)
+    # Lazy: the minter needs ``access``, and ``access`` tells the cache about new passports.
+    credentials = Lazy(lambda: CachedCredentials(BrokerMemberCredentials(access)))
+    access = hub_access(
+        settings,
+        network,
+        database,
+        lambda: app.state.network.client,
+        on_passport=lambda subject: credentials().forget(subject),
+    )
     app.include_router(hub_router(access))
     app.state.hub_access = access
     # Where unexpected errors are recorded (onemg.web.errors).
     app.state.audit = DeferredAudit(lambda: access().audit)
     verifier = DeferredVerifier(lambda: HubTokenVerifier(access()))
-    return verifier, CachedCredentials(BrokerMemberCredentials(access))
+    return verifier, credentials()

@@ -95,6 +95,12 @@ class CachedCredentials:
         self._cache: dict[tuple[str, str, Principal], _Cached] = {}
         self._minting: dict[tuple[str, str, Principal], asyncio.Future[str | None]] = {}
 
+    def forget(self, subject: str) -> None:
+        """Drop every credential cached for ``subject`` (it took a new passport: its visas may
+        have changed, e.g. a committee just approved it)."""
+        for key in [k for k in self._cache if k[2].subject == subject]:
+            del self._cache[key]
+
     async def for_member(self, member: MemberConfig, principal: Principal) -> str | None:
         """The cached credential for ``member`` and ``principal``, minted when due."""
         if not principal.authenticated:

@@ -195,3 +195,16 @@ async def test_broker_marks_a_passport_minted_while_a_visa_issuer_is_down() -> N
     assert isinstance(token, IncompleteCredential)
     assert not isinstance(complete, IncompleteCredential)
     assert jwt.decode(token, options={"verify_signature": False})["sub"] == "alice"
+
+
+async def test_forget_drops_only_that_subjects_credentials() -> None:
+    clock = Clock()
+    minter = Minter(clock)
+    cache = CachedCredentials(minter, max_age_s=60, margin_s=30, clock=clock)
+    alice_fi, alice_ee = await cache.for_member(FI, ALICE), await cache.for_member(EE, ALICE)
+    bob_fi = await cache.for_member(FI, BOB)
+    cache.forget("alice")
+    assert await cache.for_member(FI, ALICE) != alice_fi
+    assert await cache.for_member(EE, ALICE) != alice_ee
+    assert await cache.for_member(FI, BOB) == bob_fi
+    assert len(minter.calls) == 5

@@ -173,3 +173,12 @@ def test_researcher_and_committee_cli(
     answer = json.loads(capsys.readouterr().out)
     assert answer["meta"]["returnedGranularity"] == "record"
     assert len(answer["response"]["resultSets"][0]["results"]) == 3
+
+    # through the hub too, at once: taking the new passport refreshed the hub's cached ones
+    hub_record = [a for a in record if a not in ("--node", "FI")]
+    assert run([*hub_record, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["meta"]["returnedGranularity"] == "record"
+    fi_sets = [s for s in answer["response"]["resultSets"] if s["id"] == fi_ds]
+    assert fi_sets
+    assert fi_sets[0]["results"]
