@@ -9,6 +9,7 @@ node runs with :class:`PublicOnlyVerifier`, which serves the PUBLIC tier only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -49,6 +50,12 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+
+
+#: True while a caller that records its own denial of a refused credential (the Beacon routes,
+#: which log the request's scope with it) runs a verifier: the verifier then records nothing,
+#: so a request with a bad token leaves one denial in the audit log, not two (issue 11 §5).
+caller_audits_refusal: ContextVar[bool] = ContextVar("caller_audits_refusal", default=False)
 
 
 class CredentialVerifier(Protocol):

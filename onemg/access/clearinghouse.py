@@ -55,7 +55,7 @@ from onemg.access.tokens import (
 )
 from onemg.access.trust import JwksCache, TrustList, shown
 from onemg.errors import AuthenticationError
-from onemg.security import ANONYMOUS, AuditSink, Principal
+from onemg.security import ANONYMOUS, AuditSink, Principal, caller_audits_refusal
 from onemg.settings import AccessSettings
 
 #: ``(subject, dataset_id, now) -> bool``: is this node's own entitlement still active?
@@ -172,7 +172,7 @@ class PassportVerifier:
         try:
             return await self._verify(token)
         except AuthenticationError as exc:
-            if self._audit is not None:
+            if self._audit is not None and not caller_audits_refusal.get():
                 self._audit.record(user=None, action="auth.verify", resource="passport",
                                    result="denied", reason=str(exc), origin=origin)
             raise

@@ -27,7 +27,7 @@ from onemg.protocol.request import (
     from_query_string,
 )
 from onemg.protocol.vocabulary import BY_PATH, ENTRY_TYPES, EntryType
-from onemg.security import Principal
+from onemg.security import Principal, caller_audits_refusal
 
 
 class BeaconJSON(Response):
@@ -56,7 +56,12 @@ async def principal_of(request: Request) -> Principal:
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthenticationError("Authorization header must be 'Bearer <passport JWT>'")
         token = value.strip()
-    return await request.app.state.verifier.verify(token)
+    # The route records the refusal itself, with the request's scope (one entry per request).
+    mark = caller_audits_refusal.set(True)
+    try:
+        return await request.app.state.verifier.verify(token)
+    finally:
+        caller_audits_refusal.reset(mark)
 
 
 #: GET query parameters, documented in the OpenAPI document. They are read straight from the
@@ -111,7 +116,7 @@ async def _answer(request: Request, breq: BeaconRequest, target: EntryType,
     except (AuthenticationError, AccessDeniedError) as exc:
         status = 401 if isinstance(exc, AuthenticationError) else 403
         service.audit_refusal(state.store, breq, target, source, audit=state.audit,
-                              status=status, origin=origin)
+                              status=status, origin=origin, why=str(exc))
         raise
 
     def call() -> dict[str, Any]:

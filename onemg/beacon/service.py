@@ -148,7 +148,7 @@ def _narrowing_checks(store: NodeData, request: BeaconRequest, target: EntryType
 
 def audit_refusal(store: NodeData, request: BeaconRequest, target: EntryType,
                   source: Source | None, *, audit: AuditSink, status: int,
-                  origin: str | None = None) -> None:
+                  origin: str | None = None, why: str | None = None) -> None:
     """Audit a request refused before the policy ran (bad credentials: 401 or 403).
 
     One entry per request, however many ``datasetIds`` it names (issue 11 §5): the resource
@@ -156,6 +156,7 @@ def audit_refusal(store: NodeData, request: BeaconRequest, target: EntryType,
     ids, a path id) is recorded as a count and a digest, never as sent. The caller is recorded
     as ``anonymous``: its credentials were not accepted, and nothing read from them is logged.
     Cheap on purpose (no record lookups): a refused request must not cost the node more work.
+    ``why`` is the verifier's reason; the sink escapes it like every other field.
     """
     notes = []
     if request.dataset_ids is not None:
@@ -173,6 +174,8 @@ def audit_refusal(store: NodeData, request: BeaconRequest, target: EntryType,
         else:
             notes.append(f"path id {digest(source.id)}")
         path = f"{source.entry}/{{id}}/{target.path}"
+    if why:
+        notes.insert(0, why[:300])
     extra = f"; {'; '.join(notes)}" if notes else ""
     audit.record(user=ANONYMOUS_USER, action=AUDIT_ACTION, resource=resource_of(ids, path),
                  result="denied", reason=f"requested={request.granularity} returned=none "

@@ -197,7 +197,10 @@ def test_apply_approve_query_revoke(node_dir: Path, tmp_path: Path) -> None:
     actions = {(e.action, e.result) for e in entries}
     assert ("application.approved", "ok") in actions
     assert ("application.vetoed", "ok") in actions
-    assert ("auth.verify", "denied") in actions
+    # The forged passport: one denial, recorded by the Beacon route with the verifier's reason.
+    forged = [e for e in entries if e.result == "denied" and "credentials rejected" in e.reason]
+    assert [e.action for e in forged] == ["beacon.query"]
+    assert "auth.verify" not in {e.action for e in entries if e.result == "denied"}
     # Beacon decisions are buffered in the node and flushed at the latest on shutdown.
     beacon = {(e.user, e.result, e.resource) for e in entries if e.action == "beacon.query"}
     assert (people["alice"], "granted", f"dataset:{dataset}/individuals") in beacon
