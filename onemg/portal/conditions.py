@@ -72,5 +72,6 @@ def explain(conditions: Mapping[str, Any] | None) -> list[Condition]:
     out: list[Condition] = []
     for entry in (conditions or {}).get("duoDataUse") or []:
         out.append(_term(entry))
-        out += [_term(m) for m in entry.get("modifiers") or [] if str(m.get("id", "")).startswith("DUO:")]
+        modifiers = entry.get("modifiers") or []
+        out += [_term(m) for m in modifiers if str(m.get("id", "")).startswith("DUO:")]
     return out

@@ -37,8 +37,13 @@ FACETS = ("country", "access", "condition", "size")
 
 def sanitise(text: str) -> Markup:
     """Metadata HTML or text made safe to show: nh3 keeps harmless markup, drops the rest."""
-    return Markup(nh3.clean(text or "", tags={"p", "br", "em", "strong", "ul", "ol", "li", "a",
-                                             "code"}, link_rel="noopener noreferrer nofollow"))
+    return Markup(
+        nh3.clean(
+            text or "",
+            tags={"p", "br", "em", "strong", "ul", "ol", "li", "a", "code"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
 
 
 def _plain(text: str) -> str:
@@ -121,7 +126,8 @@ def build_datasets(
                 facets={
                     "country": (country,),
                     "access": (access,),
-                    "condition": tuple(f"{c.code}: {c.label}" for c in conditions) or ("none stated",),
+                    "condition": tuple(f"{c.code}: {c.label}" for c in conditions)
+                    or ("none stated",),
                     "size": (_size_bucket(size),),
                 },
             )
@@ -160,8 +166,14 @@ def browse(
 
     def text_ok(d: Dataset) -> bool:
         hay = " ".join(
-            [d.id, d.name, _plain(d.description), d.country, d.organisation or "",
-             *(f"{c.code} {c.label}" for c in d.conditions)]
+            [
+                d.id,
+                d.name,
+                _plain(d.description),
+                d.country,
+                d.organisation or "",
+                *(f"{c.code} {c.label}" for c in d.conditions),
+            ]
         ).casefold()
         return all(w in hay for w in words)
 

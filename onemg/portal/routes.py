@@ -68,8 +68,11 @@ def create_router() -> APIRouter:
         return render(
             request,
             "portal/home.html",
-            {"n_datasets": len(datasets), "countries": countries,
-             "members": len(_network(request).registry.members)},
+            {
+                "n_datasets": len(datasets),
+                "countries": countries,
+                "members": len(_network(request).registry.members),
+            },
             title="Genomic data across Europe",
         )
 
@@ -87,9 +90,7 @@ def create_router() -> APIRouter:
 
     @router.get("/datasets/{dataset_id}")
     async def dataset(request: Request, dataset_id: str) -> Response:
-        matches = [
-            d for d in await ds.network_datasets(_network(request)) if d.id == dataset_id
-        ]
+        matches = [d for d in await ds.network_datasets(_network(request)) if d.id == dataset_id]
         if not matches:
             raise NotFoundError(f"no member of the network publishes a dataset {dataset_id!r}")
         return render(request, "portal/dataset.html", {"d": matches[0]}, title=matches[0].name)
@@ -108,8 +109,14 @@ def create_router() -> APIRouter:
         return render(
             request,
             "portal/search.html",
-            {"form": form, "result": result, "error": error, "terms": _terms(service),
-             "sexes": SEX, "figure": _figure(figure) if figure else None},
+            {
+                "form": form,
+                "result": result,
+                "error": error,
+                "terms": _terms(service),
+                "sexes": SEX,
+                "figure": _figure(figure) if figure else None,
+            },
             status=400 if error else 200,
             title="Search the network",
         )

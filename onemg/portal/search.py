@@ -23,8 +23,9 @@ from onemg.security import Principal
 
 #: Beacon filter ids of the sex choice (NCIT, as Beacon v2 individuals use).
 SEX = {"female": "NCIT:C16576", "male": "NCIT:C20197"}
-_POSITION = re.compile(r"^\s*(?:chr)?([0-9]{1,2}|X|Y|MT?)\s*:\s*([0-9][0-9,]*)\s*$", re.I)
-_RANGE = re.compile(r"^\s*(?:chr)?([0-9]{1,2}|X|Y|MT?)\s*:\s*([0-9][0-9,]*)\s*-\s*([0-9][0-9,]*)\s*$", re.I)
+_CHROM = r"^\s*(?:chr)?([0-9]{1,2}|X|Y|MT?)\s*:\s*"
+_POSITION = re.compile(_CHROM + r"([0-9][0-9,]*)\s*$", re.I)
+_RANGE = re.compile(_CHROM + r"([0-9][0-9,]*)\s*-\s*([0-9][0-9,]*)\s*$", re.I)
 _ALLELE = re.compile(r"^[ACGTN]+$", re.I)
 _TERM_ID = re.compile(r"^([A-Za-z][A-Za-z0-9_.]*:[^\s,]+)")
 
@@ -62,8 +63,12 @@ class SearchForm:
     @property
     def empty(self) -> bool:
         """True when nothing was asked."""
-        fields = {"variant": self.position, "hgvs": self.hgvs, "gene": self.gene,
-                  "region": self.region}
+        fields = {
+            "variant": self.position,
+            "hgvs": self.hgvs,
+            "gene": self.gene,
+            "region": self.region,
+        }
         return not fields.get(self.kind, "") and not self.filters and not self.sex
 
 
@@ -102,9 +107,12 @@ def beacon_params(form: SearchForm) -> tuple[str, dict[str, str], list[str]]:
         for name, allele in (("reference", form.ref), ("alternate", form.alt)):
             if not _ALLELE.match(allele.strip()):
                 raise InvalidInputError(f"{name} allele {allele!r}: write bases, e.g. A or CTT")
-        params |= {"referenceName": match[1].upper(), "start": str(_number(match[2]) - 1),
-                   "referenceBases": form.ref.strip().upper(),
-                   "alternateBases": form.alt.strip().upper()}
+        params |= {
+            "referenceName": match[1].upper(),
+            "start": str(_number(match[2]) - 1),
+            "referenceBases": form.ref.strip().upper(),
+            "alternateBases": form.alt.strip().upper(),
+        }
         entry = "g_variants"
     elif form.kind == "hgvs" and form.hgvs:
         params["genomicAlleleShortForm"] = form.hgvs.strip()
@@ -190,13 +198,21 @@ async def run_search(
     """Send ``form``'s query to every member as ``principal`` and sort the answers by country."""
     entry, params, filters = beacon_params(form)
     granularity = "record" if principal.authenticated else "count"
-    pairs = [*params.items(), ("requestedGranularity", granularity),
-             ("includeResultsetResponses", "ALL")]
+    pairs = [
+        *params.items(),
+        ("requestedGranularity", granularity),
+        ("includeResultsetResponses", "ALL"),
+    ]
     if filters:
         pairs.append(("filters", ",".join(filters)))
     query_string = urlencode(pairs)
-    query = from_get(entry, dict(pairs), query_string, filters=[",".join(filters)] if filters
-                     else [], max_page=service.beacon.max_page_size)
+    query = from_get(
+        entry,
+        dict(pairs),
+        query_string,
+        filters=[",".join(filters)] if filters else [],
+        max_page=service.beacon.max_page_size,
+    )
     _, body = await service.query_as(query, principal)
     by_country: dict[str, list[tuple[DatasetHit, CountPart | None]]] = defaultdict(list)
     for rs in (body.get("response") or {}).get("resultSets") or []:
@@ -240,9 +256,18 @@ def chart(result: SearchResult) -> dict[str, Any] | None:
         return None
     # A plain plotly figure dict (no template: the page stays small); drawn by charts.js.
     return {
-        "data": [{"type": "bar", "x": [c.country for c in rows], "y": [c.plotted for c in rows],
-                  "marker": {"color": "#1f5fa8"}}],
-        "layout": {"margin": {"l": 50, "r": 10, "t": 10, "b": 40}, "height": 280,
-                   "yaxis": {"title": {"text": f"{result.noun} found"}},
-                   "xaxis": {"title": {"text": "country"}}},
+        "data": [
+            {
+                "type": "bar",
+                "x": [c.country for c in rows],
+                "y": [c.plotted for c in rows],
+                "marker": {"color": "#1f5fa8"},
+            }
+        ],
+        "layout": {
+            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+            "height": 280,
+            "yaxis": {"title": {"text": f"{result.noun} found"}},
+            "xaxis": {"title": {"text": "country"}},
+        },
     }

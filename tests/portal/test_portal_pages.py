@@ -18,16 +18,18 @@ HTML = {"Accept": "text/html"}
 
 @pytest.fixture(scope="module")
 def hub(real_network: DemoNetwork) -> httpx.Client:  # noqa: F811
-    with httpx.Client(base_url=real_network.plan.hub_url, headers=HTML, timeout=60,
-                      trust_env=False) as client:
+    with httpx.Client(
+        base_url=real_network.plan.hub_url, headers=HTML, timeout=60, trust_env=False
+    ) as client:
         yield client
 
 
 def _node_datasets(real_network: DemoNetwork) -> dict[str, dict]:
     out = {}
     for country in real_network.plan.countries:
-        body = httpx.get(f"{real_network.plan.node_url(country)}/api/datasets",
-                         trust_env=False).json()
+        body = httpx.get(
+            f"{real_network.plan.node_url(country)}/api/datasets", trust_env=False
+        ).json()
         for d in body["response"]["collections"]:
             out[d["id"]] = {**d, "country": country}
     return out
@@ -59,7 +61,8 @@ def test_facets_and_text_search_narrow_the_list(hub, real_network) -> None:  # n
     by_text = hub.get("/datasets", params={"q": "Estonia"})
     assert "1 of 2 datasets" in by_text.text
     none = hub.get("/datasets", params={"q": "no-such-word-anywhere"})
-    assert "0 of 2 datasets" in none.text and "No dataset matches" in none.text
+    assert "0 of 2 datasets" in none.text
+    assert "No dataset matches" in none.text
     duo = hub.get("/datasets", params={"condition": "GRU: general research use"})
     assert duo.status_code == 200
 
@@ -75,7 +78,8 @@ def test_dataset_page_explains_conditions_in_plain_words(hub, real_network) -> N
         assert "individuals" in page.text
     missing = hub.get("/datasets/no-such-dataset")
     assert missing.status_code == 404
-    assert "Traceback" not in missing.text and "<h1>Error</h1>" in missing.text
+    assert "Traceback" not in missing.text
+    assert "<h1>Error</h1>" in missing.text
 
 
 def test_search_by_gene_answers_per_country_with_honest_counts(hub) -> None:  # noqa: ANN001
@@ -88,13 +92,17 @@ def test_search_by_gene_answers_per_country_with_honest_counts(hub) -> None:  # 
     counts = re.findall(r'<td class="num">([^<]*)</td>', page.text)
     assert counts
     for text in counts:
-        assert re.fullmatch(r"[\d,]+|fewer than [\d,]+|between .*|at least .*|yes|no|"
-                            r"not shown at your access level", text), text
+        assert re.fullmatch(
+            r"[\d,]+|fewer than [\d,]+|between .*|at least .*|yes|no|"
+            r"not shown at your access level",
+            text,
+        ), text
 
 
 def test_search_form_errors_say_how_to_fix(hub) -> None:  # noqa: ANN001
-    page = hub.get("/search", params={"kind": "variant", "position": "chr7-117",
-                                      "ref": "A", "alt": "G"})
+    page = hub.get(
+        "/search", params={"kind": "variant", "position": "chr7-117", "ref": "A", "alt": "G"}
+    )
     assert page.status_code == 400
     assert "chromosome:position" in page.text
 
@@ -111,20 +119,26 @@ def test_filter_and_sex_search_matches_each_node_own_answer(hub, real_network) -
     from onemg.network.counts import read_count
     from onemg.portal.search import count_text
 
-    page = hub.get("/search", params={"kind": "variant", "filter": "HP:0000822 Hypertension",
-                                      "sex": "female"})
+    page = hub.get(
+        "/search", params={"kind": "variant", "filter": "HP:0000822 Hypertension", "sex": "female"}
+    )
     assert page.status_code == 200, page.text
     for country in real_network.plan.countries:
         body = httpx.get(
             f"{real_network.plan.node_url(country)}/api/individuals",
-            params={"filters": "HP:0000822,NCIT:C16576", "requestedGranularity": "count",
-                    "includeResultsetResponses": "ALL"},
+            params={
+                "filters": "HP:0000822,NCIT:C16576",
+                "requestedGranularity": "count",
+                "includeResultsetResponses": "ALL",
+            },
             trust_env=False,
         ).json()
         for rs in body["response"]["resultSets"]:
             expected = count_text(read_count(rs, count_key="resultsCount"))
             row = re.search(
                 rf'<a href="/datasets/{rs["id"]}">[^<]*</a></td><td>(yes|no)</td>'
-                rf'<td class="num">([^<]*)</td>', page.text)
+                rf'<td class="num">([^<]*)</td>',
+                page.text,
+            )
             assert row, f"{rs['id']} missing from the page"
             assert row[2] == expected
