@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 
 def mount_portal(app: FastAPI, database: Callable[[], Engine]) -> None:
     """Add the researcher pages to the hub ``app`` (before the ``/api`` catch-all router)."""
-    from onemg.portal import routes
+    from onemg.portal import routes, routes_apply
     from onemg.web.pages import install_page_errors, install_pages
 
     install_pages(app, database, template_packages=("onemg.portal",))
     install_page_errors(app)
     app.include_router(routes.create_router())
+    app.include_router(routes_apply.create_router())

@@ -65,6 +65,8 @@ class Dataset:
     size: int | None
     updated: str | None
     facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The Beacon ``dataUseConditions`` as the node published them (for the DUO matcher).
+    conditions_raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def description_html(self) -> Markup:
@@ -123,6 +125,7 @@ def build_datasets(
                 conditions=conditions,
                 size=size,
                 updated=d.get("updateDateTime"),
+                conditions_raw=d.get("dataUseConditions") or {},
                 facets={
                     "country": (country,),
                     "access": (access,),
