@@ -7,6 +7,7 @@ CSP, then the same query logged in; at phone width.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,13 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+def _shot(page, name: str) -> None:  # noqa: ANN001
+    """Save a screenshot into $ONEMG_SCREENSHOTS (``make screenshots``: docs/images)."""
+    folder = os.environ.get("ONEMG_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"portal-{name}.png"), full_page=False)
 
 
 def _axe(page) -> None:  # noqa: ANN001
@@ -62,6 +70,7 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
     page.wait_for_selector("#result-count")
     assert "2 of 2 datasets" in page.inner_text("#result-count")
     _axe(page)
+    _shot(page, "datasets")
     page.check("input[name=country][value=FI]")
     page.click("button:has-text('Show datasets')")
     page.wait_for_selector("#result-count:has-text('1 of 2')")
@@ -69,6 +78,7 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
     page.wait_for_selector("h2#h-duo")
     assert "General research use" in page.content()
     _axe(page)
+    _shot(page, "dataset")
 
     # 2. a network query with a filter picked from the autocomplete list
     page.goto(base + "/search")
@@ -84,6 +94,8 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
     if page.locator("#chart-countries").count():
         page.wait_for_selector("#chart-countries[data-drawn=true]", timeout=30000)
     _axe(page)
+    page.locator("#results").scroll_into_view_if_needed()
+    _shot(page, "search")
     assert "Log in" in page.inner_text("#results")
 
     # 3. log in; the same query now runs with the researcher's passports
