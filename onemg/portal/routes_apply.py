@@ -54,10 +54,15 @@ async def _node(request: Request, member: MemberState) -> NodeApplications:
     return NodeApplications(_network(request).client, member, passport)
 
 
-def _date(epoch: int | None) -> str:
-    if not epoch:
+def _date(value: int | str | None) -> str:
+    """A node's time (ISO 8601 UTC, or epoch seconds) as people read it."""
+    if not value:
         return ""
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, str):
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    else:
+        when = dt.datetime.fromtimestamp(value, dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 async def _basket_view(request: Request, user: WebUser) -> dict[str, list[ds.Dataset]]:
@@ -203,7 +208,7 @@ def create_router() -> APIRouter:
                         "updated": _date(a.get("updatedAt")),
                     }
                 )
-        rows.sort(key=lambda a: a.get("updatedAt") or 0, reverse=True)
+        rows.sort(key=lambda a: str(a.get("updatedAt") or ""), reverse=True)
         return render(
             request,
             "portal/applications.html",

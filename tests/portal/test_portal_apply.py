@@ -8,6 +8,7 @@ or with a reused CSRF token, and another researcher opening an application by UR
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -156,3 +157,152 @@ def test_basket_to_applications_and_back(real_network: DemoNetwork) -> None:
         assert peek.status_code in (403, 404)
         assert "Hypertension" not in peek.text
         assert DEMO_RESEARCHER not in peek.text
+
+
+def _member_account(net: DemoNetwork, name: str, country: str | None, *roles: str) -> None:
+    """A hub account; with ``country``, committee ``roles`` at that node."""
+    sub = (
+        _onemg(
+            "access",
+            "user",
+            "create",
+            name,
+            "--data-dir",
+            str(net.plan.root / "hub"),
+            ONEMG_NEW_PASSWORD=f"{name} long password",
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    for role in roles:
+        _onemg(
+            "access",
+            "role",
+            "grant",
+            sub,
+            role,
+            "--data-dir",
+            str(net.plan.node_dir(country or "")),
+        )
+
+
+def _node_login(net: DemoNetwork, country: str, name: str) -> httpx.Client:
+    node = httpx.Client(
+        base_url=net.plan.node_url(country),
+        headers={"Accept": "text/html"},
+        timeout=60,
+        trust_env=False,
+    )
+    token = _token(node, "/dac/login")
+    r = node.post(
+        "/dac/login",
+        data={
+            "csrf_token": token,
+            "username": name,
+            "password": f"{name} long password",
+            "next": "/dac",
+        },
+    )
+    assert r.status_code == 303, r.text[-2000:]
+    return node
+
+
+def test_committees_decide_on_their_node_pages(real_network: DemoNetwork) -> None:
+    net = real_network
+    datasets = _datasets(net)
+    form = {
+        "title": "Committee <img src=x onerror=alert(1)> test",
+        "summary": "Blood pressure",
+        "institution": "Uni",
+        "purpose": "hmb",
+        "duration_days": "30",
+        "terms_accepted": "1",
+    }
+    with _client(net) as client:
+        _login(client, DEMO_RESEARCHER, researcher_password(net.plan))
+        for member, dataset in datasets.items():
+            client.post(
+                "/basket/add",
+                data={
+                    "csrf_token": _token(client, f"/datasets/{dataset}"),
+                    "member_id": member,
+                    "dataset_id": dataset,
+                },
+            )
+        sent = client.post(
+            "/basket/apply",
+            data={**form, "action": "apply", "csrf_token": _token(client, "/basket")},
+        )
+        assert sent.status_code == 303
+        listing = client.get("/applications").text
+        mine = {}
+        for m, a in re.findall(r'href="/applications/(\w+)/([\w-]+)">Committee', listing):
+            mine.setdefault(m, a)
+    fi_country, ee_country = net.plan.countries
+    _member_account(net, "dac-fi", fi_country, "handler", "decider")
+    _member_account(net, "dac-ee", ee_country, "handler")
+    _member_account(net, "not-on-committee", None)
+
+    with contextlib.closing(_node_login(net, fi_country, "dac-fi")) as node:
+        inbox = node.get("/dac")
+        assert inbox.status_code == 200, inbox.text[-2000:]
+        assert f'href="/dac/applications/{mine["fi"]}"' in inbox.text
+        page = node.get(f"/dac/applications/{mine['fi']}")
+        assert "<img src=x" not in page.text
+        assert 'class="duo-advice"' in page.text
+        offered = set(re.findall(r'name="action" value="(\w+)"', page.text))
+        assert {"approve", "reject", "return", "close", "remark"} <= offered
+        assert not offered & {"veto", "revoke", "review"}  # roles it lacks, or wrong state
+        # The server refuses what was not offered, whatever the form says.
+        veto = node.post(
+            f"/dac/applications/{mine['fi']}/action",
+            data={"csrf_token": CSRF.findall(page.text)[-1], "action": "veto"},
+        )
+        assert veto.status_code in (403, 409)
+        no_token = node.post(f"/dac/applications/{mine['fi']}/action", data={"action": "approve"})
+        assert no_token.status_code == 403
+        page = node.get(f"/dac/applications/{mine['fi']}")
+        done = node.post(
+            f"/dac/applications/{mine['fi']}/action",
+            data={
+                "csrf_token": CSRF.findall(page.text)[-1],
+                "action": "approve",
+                "comment": "Approved for the hypertension study",
+            },
+        )
+        assert done.status_code == 303, done.text[-2000:]
+        after = node.get(f"/dac/applications/{mine['fi']}").text
+        assert '<strong id="state">approved</strong>' in after
+        assert "approve" not in set(re.findall(r'name="action" value="(\w+)"', after))
+        assert mine["fi"] in node.get("/dac/entitlements").text
+
+    with contextlib.closing(_node_login(net, ee_country, "dac-ee")) as node:
+        page = node.get(f"/dac/applications/{mine['ee']}")
+        offered = set(re.findall(r'name="action" value="(\w+)"', page.text))
+        assert "return" in offered
+        assert "approve" not in offered  # a handler does not decide
+        r = node.post(
+            f"/dac/applications/{mine['ee']}/action",
+            data={
+                "csrf_token": CSRF.findall(page.text)[-1],
+                "action": "return",
+                "comment": "Add the ethics approval number",
+            },
+        )
+        assert r.status_code == 303
+
+    with contextlib.closing(_node_login(net, fi_country, "not-on-committee")) as outsider:
+        assert outsider.get("/dac").status_code == 403
+        token = _token(outsider, "/dac/login")
+        r = outsider.post(
+            f"/dac/applications/{mine['fi']}/action", data={"csrf_token": token, "action": "revoke"}
+        )
+        assert r.status_code == 403
+
+    with _client(net) as client:
+        _login(client, DEMO_RESEARCHER, researcher_password(net.plan))
+        approved = client.get(f"/applications/fi/{mine['fi']}").text
+        assert "Approved for the hypertension study" in approved
+        assert '<strong id="state">approved</strong>' in approved
+        returned = client.get(f"/applications/ee/{mine['ee']}").text
+        assert "Add the ethics approval number" in returned
