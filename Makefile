@@ -36,7 +36,7 @@ bench: $(STAMP)
 screenshots:
 	scripts/ensure-system-deps test
 	@$(MAKE) --no-print-directory $(STAMP)
-	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/portal/test_portal_browser.py -k 1100
+	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/portal/test_portal_browser.py -k "1100 or committee"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-data

@@ -111,3 +111,66 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
     _axe(page)
     assert not csp, csp
     ctx.close()
+
+
+def test_basket_application_and_committee_pages(browser, real_network: DemoNetwork) -> None:  # noqa: ANN001
+    from tests.portal.test_portal_apply import _member_account
+
+    net = real_network
+    fi = net.plan.countries[0]
+    base = net.plan.hub_url
+    ctx = browser.new_context(viewport={"width": 390, "height": 900})
+    page = ctx.new_page()
+    page.goto(base + "/login?next=/datasets")
+    page.fill("#username", DEMO_RESEARCHER)
+    page.fill("#password", researcher_password(net.plan))
+    page.click("main button:has-text('Log in')")
+    page.wait_for_url("**/datasets")
+    page.check(f"input[name=country][value={fi}]")
+    page.click("button:has-text('Show datasets')")
+    page.click("ul.datasets h2 a")
+    page.click("button:has-text('Add to basket')")
+    page.wait_for_url("**/basket")
+    page.fill("#title", "Browser <b>study</b>")
+    page.fill("#summary", "Blood pressure genetics")
+    page.fill("#institution", "University")
+    page.check("#purpose-disease")
+    page.fill("#disease", "I10")
+    page.check("#terms_accepted")
+    page.click("button:has-text('Check my purpose')")
+    page.wait_for_selector("p.advice")
+    _axe(page)
+    _shot(page, "basket")
+    page.click("button:has-text('Send the applications')")
+    page.wait_for_url("**/applications")
+    _axe(page)
+    page.click("a:has-text('Browser <b>study</b>')")
+    page.wait_for_selector("#state:has-text('submitted')")
+    _axe(page)
+    app_id = page.url.rstrip("/").rsplit("/", 1)[1]
+
+    _member_account(net, "dac-browser", fi, "handler", "decider")
+    node = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    node.goto(net.plan.node_url(fi) + "/dac")
+    node.wait_for_url("**/dac/login**")
+    _axe(node)
+    node.fill("#username", "dac-browser")
+    node.fill("#password", "dac-browser long password")
+    node.click("main button:has-text('Log in')")
+    node.wait_for_selector("h1:has-text('Applications')")
+    _axe(node)
+    node.click(f"a[href='/dac/applications/{app_id}']")
+    node.wait_for_selector("#actions")
+    _axe(node)
+    _shot(node, "committee")
+    node.fill("#comment", "Fine by the committee")
+    node.click("button[value=approve]")
+    node.wait_for_selector("#state:has-text('approved')")
+    _axe(node)
+
+    page.reload()
+    page.wait_for_selector("#state:has-text('approved')")
+    assert "Fine by the committee" in page.content()
+    assert page.locator("code.fetch-command").count() == 1
+    _axe(page)
+    ctx.close()
