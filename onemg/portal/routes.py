@@ -102,7 +102,13 @@ def create_router() -> APIRouter:
         result = error = None
         if not form.empty:
             try:
-                result = await run_search(service, form, principal_of(request))
+                principal = principal_of(request)
+                approved: list[str] = []
+                if principal.authenticated:
+                    from onemg.portal.routes_apply import approved_datasets
+
+                    approved = await approved_datasets(request)
+                result = await run_search(service, form, principal, approved)
             except InvalidInputError as exc:
                 error = str(exc)
         figure = chart(result) if result else None

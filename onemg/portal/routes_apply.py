@@ -54,6 +54,32 @@ async def _node(request: Request, member: MemberState) -> NodeApplications:
     return NodeApplications(_network(request).client, member, passport)
 
 
+async def _my_applications(
+    request: Request,
+) -> list[tuple[MemberState, list[dict[str, Any]] | Exception]]:
+    """The researcher's applications at every member (an error in place of a failed one)."""
+    members = list(_network(request).registry.members)
+
+    async def one(member: MemberState) -> tuple[MemberState, Any]:
+        try:
+            return member, await (await _node(request, member)).mine()
+        except OnemgError as exc:
+            return member, exc
+
+    return list(await asyncio.gather(*(one(m) for m in members)))
+
+
+async def approved_datasets(request: Request) -> list[str]:
+    """Datasets of the researcher's approved applications (for record-level search)."""
+    if getattr(request.app.state, "hub_access", None) is None:
+        return []
+    out = []
+    for _, answer in await _my_applications(request):
+        if not isinstance(answer, Exception):
+            out += [d for a in answer if a.get("state") == "approved" for d in a["datasets"]]
+    return out
+
+
 def _date(value: int | str | None) -> str:
     """A node's time (ISO 8601 UTC, or epoch seconds) as people read it."""
     if not value:
@@ -186,16 +212,8 @@ def create_router() -> APIRouter:
     @router.get("/applications")
     async def applications(request: Request) -> Response:
         require_user(request)
-        members = list(_network(request).registry.members)
-
-        async def one(member: MemberState) -> tuple[MemberState, Any]:
-            try:
-                return member, await (await _node(request, member)).mine()
-            except OnemgError as exc:
-                return member, exc
-
         rows, failed = [], []
-        for member, answer in await asyncio.gather(*(one(m) for m in members)):
+        for member, answer in await _my_applications(request):
             if isinstance(answer, Exception):
                 failed.append((member.config, str(answer)))
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -163,6 +163,8 @@ class DatasetHit:
     exists: bool
     count: str
     records: int
+    #: What would unlock a finer answer (the node's ``howToUnlock``), when it was coarser.
+    unlock: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,12 +194,15 @@ class SearchResult:
         return "variants" if self.entry == "g_variants" else "individuals"
 
 
-async def run_search(
-    service: NetworkService, form: SearchForm, principal: Principal
-) -> SearchResult:
-    """Send ``form``'s query to every member as ``principal`` and sort the answers by country."""
-    entry, params, filters = beacon_params(form)
-    granularity = "record" if principal.authenticated else "count"
+async def _ask(
+    service: NetworkService,
+    entry: str,
+    params: Mapping[str, str],
+    filters: list[str],
+    principal: Principal,
+    granularity: str,
+    dataset_ids: Sequence[str] = (),
+) -> tuple[str, dict[str, Any]]:
     pairs = [
         *params.items(),
         ("requestedGranularity", granularity),
@@ -205,6 +210,8 @@ async def run_search(
     ]
     if filters:
         pairs.append(("filters", ",".join(filters)))
+    if dataset_ids:
+        pairs.append(("datasetIds", ",".join(dataset_ids)))
     query_string = urlencode(pairs)
     query = from_get(
         entry,
@@ -214,6 +221,32 @@ async def run_search(
         max_page=service.beacon.max_page_size,
     )
     _, body = await service.query_as(query, principal)
+    return query_string, body
+
+
+async def run_search(
+    service: NetworkService,
+    form: SearchForm,
+    principal: Principal,
+    record_datasets: Sequence[str] = (),
+) -> SearchResult:
+    """Send ``form``'s query to every member as ``principal`` and sort the answers by country.
+
+    Everyone gets counts (exact where the passport unlocks them, floored otherwise); a
+    logged-in researcher also gets the records of ``record_datasets`` (their approved datasets),
+    asked for with ``datasetIds`` because a node refuses a record query on datasets the
+    passport does not cover.
+    """
+    entry, params, filters = beacon_params(form)
+    query_string, body = await _ask(service, entry, params, filters, principal, "count")
+    records: dict[tuple[str, str], int] = {}
+    if principal.authenticated and record_datasets:
+        _, rec = await _ask(
+            service, entry, params, filters, principal, "record", sorted(set(record_datasets))
+        )
+        for rs in (rec.get("response") or {}).get("resultSets") or []:
+            key = (str((rs.get("info") or {}).get("memberId")), str(rs.get("id")))
+            records[key] = len(rs.get("results") or [])
     by_country: dict[str, list[tuple[DatasetHit, CountPart | None]]] = defaultdict(list)
     for rs in (body.get("response") or {}).get("resultSets") or []:
         info = rs.get("info") or {}
@@ -224,9 +257,29 @@ async def run_search(
             member_id=str(info.get("memberId") or "?"),
             exists=bool(rs.get("exists")),
             count=count_text(part) if part is not None else ("yes" if rs.get("exists") else "no"),
-            records=len(rs.get("results") or []),
+            records=records.get((str(info.get("memberId")), str(rs.get("id"))), 0),
         )
         by_country[hit.country].append((hit, part))
+    network = (body.get("info") or {}).get("network") or {}
+    shown = {(h.member_id, h.dataset) for hits in by_country.values() for h, _ in hits}
+    for member in network.get("members") or []:
+        # Datasets a node answered only at a coarser level (e.g. yes/no) have no result set:
+        # list them with what the node said and what would unlock more.
+        for c in member.get("coarserDatasets") or []:
+            key = (str(member.get("id")), str(c.get("datasetId")))
+            if key in shown:
+                continue
+            country = str(member.get("country") or "?")
+            hit = DatasetHit(
+                dataset=key[1],
+                country=country,
+                member_id=key[0],
+                exists=bool(c.get("exists")),
+                count="not shown at your access level",
+                records=0,
+                unlock=str(c.get("howToUnlock") or ""),
+            )
+            by_country[country].append((hit, None))
     countries = []
     for country, hits in sorted(by_country.items()):
         parts = [p for _, p in hits]
@@ -238,7 +291,6 @@ async def run_search(
             text = "yes" if any(h.exists for h, _ in hits) else "no"
             plotted = None
         countries.append(CountryRow(country, text, plotted, [h for h, _ in hits]))
-    network = (body.get("info") or {}).get("network") or {}
     return SearchResult(
         entry=entry,
         granularity=str((body.get("meta") or {}).get("returnedGranularity", "boolean")),

@@ -140,6 +140,21 @@ def test_basket_to_applications_and_back(real_network: DemoNetwork) -> None:
             in client.get(f"/applications/ee/{mine['ee']}").text
         )
 
+        # A record-level query now shows records for the approved dataset only.
+        found = client.get("/search", params={"kind": "variant", "filter": "HP:0000822"})
+        assert found.status_code == 200
+        records = dict(
+            re.findall(
+                r'<a href="/datasets/([\w-]+)">[^<]*</a></td><td>(?:yes|no)</td>'
+                r'<td class="num">[^<]*(?:<br><span class="muted unlock">[^<]*</span>)?</td>'
+                r'<td class="num">(\d+)</td>',
+                found.text,
+            )
+        )
+        assert int(records[datasets["fi"]]) > 0, found.text[-3000:]
+        assert datasets["ee"] in records, found.text[found.text.find("by-country") :][:3000]
+        assert int(records[datasets["ee"]]) == 0
+
     # Another researcher cannot read the application by its URL.
     hub_dir = net.plan.root / "hub"
     _onemg(
