@@ -1,4 +1,4 @@
-"""SQL table of the portal (created by migration ``0008_portal``)."""
+"""SQL table of the portal (created by migration ``0005_portal``)."""
 
 from __future__ import annotations
 

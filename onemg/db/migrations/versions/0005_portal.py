@@ -1,7 +1,7 @@
 """The researcher portal's basket (datasets a logged-in researcher means to apply for).
 
-Revision ID: 0008_portal
-Revises: 0007_mlm
+Revision ID: 0005_portal
+Revises: 0004_login_throttle
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_portal"
-down_revision = "0007_mlm"
+revision = "0005_portal"
+down_revision = "0004_login_throttle"
 branch_labels = None
 depends_on = None
 
