@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.onemg-installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# Refresh the portal screenshots in docs/images (real hub and nodes, Debian's Chromium).
+screenshots:
+	scripts/ensure-system-deps test
+	@$(MAKE) --no-print-directory $(STAMP)
+	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/portal/test_portal_browser.py -k "1100 or committee"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-data

@@ -161,6 +161,35 @@ def conflict_of_interest(app: Application, actor: Actor, kind: str,
     return None
 
 
+def refusal(
+    app: Application, actor: Actor, kind: str, data: dict[str, Any] | None = None
+) -> tuple[Exception, str] | None:
+    """Why ``actor`` may not cause ``kind`` on ``app`` now (the error and the audit reason).
+
+    ``None`` when the event is allowed. The one place the role, separation-of-duty and state
+    rules are checked: commands call it, and pages call it to offer only legal actions.
+    """
+    states, roles, _ = _RULES[kind]
+    held = set(actor.roles) | ({"applicant"} if actor.subject == app.applicant else set())
+    if not held & roles:
+        return (AccessDeniedError(
+            f"{kind.replace('-', ' ')} needs one of the roles {sorted(roles)} on {app.id}"),
+            f"needs role {sorted(roles)}")
+    conflict = conflict_of_interest(app, actor, kind, data or {})
+    if conflict is not None:
+        return AccessDeniedError(conflict), conflict
+    if app.state not in states:
+        return (WorkflowError(
+            f"application {app.id} is {app.state}; {kind.replace('-', ' ')} is allowed "
+            f"only when it is {' or '.join(sorted(states))}"), f"state {app.state}")
+    return None
+
+
+def legal_events(app: Application, actor: Actor) -> list[str]:
+    """The event kinds ``actor`` may cause on ``app`` now (for pages offering actions)."""
+    return [kind for kind in _RULES if refusal(app, actor, kind) is None]
+
+
 def fold(events: Sequence[StoredEvent], *, now: int) -> Application:
     """Rebuild an application from its events (``now`` decides whether it has expired)."""
     if not events or events[0].kind != "created":
@@ -346,23 +375,11 @@ class ApplicationService:
 
     def _command(self, app_id: str, actor: Actor, kind: str, data: dict[str, Any]) -> Application:
         app = self._load(app_id)
-        states, roles, _ = _RULES[kind]
-        held = set(actor.roles) | ({"applicant"} if actor.subject == app.applicant else set())
-        if not held & roles:
-            self._audit_event(actor, app_id, kind, "denied", f"needs role {sorted(roles)}")
-            raise AccessDeniedError(
-                f"{kind.replace('-', ' ')} needs one of the roles {sorted(roles)} on {app_id}"
-            )
-        conflict = conflict_of_interest(app, actor, kind, data)
-        if conflict is not None:
-            self._audit_event(actor, app_id, kind, "denied", conflict)
-            raise AccessDeniedError(conflict)
-        if app.state not in states:
-            self._audit_event(actor, app_id, kind, "denied", f"state {app.state}")
-            raise WorkflowError(
-                f"application {app_id} is {app.state}; {kind.replace('-', ' ')} is allowed "
-                f"only when it is {' or '.join(sorted(states))}"
-            )
+        refused = refusal(app, actor, kind, data)
+        if refused is not None:
+            error, reason = refused
+            self._audit_event(actor, app_id, kind, "denied", reason)
+            raise error
         seq = len(app.events) + 1
         try:
             self._events.append(StoredEvent(app_id, seq, self._now(), actor.subject, kind, data))

@@ -390,6 +390,7 @@ def summarise(body: dict[str, Any]) -> str:
 def _print_banner(plan: DemoPlan, echo: Echo) -> None:
     echo("")
     echo("onemg demo network is up:")
+    echo(f"  researcher portal     {plan.hub_url}/   (datasets, search, applications)")
     echo(f"  hub (Beacon Network)  {plan.hub_url}/api   (OpenAPI docs: {plan.hub_url}/docs)")
     for country in plan.countries:
         echo(f"  node {country}               {plan.node_url(country)}/api")

@@ -14,7 +14,7 @@ from onemg.network.merge import merge_entry
 from onemg.network.query import NetworkQuery
 from onemg.network.registry import MemberRegistry
 from onemg.network.wire import HttpxWire, MemberWire
-from onemg.security import CredentialVerifier, PublicOnlyVerifier
+from onemg.security import CredentialVerifier, Principal, PublicOnlyVerifier
 from onemg.settings import BeaconSettings
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,12 @@ class NetworkService:
         The caller's ``token`` is verified here and never leaves the hub: members receive only
         what :attr:`credentials` mints for them.
         """
-        principal = await self.verifier.verify(token)
+        return await self.query_as(query, await self.verifier.verify(token))
+
+    async def query_as(
+        self, query: NetworkQuery, principal: Principal
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer ``query`` for an already verified ``principal`` (the hub's own web pages)."""
         outcomes = await fan_out(
             self.wire, self.registry, query, principal=principal, credentials=self.credentials
         )

@@ -120,6 +120,10 @@ def create_hub_app(
     from onemg.governance.mlm import mount_mlm
 
     mount_mlm(app, database)
+    # The researcher portal (pages /, /datasets, /search).
+    from onemg.portal import mount_portal
+
+    mount_portal(app, database)
     app.include_router(create_router())
     app.add_middleware(StrictTransport)  # HSTS when served over HTTPS (docs/deploy.md)
     install_http_hardening(app, settings=settings.beacon,

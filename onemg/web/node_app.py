@@ -111,6 +111,10 @@ def create_node_app(
     attach_node_access(app, settings, database=database, verifier=verifier, audit=audit)
     # Retrieval: htsget 1.3, signed Crypt4GH blocks and whole files (onemg.retrieval).
     attach_retrieval(app, settings)
+    # The committee pages under /dac (onemg.dac): passports from the hub, roles from the node.
+    from onemg.dac import mount_dac
+
+    mount_dac(app, database)
     app.add_middleware(ServerTiming)
     app.add_middleware(StrictTransport)  # HSTS when served over HTTPS (docs/deploy.md)
     install_http_hardening(app, settings=settings.beacon, public_url=settings.access.public_url)

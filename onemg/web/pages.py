@@ -301,7 +301,8 @@ def error_page(request: Request, status: int, detail: str | None) -> Response:
     """The one error page: what happened, in words a person understands, and where to go."""
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        login = getattr(request.app.state, "login_path", "/login")
+        return RedirectResponse(f"{login}?next={quote(target)}", status_code=303)
     return render(
         request,
         "error.html",
@@ -448,9 +449,17 @@ def plotly_css() -> str:
 
 
 def install_pages(
-    app: FastAPI, database: Callable[[], Engine], *, template_packages: tuple[str, ...] = ()
+    app: FastAPI,
+    database: Callable[[], Engine],
+    *,
+    template_packages: tuple[str, ...] = (),
+    hub_login: bool = True,
 ) -> None:
-    """Set up the shared page foundation on ``app`` (call once, before page routers)."""
+    """Set up the shared page foundation on ``app`` (call once, before page routers).
+
+    ``hub_login`` adds ``/login`` and ``/logout`` with the hub's accounts; a node (which has no
+    accounts of its own) passes False and logs people in with a passport from the hub.
+    """
     if getattr(app.state, "web", None) is None:
         app.state.web = WebServices(database)
         app.state.templates = build_templates(*template_packages)
@@ -473,7 +482,8 @@ def install_pages(
             )
 
         app.mount("/static", StaticFiles(directory=static), name="static")
-        app.include_router(auth_router())
+        if hub_login:
+            app.include_router(auth_router())
     else:
         env: jinja2.Environment = app.state.templates
         loader = env.loader

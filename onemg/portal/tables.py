@@ -1,0 +1,19 @@
+"""SQL table of the portal (created by migration ``0005_portal``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onemg.db.base import Base
+
+
+class BasketItem(Base):
+    """One dataset in a researcher's basket (kept across sessions until they apply)."""
+
+    __tablename__ = "portal_basket"
+
+    sub: Mapped[str] = mapped_column(String(128), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    added_at: Mapped[int] = mapped_column(BigInteger)
