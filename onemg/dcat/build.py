@@ -484,6 +484,8 @@ def dataset_subgraph(graph: Graph, dataset: URIRef, stop: Sequence[URIRef] = ())
             continue
         seen.add(node)
         for p, o in graph.predicate_objects(node):
+            if p == DCAT.servesDataset and o != dataset:
+                continue  # the other datasets a service serves are not part of this view
             out.add((node, p, o))
             if isinstance(o, URIRef | BNode) and p not in _UPWARD and p not in stop:
                 todo.append(o)
