@@ -85,4 +85,46 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"hub data directory {data_dir}: create accounts with "
                    f"`onemg access user create NAME --data-dir {data_dir}`")
 
+    @hub.command("harvest")
+    def harvest(
+        config: Path = typer.Option(
+            ...,
+            "--config",
+            "-c",
+            help="Hub TOML file (docs/network.md); its members' catalogues are harvested.",
+        ),
+        no_validate: bool = typer.Option(
+            False, "--no-validate", help="Accept copies without checking the DCAT-AP shapes."
+        ),
+    ) -> None:
+        """Harvest every member's DCAT-AP catalogue now (docs/catalogue.md).
+
+        The copies go to <hub data_dir>/catalogue/, where a running hub picks them up. A member
+        that fails keeps its last good copy; the command then exits with status 1.
+        """
+        import asyncio
+
+        import httpx
+
+        from onemg.dcat.harvest import CatalogueHarvester, harvest_folder
+        from onemg.network.config import load_hub_config
+
+        settings, network = load_hub_config(config)
+        harvester = CatalogueHarvester(network, harvest_folder(settings), validate=not no_validate)
+
+        async def run() -> list:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                return await harvester.harvest(client)
+
+        results = asyncio.run(run())
+        for r in results:
+            if r.ok:
+                typer.echo(f"{r.member}: {r.datasets} datasets harvested")
+            else:
+                kept = f"copy of {r.harvested_at} kept" if r.harvested_at else "no copy yet"
+                typer.echo(f"{r.member}: FAILED ({r.error}); {kept}", err=True)
+        typer.echo(f"copies in {harvester.folder}")
+        if not all(r.ok for r in results):
+            raise typer.Exit(1)
+
     app.add_typer(hub, name="hub")
