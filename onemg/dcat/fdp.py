@@ -149,7 +149,11 @@ def profile_graph(base: str, name: str) -> Graph:
     g.add((descriptor, RDFS.label, Literal("SHACL shapes", lang="en")))
     g.add((descriptor, DCT.conformsTo, SHACL_SPEC))
     g.add(
-        (descriptor, DCT.format, URIRef("https://www.iana.org/assignments/media-types/text/turtle"))
+        (
+            descriptor,
+            DCT["format"],
+            URIRef("https://www.iana.org/assignments/media-types/text/turtle"),
+        )
     )
     g.add((descriptor, PROF.hasRole, URIRef("http://www.w3.org/ns/dx/prof/role/validation")))
     g.add((descriptor, PROF.hasArtifact, URIRef(f"{base}{FDP_PATH}/shacl/{name}")))
@@ -198,7 +202,7 @@ def build_fdp_router() -> APIRouter:
             f"{FDP_PATH} (its fdp-o:metadataCatalog links lead to the rest)"
         )
 
-    def answer(request: Request, format: str | None) -> Response:
+    def answer(request: Request, format: str | None = None) -> Response:
         fmt = negotiate(request.headers.get("accept"), format)
         if fmt is None:
             return not_acceptable(request.url.path)

@@ -12,7 +12,13 @@ from rdflib import Graph
 
 from onemg.dcat.shapes import dcat_ap_shapes
 from onemg.web.node_app import create_node_app
-from tests.beacon.conftest import node_dir, node_settings, node_specs, serve  # noqa: F401
+from tests.beacon.conftest import (  # noqa: F401 (fixtures shared with the Beacon tests)
+    node_dir,
+    node_settings,
+    node_specs,
+    open_node_dir,
+    serve,
+)
 
 
 def shacl_report(graph: Graph, shapes: Graph | None = None) -> tuple[bool, str]:

@@ -21,7 +21,7 @@ from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.settings import BeaconSettings, CatalogueSettings, Settings
 from onemg.web.hub_app import create_hub_app
 from onemg.web.node_app import create_node_app
-from tests.beacon.conftest import node_settings, open_node_dir  # noqa: F401
+from tests.beacon.conftest import node_settings
 from tests.dcat.conftest import shacl_report
 
 
@@ -48,13 +48,17 @@ async def network(
     node_dir: Path, other_dir: Path, data_dir: Path, interval_s: float = 3600.0
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Members, FastAPI]]:
     """Two real nodes (fi: ds-fi + ds-ee, pt: ds-open) and a hub over them, all in-process."""
-    nodes = {"fi.node": create_node_app(node_settings(node_dir)),
-             "pt.node": create_node_app(node_settings(other_dir))}
+    nodes = {
+        "fi.node": create_node_app(node_settings(node_dir)),
+        "pt.node": create_node_app(node_settings(other_dir)),
+    }
     members = Members(nodes)
-    config = NetworkConfig(members=(
-        MemberConfig(id="fi", base_url="http://fi.node/api", country="FI"),
-        MemberConfig(id="pt", base_url="http://pt.node/api", country="PT"),
-    ))
+    config = NetworkConfig(
+        members=(
+            MemberConfig(id="fi", base_url="http://fi.node/api", country="FI"),
+            MemberConfig(id="pt", base_url="http://pt.node/api", country="PT"),
+        )
+    )
     settings = Settings(
         data_dir=data_dir,
         beacon=BeaconSettings(beacon_id="eu.onemg.test-hub", name="test network"),
@@ -100,7 +104,9 @@ def dataset_ids(graph: Graph) -> set[str]:
 
 
 async def test_hub_harvests_every_member_and_the_merge_validates(
-    node_dir: Path, open_node_dir: Path, tmp_path: Path  # noqa: F811
+    node_dir: Path,
+    open_node_dir: Path,
+    tmp_path: Path,
 ) -> None:
     async with network(node_dir, open_node_dir, tmp_path) as (client, _, _):
         status = await wait_harvested(client)  # the schedule's first run, at start-up
@@ -112,7 +118,8 @@ async def test_hub_harvests_every_member_and_the_merge_validates(
         assert dataset_ids(graph) == {"ds-fi", "ds-ee", "ds-open"}
         hub = URIRef("http://hub/api/catalogue")
         assert set(graph.objects(hub, DCAT.catalog)) == {
-            URIRef("http://fi.node/api/catalogue"), URIRef("http://pt.node/api/catalogue")
+            URIRef("http://fi.node/api/catalogue"),
+            URIRef("http://pt.node/api/catalogue"),
         }
         # one catalogue record per member, about that member's catalogue
         topics = {graph.value(r, FOAF.primaryTopic) for r in graph.objects(hub, DCAT.record)}
@@ -124,7 +131,9 @@ async def test_hub_harvests_every_member_and_the_merge_validates(
 
 
 async def test_failing_member_keeps_its_last_good_copy(
-    node_dir: Path, open_node_dir: Path, tmp_path: Path  # noqa: F811
+    node_dir: Path,
+    open_node_dir: Path,
+    tmp_path: Path,
 ) -> None:
     async with network(node_dir, open_node_dir, tmp_path) as (client, members, hub):
         first = await wait_harvested(client)
@@ -135,7 +144,8 @@ async def test_failing_member_keeps_its_last_good_copy(
                 getattr(members, failure).add("pt.node")
                 results = {r.member: r for r in await harvester.harvest(http)}
                 getattr(members, failure).discard("pt.node")
-                assert results["fi"].ok and not results["pt"].ok
+                assert results["fi"].ok
+                assert not results["pt"].ok
                 assert results["pt"].harvested_at == first["pt"]["harvested_at"]
                 assert ("500" in results["pt"].error) == (failure == "broken")
                 status = await harvest_status(client)
@@ -152,13 +162,16 @@ async def test_failing_member_keeps_its_last_good_copy(
 
 
 async def test_a_member_that_never_answered_is_left_out(
-    node_dir: Path, open_node_dir: Path, tmp_path: Path  # noqa: F811
+    node_dir: Path,
+    open_node_dir: Path,
+    tmp_path: Path,
 ) -> None:
     async with network(node_dir, open_node_dir, tmp_path, interval_s=0.2) as (client, m, _):
         m.down.add("pt.node")
         await asyncio.sleep(0.5)  # at least one scheduled run with pt down
         status = await wait_harvested(client)
-        assert status["pt"]["ok"] is False and status["pt"]["harvested_at"] is None
+        assert status["pt"]["ok"] is False
+        assert status["pt"]["harvested_at"] is None
         graph = await merged(client)
         assert dataset_ids(graph) == {"ds-fi", "ds-ee"}
         assert shacl_report(graph)[0]

@@ -35,7 +35,8 @@ async def test_default_is_json_ld_and_turtle_on_request(node_client: httpx.Async
     r = await node_client.get("/api/catalogue", headers={"Accept": "text/turtle"})
     assert r.headers["content-type"].startswith("text/turtle")
     turtle = Graph().parse(data=r.content, format="turtle")
-    assert len(turtle) > 100 and isomorphic(jsonld, turtle)
+    assert len(turtle) > 100
+    assert isomorphic(jsonld, turtle)
     weighted = "application/ld+json;q=0.5, text/turtle;q=0.9"
     r = await node_client.get("/api/catalogue", headers={"Accept": weighted})
     assert r.headers["content-type"].startswith("text/turtle")
@@ -61,11 +62,13 @@ async def test_validation_catches_a_broken_catalogue(node_client: httpx.AsyncCli
     ds = URIRef(f"{BASE}/api/catalogue/datasets/ds-fi")
     graph.remove((ds, DCT.description, None))
     conforms, report = shacl_report(graph)
-    assert not conforms and "MinCountConstraintComponent" in report
+    assert not conforms
+    assert "MinCountConstraintComponent" in report
     graph = await fetch(node_client, "/api/catalogue")
     graph.remove((None, RDF.type, DCT.Location))
     conforms, report = shacl_report(graph)
-    assert not conforms and "ClassConstraintComponent" in report
+    assert not conforms
+    assert "ClassConstraintComponent" in report
 
 
 def test_only_undefined_property_references_are_dropped() -> None:
@@ -100,14 +103,17 @@ async def test_datasets_say_what_was_ingested(
         assert graph.value(ds, DCT.publisher) is not None
         assert set(graph.objects(ds, DCAT.keyword))
         conforms = {str(o) for o in graph.objects(ds, DCT.conformsTo)}
-        assert {"https://docs.genomebeacons.org/",
-                "https://samtools.github.io/hts-specs/htsget.html",
-                "https://samtools.github.io/hts-specs/crypt4gh.pdf"} <= conforms
+        assert {
+            "https://docs.genomebeacons.org/",
+            "https://samtools.github.io/hts-specs/htsget.html",
+            "https://samtools.github.io/hts-specs/crypt4gh.pdf",
+        } <= conforms
         # DUO: the descriptor's general research use, as an ODRL purpose constraint
         policy = graph.value(ds, ODRL.hasPolicy)
         permission = graph.value(policy, ODRL.permission)
-        purposes = {graph.value(c, ODRL.rightOperand) for c in graph.objects(permission,
-                                                                                ODRL.constraint)}
+        purposes = {
+            graph.value(c, ODRL.rightOperand) for c in graph.objects(permission, ODRL.constraint)
+        }
         assert purposes == {URIRef("http://purl.obolibrary.org/obo/DUO_0000042")}
 
 
@@ -125,7 +131,8 @@ async def test_services_and_distributions_resolve(node_client: httpx.AsyncClient
         kinds[graph.value(dist, DCAT.accessService)] = str(graph.value(dist, DCAT.accessURL))
     assert set(kinds) == services
     r = await node_client.get(kinds[URIRef(f"{BASE}/api")].removeprefix(BASE))
-    assert r.status_code == 200 and r.json()["response"]["collections"][0]["id"] == "ds-fi"
+    assert r.status_code == 200
+    assert r.json()["response"]["collections"][0]["id"] == "ds-fi"
     # htsget needs a visa for a CONTROLLED dataset: the URL exists and refuses the anonymous
     r = await node_client.get(kinds[URIRef(f"{BASE}/api/htsget/variants")].removeprefix(BASE))
     assert r.status_code in (401, 403)
@@ -142,21 +149,21 @@ async def test_one_dataset_resource(node_client: httpx.AsyncClient) -> None:
     conforms, report = shacl_report(graph)
     assert conforms, report
     r = await node_client.get("/api/catalogue/datasets/nope")
-    assert r.status_code == 404 and "GET /api/catalogue" in r.text
+    assert r.status_code == 404
+    assert "GET /api/catalogue" in r.text
 
 
 @pytest.mark.parametrize("base_url", ["https://fi.node.example/"])
-async def test_configured_base_url_mints_the_iris(
-    base_url: str, node_dir, catalogue_app
-) -> None:
+async def test_configured_base_url_mints_the_iris(base_url: str, node_dir, catalogue_app) -> None:
     """``[catalogue] base_url`` (a node behind a proxy) wins over the request's host."""
     from onemg.settings import CatalogueSettings
     from onemg.web.node_app import create_node_app
     from tests.beacon.conftest import node_settings, serve
 
     settings = node_settings(node_dir)
-    settings = settings.replace(catalogue=CatalogueSettings(base_url=base_url,
-                                                            contact_email="dac@fi.example"))
+    settings = settings.replace(
+        catalogue=CatalogueSettings(base_url=base_url, contact_email="dac@fi.example")
+    )
     async with serve(create_node_app(settings)) as client:
         graph = await fetch(client, "/api/catalogue")
     assert (URIRef("https://fi.node.example/api/catalogue"), RDF.type, DCAT.Catalog) in graph
