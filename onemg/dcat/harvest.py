@@ -175,7 +175,9 @@ class CatalogueHarvester:
         saved = self._read_status()
         out = []
         for m in self.members:
-            s = self._status.get(m.id) or saved.get(m.id)
+            # The newer of this process's outcome and the file's (``onemg hub harvest``).
+            found = [x for x in (self._status.get(m.id), saved.get(m.id)) if x is not None]
+            s = max(found, key=lambda x: x.attempted_at) if found else None
             out.append(s or MemberHarvest(m.id, False, "", None, 0, "not harvested yet"))
         return out
 
