@@ -7,7 +7,10 @@ the FAIR Data Point view (see docs/catalogue.md).
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the package imports no web stack until a node mounts it
+    from fastapi import FastAPI
 
 
 def attach_node_catalogue(app: FastAPI) -> None:

@@ -70,11 +70,12 @@ STANDARDS = {
     "duo": ("http://purl.obolibrary.org/obo/duo.owl", "GA4GH Data Use Ontology"),
 }
 
-#: ISO 3166-1 alpha-2 -> alpha-3 (the EU country table's codes) for the 1+MG signatories.
+#: ISO 3166-1 alpha-2 -> alpha-3 (the EU country table's codes): the 1+MG signatories, CH, LI.
 ALPHA3 = {
     "AT": "AUT",
     "BE": "BEL",
     "BG": "BGR",
+    "CH": "CHE",
     "CY": "CYP",
     "CZ": "CZE",
     "DE": "DEU",
@@ -90,6 +91,7 @@ ALPHA3 = {
     "IE": "IRL",
     "IS": "ISL",
     "IT": "ITA",
+    "LI": "LIE",
     "LT": "LTU",
     "LU": "LUX",
     "LV": "LVA",
