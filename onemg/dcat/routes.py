@@ -15,38 +15,57 @@ from fastapi import APIRouter, Request, Response
 from rdflib import Graph
 
 from onemg.dcat.build import CATALOGUE_PATH, dataset_iri, dataset_subgraph, node_catalogue
-from onemg.dcat.formats import negotiate, not_acceptable, rdf_response
+from onemg.dcat.formats import RdfFormat, negotiate, not_acceptable, rdf_response, serialise
 from onemg.errors import NotFoundError
 
 _CACHE_SIZE = 16
 
 
 class NodeCatalogue:
-    """Builds (and caches) the node's catalogue graph for a request."""
+    """Builds (and caches) the node's catalogue graph, and its serialisations, for a request."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._graphs: OrderedDict[tuple[Any, ...], Graph] = OrderedDict()
+        self._bytes: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+    def _key(self, request: Request) -> tuple[tuple[Any, ...], list[Any]]:
+        store = request.app.state.store
+        store.refresh_if_stale()
+        infos = [h.info for h in store.datasets()]
+        key = (base_url(request), tuple((i.id, i.version, i.n_individuals) for i in infos))
+        return key, infos
 
     def graph(self, request: Request) -> Graph:
         """The catalogue as of now, with IRIs under the configured or the request's base URL."""
-        app = request.app
-        settings = app.state.settings
-        store = app.state.store
-        store.refresh_if_stale()
-        infos = [h.info for h in store.datasets()]
-        base = base_url(request)
-        key = (base, tuple((i.id, i.version, i.n_individuals) for i in infos))
+        key, infos = self._key(request)
         with self._lock:
             if key in self._graphs:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]
-        graph = node_catalogue(settings, infos, base)
+        graph = node_catalogue(request.app.state.settings, infos, key[0])
         with self._lock:
-            self._graphs[key] = graph
-            while len(self._graphs) > _CACHE_SIZE:
-                self._graphs.popitem(last=False)
+            _remember(self._graphs, key, graph)
         return graph
+
+    def rendered(self, request: Request, fmt: RdfFormat) -> bytes:
+        """The whole catalogue serialised in ``fmt`` (cached: harvesters ask again and again)."""
+        key = (*self._key(request)[0], fmt.media_type)
+        with self._lock:
+            if key in self._bytes:
+                self._bytes.move_to_end(key)
+                return self._bytes[key]
+        data = serialise(self.graph(request), fmt)
+        with self._lock:
+            _remember(self._bytes, key, data)
+        return data
+
+
+def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
 
 
 def base_url(request: Request) -> str:
@@ -64,7 +83,9 @@ def build_router(catalogue: NodeCatalogue) -> APIRouter:
         fmt = negotiate(request.headers.get("accept"), format)
         if fmt is None:
             return not_acceptable(CATALOGUE_PATH)
-        return rdf_response(catalogue.graph(request), fmt)
+        return Response(
+            catalogue.rendered(request, fmt), media_type=fmt.media_type, headers={"Vary": "Accept"}
+        )
 
     @router.get(
         CATALOGUE_PATH + "/datasets/{dataset_id}",

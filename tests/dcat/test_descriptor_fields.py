@@ -3,6 +3,7 @@ ingest error naming the file and field (nothing is stored)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from pathlib import Path
@@ -59,6 +60,41 @@ async def test_descriptor_fields_reach_the_catalogue(
     # the node's own publisher still publishes the catalogue
     catalogue_publisher = graph.value(URIRef("http://node/api/catalogue"), DCT.publisher)
     assert catalogue_publisher != publisher
+
+
+async def test_running_node_publishes_a_new_dataset(
+    node_specs: list[DatasetSpec], tmp_path: Path
+) -> None:
+    """Live figures: a dataset ingested while the node runs appears in its catalogue."""
+    node = tmp_path / "node"
+    db = f"sqlite:///{node / 'node.db'}"
+    first = dataclasses.replace(node_specs[1], id="ds-one")
+    ingest(
+        resolve_inputs(source_dir=write_source(first, tmp_path / "one")),
+        data_dir=node,
+        database_url=db,
+    )
+    async with serve(create_node_app(node_settings(node))) as client:
+
+        async def listed() -> dict[str, int]:
+            r = await client.get("/api/catalogue", headers={"Accept": "text/turtle"})
+            g = Graph().parse(data=r.content, format="turtle")
+            return {
+                str(g.value(d, DCT.identifier)): int(g.value(d, HEALTH.numberOfUniqueIndividuals))
+                for d in g.objects(URIRef("http://node/api/catalogue"), DCAT.dataset)
+            }
+
+        assert await listed() == {"ds-one": first.n}
+        second = dataclasses.replace(node_specs[0], id="ds-two")
+        ingest(
+            resolve_inputs(source_dir=write_source(second, tmp_path / "two")),
+            data_dir=node,
+            database_url=db,
+        )
+        async with asyncio.timeout(30):
+            while len(found := await listed()) < 2:
+                await asyncio.sleep(0.5)
+        assert found == {"ds-one": first.n, "ds-two": second.n}
 
 
 @pytest.mark.parametrize(
