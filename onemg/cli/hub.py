@@ -1,4 +1,4 @@
-"""``onemg hub serve`` and ``onemg hub init``: run the hub (Beacon Network aggregator)."""
+"""``onemg hub serve``, ``init`` and ``harvest``: run the hub (Beacon Network aggregator)."""
 
 from __future__ import annotations
 
@@ -87,8 +87,11 @@ def register(app: typer.Typer) -> None:
 
     @hub.command("harvest")
     def harvest(
-        config: Path = typer.Option(
-            ...,
+        data_dir: Path | None = typer.Option(
+            None, "--data-dir", help=_DATA_DIR_HELP, show_default=False
+        ),
+        config: Path | None = typer.Option(
+            None,
             "--config",
             "-c",
             help="Hub TOML file (docs/network.md); its members' catalogues are harvested.",
@@ -99,24 +102,25 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Harvest every member's DCAT-AP catalogue now (docs/catalogue.md).
 
-        The copies go to <hub data_dir>/catalogue/, where a running hub picks them up. A member
-        that fails keeps its last good copy; the command then exits with status 1.
+        The copies go to DATA_DIR/catalogue/, where a running hub picks them up. A member that
+        fails keeps its last good copy; the command then exits with status 1.
         """
         import asyncio
 
         import httpx
 
-        from onemg.dcat.harvest import CatalogueHarvester, harvest_folder
-        from onemg.network.config import load_hub_config
+        from onemg.datadir import creating
+        from onemg.dcat.harvest import CatalogueHarvester, MemberHarvest, harvest_folder
 
-        settings, network = load_hub_config(config)
+        settings, network = _hub_config(data_dir, config)
         harvester = CatalogueHarvester(network, harvest_folder(settings), validate=not no_validate)
 
-        async def run() -> list:
+        async def run() -> list[MemberHarvest]:
             async with httpx.AsyncClient(trust_env=False) as client:
                 return await harvester.harvest(client)
 
-        results = asyncio.run(run())
+        with creating(settings.data_dir, "hub", command="onemg hub harvest"):
+            results = asyncio.run(run())
         for r in results:
             if r.ok:
                 typer.echo(f"{r.member}: {r.datasets} datasets harvested")

@@ -70,3 +70,15 @@ def test_harvest_command_writes_the_running_hubs_copies(real_network: DemoNetwor
         assert (plan.root / "hub" / "catalogue" / f"{country.lower()}.ttl").is_file()
     rows = httpx.get(f"{plan.hub_url}/api/catalogue/harvest", trust_env=False).json()
     assert all(row["ok"] for row in rows["members"])
+
+
+def test_harvest_command_refuses_a_directory_that_is_not_a_hub(real_network: DemoNetwork) -> None:
+    """A typo in --data-dir must not fill a node's (or any) directory with catalogue copies."""
+    plan = real_network.plan
+    config = write_hub_config(plan)
+    node_dir = plan.node_dir(plan.countries[0])
+    args = ["hub", "harvest", "--config", str(config), "--data-dir", str(node_dir)]
+    result = CliRunner().invoke(build_app(), args)
+    assert result.exit_code != 0
+    assert "node" in str(result.exception) or "node" in result.output
+    assert not (node_dir / "catalogue").exists()
