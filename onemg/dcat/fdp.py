@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request, Response
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
 from onemg.dcat.build import IriScheme, dataset_subgraph, new_graph, node_catalogue
-from onemg.dcat.formats import negotiate, not_acceptable, rdf_response
+from onemg.dcat.formats import RDF_RESPONSES, negotiate, not_acceptable, rdf_response
 from onemg.dcat.routes import base_url
 from onemg.dcat.shapes import SHAPES_DIR, dcat_ap_shapes, validate
 from onemg.dcat.vocab import DCAT, DCT, FDP, LDP, PROF
@@ -223,13 +223,25 @@ def build_fdp_router() -> APIRouter:
             path,
             answer,
             methods=["GET"],
+            response_class=Response,
+            responses=RDF_RESPONSES,
             summary=f"FDP resource {FDP_PATH}{path} (JSON-LD or Turtle)",
         )
         router.add_api_route(
-            path + "/valid", valid, methods=["GET"], summary=f"SHACL report of {FDP_PATH}{path}"
+            path + "/valid",
+            valid,
+            methods=["GET"],
+            response_class=Response,
+            responses={200: {"description": "pyshacl's report", "content": {"text/plain": {}}}},
+            summary=f"SHACL report of {FDP_PATH}{path}",
         )
 
-    @router.get("/shacl/{name}", summary="The SHACL shapes of an FDP profile (Turtle)")
+    @router.get(
+        "/shacl/{name}",
+        response_class=Response,
+        responses=RDF_RESPONSES,
+        summary="The SHACL shapes of an FDP profile",
+    )
     def shacl(request: Request, name: str, format: str | None = None) -> Response:
         if name not in PROFILES:
             raise NotFoundError(f"no SHACL shapes named {name!r}; known: {list(PROFILES)}")

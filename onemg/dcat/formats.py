@@ -7,6 +7,7 @@ gets Turtle. rdflib does the serialising; only the choice of format is ours.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Response
 from rdflib import Graph
@@ -91,3 +92,13 @@ def not_acceptable(path: str) -> Response:
         status_code=406,
         media_type="application/json",
     )
+
+
+#: OpenAPI ``responses`` of an RDF route: what 200 carries, and the 406 for other formats.
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The resource as JSON-LD (default) or Turtle",
+        "content": {"application/ld+json": {}, "text/turtle": {}},
+    },
+    406: {"description": "Accept names neither application/ld+json nor text/turtle"},
+}

@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from onemg.dcat.build import CATALOGUE_PATH
-from onemg.dcat.formats import negotiate, not_acceptable, rdf_response
+from onemg.dcat.formats import RDF_RESPONSES, negotiate, not_acceptable, rdf_response
 from onemg.dcat.harvest import CatalogueHarvester, harvest_folder
 from onemg.network.config import NetworkConfig
 from onemg.settings import Settings
@@ -28,7 +28,12 @@ def attach_hub_catalogue(app: FastAPI, settings: Settings, network: NetworkConfi
     app.state.catalogue_harvester = harvester
     router = APIRouter(tags=["catalogue"])
 
-    @router.get(CATALOGUE_PATH, summary="The network's datasets: every member's DCAT-AP catalogue")
+    @router.get(
+        CATALOGUE_PATH,
+        response_class=Response,
+        responses=RDF_RESPONSES,
+        summary="The network's datasets: every member's DCAT-AP catalogue",
+    )
     def merged(request: Request, format: str | None = None) -> Response:
         fmt = negotiate(request.headers.get("accept"), format)
         if fmt is None:

@@ -15,7 +15,14 @@ from fastapi import APIRouter, Request, Response
 from rdflib import Graph
 
 from onemg.dcat.build import CATALOGUE_PATH, dataset_iri, dataset_subgraph, node_catalogue
-from onemg.dcat.formats import RdfFormat, negotiate, not_acceptable, rdf_response, serialise
+from onemg.dcat.formats import (
+    RDF_RESPONSES,
+    RdfFormat,
+    negotiate,
+    not_acceptable,
+    rdf_response,
+    serialise,
+)
 from onemg.errors import NotFoundError
 
 _CACHE_SIZE = 16
@@ -78,7 +85,12 @@ def build_router(catalogue: NodeCatalogue) -> APIRouter:
     """``GET /api/catalogue`` and ``GET /api/catalogue/datasets/{id}`` (JSON-LD or Turtle)."""
     router = APIRouter(tags=["catalogue"])
 
-    @router.get(CATALOGUE_PATH, summary="The node's datasets as DCAT-AP 3 (JSON-LD or Turtle)")
+    @router.get(
+        CATALOGUE_PATH,
+        response_class=Response,
+        responses=RDF_RESPONSES,
+        summary="The node's datasets as DCAT-AP 3 (JSON-LD or Turtle)",
+    )
     def get_catalogue(request: Request, format: str | None = None) -> Response:
         fmt = negotiate(request.headers.get("accept"), format)
         if fmt is None:
@@ -89,6 +101,8 @@ def build_router(catalogue: NodeCatalogue) -> APIRouter:
 
     @router.get(
         CATALOGUE_PATH + "/datasets/{dataset_id}",
+        response_class=Response,
+        responses=RDF_RESPONSES,
         summary="One dataset of the catalogue (DCAT-AP 3, JSON-LD or Turtle)",
     )
     def get_dataset(request: Request, dataset_id: str, format: str | None = None) -> Response:
