@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -52,8 +51,10 @@ def fdp_shapes() -> Graph:
     return g
 
 
-def _when(value: Any) -> Literal:
-    return Literal(value.astimezone(UTC).isoformat(), datatype=XSD.dateTime)
+def _when(value: datetime) -> Literal:
+    # The store's timestamps are UTC; SQLite gives them back without a zone.
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return Literal(aware.astimezone(UTC).isoformat(), datatype=XSD.dateTime)
 
 
 def _profile_iri(base: str, name: str) -> URIRef:
