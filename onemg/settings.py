@@ -92,8 +92,6 @@ class CatalogueSettings:
     ``legalBasis`` fields win over these node-wide defaults.
     """
 
-    #: Public base URL the catalogue's IRIs are minted under (default: the request's own base).
-    base_url: str | None = None
     #: The publishing organisation (default: ``[beacon] organization_name``).
     publisher_name: str | None = None
     publisher_url: str | None = None

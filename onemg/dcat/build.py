@@ -427,7 +427,7 @@ def node_catalogue(
         iris: the paths of the catalogue, dataset and distribution resources.
     """
     g = new_graph()
-    b = _Builder(g, settings.catalogue.base_url or base_url, iris)
+    b = _Builder(g, base_url, iris)
     base = b.base
     publisher = Publisher.from_settings(settings)
     cat = iris.catalogue_iri(base)

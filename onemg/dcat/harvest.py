@@ -183,7 +183,7 @@ class CatalogueHarvester:
 
     def merged(self, settings: Settings, base_url: str) -> Graph:
         """The hub's catalogue: its own ``dcat:Catalog`` over the members' last good copies."""
-        base = (settings.catalogue.base_url or base_url).rstrip("/")
+        base = base_url.rstrip("/")
         g = new_graph()
         hub = catalogue_iri(base)
         g.add((hub, RDF.type, DCAT.Catalog))

@@ -76,9 +76,9 @@ def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], va
 
 
 def base_url(request: Request) -> str:
-    """The node's public base URL: ``[catalogue] base_url`` or the request's own."""
-    configured = request.app.state.settings.catalogue.base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    """The node's public base URL: the request's, which the app's ``PublicOrigin`` middleware
+    sets from ``[access] public_url`` (never the client's ``Host``)."""
+    return str(request.base_url).rstrip("/")
 
 
 def build_router(catalogue: NodeCatalogue) -> APIRouter:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pyshacl
@@ -29,10 +31,17 @@ def shacl_report(graph: Graph, shapes: Graph | None = None) -> tuple[bool, str]:
     return bool(conforms), str(text)
 
 
+def node_app(node: Path, public_url: str = "http://node/") -> FastAPI:
+    """A node app over a real node directory, publicly at ``public_url`` (the IRIs' base)."""
+    settings = node_settings(node)
+    access = dataclasses.replace(settings.access, public_url=public_url)
+    return create_node_app(settings.replace(access=access))
+
+
 @pytest.fixture(scope="session")
 def catalogue_app(node_dir) -> FastAPI:  # noqa: F811
-    """A node app over the real ingested node (ds-fi, ds-ee)."""
-    return create_node_app(node_settings(node_dir))
+    """A node app over the real ingested node (ds-fi, ds-ee), at http://node/."""
+    return node_app(node_dir)
 
 
 @pytest.fixture

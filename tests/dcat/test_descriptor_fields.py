@@ -14,10 +14,9 @@ from rdflib import Graph, Literal, URIRef
 from onemg.dcat.vocab import DCAT, DCT, DPV, FOAF, HEALTH, VCARD
 from onemg.errors import InvalidInputError
 from onemg.ingest import ingest, resolve_inputs
-from onemg.web.node_app import create_node_app
-from tests.beacon.conftest import node_settings, serve
+from tests.beacon.conftest import serve
 from tests.beacon.node_data import DatasetSpec, write_source
-from tests.dcat.conftest import shacl_report
+from tests.dcat.conftest import node_app, shacl_report
 
 CUSTOM = {
     "keywords": ["cystic fibrosis", "newborn screening"],
@@ -44,7 +43,7 @@ async def test_descriptor_fields_reach_the_catalogue(
     ingest(
         resolve_inputs(source_dir=src), data_dir=node, database_url=f"sqlite:///{node / 'node.db'}"
     )
-    async with serve(create_node_app(node_settings(node))) as client:
+    async with serve(node_app(node)) as client:
         r = await client.get("/api/catalogue", headers={"Accept": "text/turtle"})
     graph = Graph().parse(data=r.content, format="turtle")
     conforms, report = shacl_report(graph)
@@ -74,7 +73,7 @@ async def test_running_node_publishes_a_new_dataset(
         data_dir=node,
         database_url=db,
     )
-    async with serve(create_node_app(node_settings(node))) as client:
+    async with serve(node_app(node)) as client:
 
         async def listed() -> dict[str, int]:
             r = await client.get("/api/catalogue", headers={"Accept": "text/turtle"})

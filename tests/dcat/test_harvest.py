@@ -20,9 +20,7 @@ from onemg.dcat.vocab import DCAT, DCT, FOAF
 from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.settings import BeaconSettings, CatalogueSettings, Settings
 from onemg.web.hub_app import create_hub_app
-from onemg.web.node_app import create_node_app
-from tests.beacon.conftest import node_settings
-from tests.dcat.conftest import shacl_report
+from tests.dcat.conftest import node_app, shacl_report
 
 
 class Members(httpx.AsyncBaseTransport):
@@ -49,8 +47,8 @@ async def network(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Members, FastAPI]]:
     """Two real nodes (fi: ds-fi + ds-ee, pt: ds-open) and a hub over them, all in-process."""
     nodes = {
-        "fi.node": create_node_app(node_settings(node_dir)),
-        "pt.node": create_node_app(node_settings(other_dir)),
+        "fi.node": node_app(node_dir, "http://fi.node/"),
+        "pt.node": node_app(other_dir, "http://pt.node/"),
     }
     members = Members(nodes)
     config = NetworkConfig(

@@ -4,7 +4,6 @@ says what the ingested test data is (the expectations come from the test's own d
 from __future__ import annotations
 
 import httpx
-import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
@@ -153,18 +152,22 @@ async def test_one_dataset_resource(node_client: httpx.AsyncClient) -> None:
     assert "GET /api/catalogue" in r.text
 
 
-@pytest.mark.parametrize("base_url", ["https://fi.node.example/"])
-async def test_configured_base_url_mints_the_iris(base_url: str, node_dir, catalogue_app) -> None:
-    """``[catalogue] base_url`` (a node behind a proxy) wins over the request's host."""
+async def test_public_url_mints_the_iris(node_dir) -> None:
+    """IRIs start with the node's ``[access] public_url`` (a node behind a proxy), never with the
+    Host header a client sent; the contact point comes from ``[catalogue]``."""
+    import dataclasses
+
     from onemg.settings import CatalogueSettings
     from onemg.web.node_app import create_node_app
     from tests.beacon.conftest import node_settings, serve
 
     settings = node_settings(node_dir)
     settings = settings.replace(
-        catalogue=CatalogueSettings(base_url=base_url, contact_email="dac@fi.example")
+        access=dataclasses.replace(settings.access, public_url="https://fi.node.example/"),
+        catalogue=CatalogueSettings(contact_email="dac@fi.example"),
     )
     async with serve(create_node_app(settings)) as client:
         graph = await fetch(client, "/api/catalogue")
     assert (URIRef("https://fi.node.example/api/catalogue"), RDF.type, DCAT.Catalog) in graph
+    assert not any("//node" in str(s) for s in graph.subjects())
     assert URIRef("mailto:dac@fi.example") in set(graph.objects(None, VCARD.hasEmail))
