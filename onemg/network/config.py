@@ -157,8 +157,8 @@ def parse_hub_config(
     the node's loader (:func:`onemg.settings.settings_from_mapping`), environment included.
     """
     raw = dict(raw)
-    unknown = set(raw) - {"beacon", "network", "members", "access", "catalogue", "data_dir",
-                          "database_url"}
+    known = {"beacon", "network", "members", "access", "catalogue", "data_dir", "database_url"}
+    unknown = set(raw) - known
     if unknown:
         raise InvalidInputError(
             f"{source}: unknown section(s) {sorted(unknown)}; a hub config has data_dir, "
