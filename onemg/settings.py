@@ -85,6 +85,29 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class CatalogueSettings:
+    """How the node describes its datasets in DCAT-AP (``/api/catalogue``; docs/catalogue.md).
+
+    A dataset descriptor's own ``publisher``, ``contact``, ``keywords``, ``healthCategory`` and
+    ``legalBasis`` fields win over these node-wide defaults.
+    """
+
+    #: The publishing organisation (default: ``[beacon] organization_name``).
+    publisher_name: str | None = None
+    publisher_url: str | None = None
+    #: Where people ask about the datasets (a vCard contact point).
+    contact_name: str = "Data access committee"
+    contact_email: str = "dac@example.org"
+    #: The draft HealthDCAT-AP health category (human genomic data, as the GDI nodes use).
+    health_category: str = (
+        "http://13.81.34.152:1101/resource/authority/healthcategories/HGPD")
+    #: DPV legal basis: GDPR Art. 9(2)(j), scientific research.
+    legal_basis: str = "https://w3id.org/dpv/legal/eu/gdpr#A9-2-j"
+    #: The hub: seconds between harvests of every member's catalogue.
+    harvest_interval_s: float = 3600.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a node, the hub or a CLI command needs to know."""
 
@@ -95,6 +118,7 @@ class Settings:
     beacon: BeaconSettings = field(default_factory=BeaconSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
 
     @property
     def db_url(self) -> str:
@@ -133,17 +157,19 @@ def settings_from_mapping(
 ) -> Settings:
     """Build :class:`Settings` from parsed TOML (``raw``), the environment and overrides.
 
-    The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]``, ``[retrieval]``
-    and top-level fields from ``raw``; then ``ONEMG_<FIELD>`` environment variables for
-    top-level fields (``ONEMG_DATABASE_URL``); then ``overrides`` that are not ``None``.
+    The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]``, ``[retrieval]``,
+    ``[catalogue]`` and top-level fields from ``raw``; then ``ONEMG_<FIELD>`` environment
+    variables for top-level fields (``ONEMG_DATABASE_URL``); then ``overrides`` that are not
+    ``None``.
     """
     env = os.environ if environ is None else environ
     raw = dict(raw)
     beacon = _section(BeaconSettings, raw.pop("beacon", {}), f"{source} [beacon]")
     access = _section(AccessSettings, raw.pop("access", {}), f"{source} [access]")
     retrieval = _section(RetrievalSettings, raw.pop("retrieval", {}), f"{source} [retrieval]")
+    catalogue = _section(CatalogueSettings, raw.pop("catalogue", {}), f"{source} [catalogue]")
     top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "retrieval",
-                                                           "data_dir"}
+                                                           "catalogue", "data_dir"}
     unknown = set(raw) - top
     if unknown:
         raise InvalidInputError(
@@ -155,7 +181,7 @@ def settings_from_mapping(
             raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(data_dir=Path(data_dir), beacon=beacon, access=access, retrieval=retrieval,
-                    **raw)
+                    catalogue=catalogue, **raw)
 
 
 def load_settings(

@@ -1,4 +1,4 @@
-"""``onemg hub serve`` and ``onemg hub init``: run the hub (Beacon Network aggregator)."""
+"""``onemg hub serve``, ``init`` and ``harvest``: run the hub (Beacon Network aggregator)."""
 
 from __future__ import annotations
 
@@ -84,5 +84,51 @@ def register(app: typer.Typer) -> None:
             hub_key(Settings(data_dir=data_dir))
         typer.echo(f"hub data directory {data_dir}: create accounts with "
                    f"`onemg access user create NAME --data-dir {data_dir}`")
+
+    @hub.command("harvest")
+    def harvest(
+        data_dir: Path | None = typer.Option(
+            None, "--data-dir", help=_DATA_DIR_HELP, show_default=False
+        ),
+        config: Path | None = typer.Option(
+            None,
+            "--config",
+            "-c",
+            help="Hub TOML file (docs/network.md); its members' catalogues are harvested.",
+        ),
+        no_validate: bool = typer.Option(
+            False, "--no-validate", help="Accept copies without checking the DCAT-AP shapes."
+        ),
+    ) -> None:
+        """Harvest every member's DCAT-AP catalogue now (docs/catalogue.md).
+
+        The copies go to DATA_DIR/catalogue/, where a running hub picks them up. A member that
+        fails keeps its last good copy; the command then exits with status 1.
+        """
+        import asyncio
+
+        import httpx
+
+        from onemg.datadir import creating
+        from onemg.dcat.harvest import CatalogueHarvester, MemberHarvest, harvest_folder
+
+        settings, network = _hub_config(data_dir, config)
+        harvester = CatalogueHarvester(network, harvest_folder(settings), validate=not no_validate)
+
+        async def run() -> list[MemberHarvest]:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                return await harvester.harvest(client)
+
+        with creating(settings.data_dir, "hub", command="onemg hub harvest"):
+            results = asyncio.run(run())
+        for r in results:
+            if r.ok:
+                typer.echo(f"{r.member}: {r.datasets} datasets harvested")
+            else:
+                kept = f"copy of {r.harvested_at} kept" if r.harvested_at else "no copy yet"
+                typer.echo(f"{r.member}: FAILED ({r.error}); {kept}", err=True)
+        typer.echo(f"copies in {harvester.folder}")
+        if not all(r.ok for r in results):
+            raise typer.Exit(1)
 
     app.add_typer(hub, name="hub")

@@ -10,7 +10,7 @@ refused too: a misspelt optional key (``"acess"``) would otherwise silently fall
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -47,6 +47,20 @@ class DataFiles(_Strict):
     metadata: str | None = None
 
 
+class Publisher(_Strict):
+    """Who publishes the dataset in the DCAT-AP catalogue (default: the node's publisher)."""
+
+    name: str = Field(min_length=1)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+
+class Contact(_Strict):
+    """Whom to ask about the dataset (a vCard contact point in the catalogue)."""
+
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="e.g. dac@example.org")
+    name: str | None = None
+
+
 class DatasetDescriptor(_Strict):
     """What ``dataset.json`` may hold. Only ``country`` is required (besides a dataset id)."""
 
@@ -65,6 +79,12 @@ class DatasetDescriptor(_Strict):
     dataUseConditions: dict[str, Any] | None = None  # noqa: N815
     access: AccessTiers = AccessTiers()
     files: DataFiles | None = None
+    # DCAT-AP catalogue fields (docs/catalogue.md); unset ones come from [catalogue] settings.
+    keywords: list[Annotated[str, Field(min_length=1)]] | None = None
+    publisher: Publisher | None = None
+    contact: Contact | None = None
+    healthCategory: str | None = Field(default=None, pattern=r"^https?://\S+$")  # noqa: N815
+    legalBasis: str | None = Field(default=None, pattern=r"^https?://\S+$")  # noqa: N815
 
     @field_validator("assemblyId")
     @classmethod

@@ -18,6 +18,9 @@ A hub config file looks like this (every ``[network]`` key is optional)::
     refresh_interval_s = 300.0    # how often cached /info, /map, ... are refreshed
     broker = true                 # login + passport broker (default: true iff [access] exists)
 
+    [catalogue]                   # DCAT-AP (docs/catalogue.md); the hub uses harvest_interval_s
+    harvest_interval_s = 3600.0
+
     [access]                      # the hub as passport broker (issuer = public_url)
     public_url = "http://127.0.0.1:8100/"
 
@@ -154,11 +157,12 @@ def parse_hub_config(
     the node's loader (:func:`onemg.settings.settings_from_mapping`), environment included.
     """
     raw = dict(raw)
-    unknown = set(raw) - {"beacon", "network", "members", "access", "data_dir", "database_url"}
+    known = {"beacon", "network", "members", "access", "catalogue", "data_dir", "database_url"}
+    unknown = set(raw) - known
     if unknown:
         raise InvalidInputError(
             f"{source}: unknown section(s) {sorted(unknown)}; a hub config has data_dir, "
-            "database_url, [beacon], [access], [network] and [[members]]"
+            "database_url, [beacon], [access], [catalogue], [network] and [[members]]"
         )
     if "trusted_issuers" in raw.get("access", {}):
         raise InvalidInputError(f"{source} [access]: a hub trusts no visa issuers itself")
@@ -169,7 +173,7 @@ def parse_hub_config(
     # config file, so the hub finds its data whatever directory it is started from.
     base = Path(source).parent if isinstance(source, Path) else Path(".")
     data_dir = base / Path(raw.get("data_dir", "hub-data"))
-    own = {k: raw[k] for k in ("beacon", "access", "database_url") if k in raw}
+    own = {k: raw[k] for k in ("beacon", "access", "catalogue", "database_url") if k in raw}
     settings = settings_from_mapping(own, data_dir=data_dir, source=source, environ=environ)
     return settings, network
 

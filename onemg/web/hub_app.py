@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from onemg import __version__
 from onemg.db import open_database
+from onemg.dcat.hub import attach_hub_catalogue
 from onemg.lazy import Lazy
 from onemg.network.access_hook import wire_broker
 from onemg.network.config import NetworkConfig
@@ -92,6 +93,10 @@ def create_hub_app(
                     async with asyncio.timeout(network.deadline_s):
                         await service.refresh()
             refresher = asyncio.create_task(registry.refresh_forever(client))
+            # DCAT-AP: harvest every member's catalogue now and on a schedule (onemg.dcat).
+            await stack.enter_async_context(
+                app.state.catalogue_harvester.running(client, settings.catalogue.harvest_interval_s)
+            )
             try:
                 yield
             finally:
@@ -124,6 +129,8 @@ def create_hub_app(
     from onemg.portal import mount_portal
 
     mount_portal(app, database)
+    # The merged DCAT-AP catalogue (/api/catalogue): before the Beacon /api catch-all.
+    attach_hub_catalogue(app, settings, network)
     app.include_router(create_router())
     app.add_middleware(StrictTransport)  # HSTS when served over HTTPS (docs/deploy.md)
     install_http_hardening(app, settings=settings.beacon,

@@ -22,6 +22,7 @@ from onemg.access.wiring import attach_node_access
 from onemg.beacon.routes import BeaconJSON, build_router
 from onemg.beacon.store import NodeData
 from onemg.db import open_database
+from onemg.dcat import attach_node_catalogue
 from onemg.lazy import Lazy
 from onemg.retrieval.wiring import attach_retrieval
 from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
@@ -106,6 +107,8 @@ def create_node_app(
         app.state.store = store  # prepared data needs no lifespan (ASGI test clients)
     install_error_handlers(app, settings.beacon)
     install_docs(app)
+    # The DCAT-AP catalogue (/api/catalogue) and the FAIR Data Point (/fdp): onemg.dcat.
+    attach_node_catalogue(app)
     app.include_router(build_router())
     # Controlled access: hash-chained audit, passport clearinghouse, DAC and visa-issuer routes.
     attach_node_access(app, settings, database=database, verifier=verifier, audit=audit)
