@@ -95,8 +95,9 @@ def test_kill_9_leaves_the_node_as_before(tmp_path: Path, db_url: str) -> None:
         if now["version"] == before["version"]:
             assert now == before, marker
         else:
-            # Killed after the pointer switch: the new version must be whole and served.
-            assert (marker, delay) == _KILLS[-1]
+            # Killed after the pointer switch (a small dataset's archive and publish steps can
+            # finish before a delayed SIGKILL lands): the new version must be whole and served.
+            assert marker.split()[0] in ("archive", "publish"), marker
             assert now["variants"] > before["variants"]
             published_b = now
     # The next ingest cleans every leftover and publishes.
