@@ -47,6 +47,10 @@ class UnavailableError(OnemgError):
     """Something this request needs is down here (e.g. the audit log cannot be written)."""
 
 
+class NotAcceptableError(OnemgError):
+    """The client accepts none of the formats a resource is served in (HTTP 406)."""
+
+
 class RateLimitedError(OnemgError):
     """Too many attempts: the caller must wait ``retry_after_s`` seconds (HTTP 429)."""
 

@@ -7,12 +7,13 @@ gets Turtle. rdflib does the serialising; only the choice of format is ours.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import Response
 from rdflib import Graph
 
 from onemg.dcat.vocab import PREFIXES
+from onemg.errors import NotAcceptableError
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,12 @@ def rdf_response(graph: Graph, fmt: RdfFormat) -> Response:
     return Response(serialise(graph, fmt), media_type=fmt.media_type, headers={"Vary": "Accept"})
 
 
-def not_acceptable(path: str) -> Response:
-    """406 naming what the client can ask for instead."""
-    return Response(
-        f'{{"error": "{path} is served as application/ld+json (default) or text/turtle; '
-        'send one of these in Accept, or add ?format=jsonld or ?format=ttl"}',
-        status_code=406,
-        media_type="application/json",
+def not_acceptable(path: str) -> NoReturn:
+    """Refuse with 406 naming what the client can ask for instead (the app's error map answers
+    it in the path's error shape: a Beacon error under ``/api``)."""
+    raise NotAcceptableError(
+        f"{path} is served as application/ld+json (default) or text/turtle; "
+        "send one of these in Accept, or add ?format=jsonld or ?format=ttl"
     )
 
 

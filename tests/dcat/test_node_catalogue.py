@@ -46,7 +46,7 @@ async def test_default_is_json_ld_and_turtle_on_request(node_client: httpx.Async
 async def test_unacceptable_format_is_406(node_client: httpx.AsyncClient) -> None:
     r = await node_client.get("/api/catalogue", headers={"Accept": "image/png"})
     assert r.status_code == 406
-    assert "text/turtle" in r.json()["error"]
+    assert "text/turtle" in r.json()["error"]["errorMessage"]  # a Beacon error under /api
 
 
 async def test_validates_against_dcat_ap_3_shapes(node_client: httpx.AsyncClient) -> None:
