@@ -10,6 +10,9 @@ import pytest
 
 from tests.pgcluster import PgCluster
 
+#: The browser fixture (Debian's Chromium through Playwright) for every browser test.
+pytest_plugins = ["tests.browser"]
+
 REPO = Path(__file__).resolve().parent.parent
 
 

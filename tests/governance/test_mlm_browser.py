@@ -7,43 +7,12 @@ with the others. Each page passes axe-core with no serious or critical violation
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
+from tests.browser import assert_accessible
 from tests.governance.conftest import DEMO_PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.fail(
-            "Chromium is missing: run scripts/ensure-system-deps (apt-get install chromium)"
-        )
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-def _axe(page) -> None:  # noqa: ANN001
-    from axe_playwright_python.sync_playwright import Axe
-
-    result = Axe().run(page)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{page.url}: {bad}"
 
 
 def _login(page, base: str, username: str, target: str) -> None:  # noqa: ANN001
@@ -63,9 +32,9 @@ def test_round_from_opening_to_benchmark(browser, live_hub: str) -> None:  # noq
 
     for public in ("/mlm/model", "/login", "/no/such/page"):
         coord.goto(base + public)
-        _axe(coord)
+        assert_accessible(coord)
     _login(coord, base, "coord-aurelia", "/mlm")
-    _axe(coord)
+    assert_accessible(coord)
     coord.fill("#title", "Browser round")
     coord.select_option("#target_level", "4")
     coord.click("button:has-text('Open assessment')")
@@ -75,7 +44,7 @@ def test_round_from_opening_to_benchmark(browser, live_hub: str) -> None:  # noq
         coord.fill("#invite-username", expert)
         coord.click("button:has-text('Invite')")
         coord.wait_for_selector(f"td:has-text('{expert}')")
-    _axe(coord)
+    assert_accessible(coord)
 
     # Two experts rate on phone-width screens; each sees only their own form.
     for n, (expert, level) in enumerate((("expert-aurelia-1", "3"), ("expert-aurelia-2", "2"))):
@@ -85,7 +54,7 @@ def test_round_from_opening_to_benchmark(browser, live_hub: str) -> None:  # noq
         page.click("a:has-text('Rate the indicators')")
         page.wait_for_selector("fieldset#ind-01")
         if n == 0:
-            _axe(page)
+            assert_accessible(page)
         for radio in page.locator(f"input[type=radio][value='{level}']").all():
             radio.check()
         page.fill("#comment-01", f"Comment from {expert}")
@@ -101,7 +70,7 @@ def test_round_from_opening_to_benchmark(browser, live_hub: str) -> None:  # noq
     assert coord.locator("td:has-text('round 1')").count() == 2
     coord.click("button:has-text('Close rating and start consensus')")
     coord.wait_for_selector("h2#domain-I")
-    _axe(coord)
+    assert_accessible(coord)
     # Levels 3 and 2: median 2.5, both within ±1 -> agreed; the suggestion (2) is preselected.
     assert "Comment from expert-aurelia-1" in coord.content()
     for domain in ("I", "II", "III", "IV", "V", "VI", "VII", "VIII"):
@@ -113,13 +82,13 @@ def test_round_from_opening_to_benchmark(browser, live_hub: str) -> None:  # noq
     gaps = coord.locator("table.gaps tbody tr")
     assert gaps.count() == 49  # every indicator at level 2, below the target 4
     assert "Derived" in coord.content() or "derived" in coord.content()
-    _axe(coord)
+    assert_accessible(coord)
 
     coord.goto(f"{base}/mlm/assessments/{aid}/benchmark")
     coord.click("button:has-text('Share with the benchmark')")
     coord.wait_for_selector("#radar-benchmark[data-drawn=true]", timeout=30000)
     assert "3 health system(s) share" in coord.content()
     assert "Median of shared systems" in coord.content()
-    _axe(coord)
+    assert_accessible(coord)
     assert not csp_errors, csp_errors
     coord_ctx.close()

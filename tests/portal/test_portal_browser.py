@@ -8,32 +8,15 @@ CSP, then the same query logged in; at phone width.
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from onemg.demo.demo import DemoNetwork
 from onemg.demo.walkthrough import DEMO_RESEARCHER, researcher_password
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.browser import assert_accessible
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.fail(
-            "Chromium is missing: run scripts/ensure-system-deps (apt-get install chromium)"
-        )
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _shot(page, name: str) -> None:  # noqa: ANN001
@@ -41,18 +24,6 @@ def _shot(page, name: str) -> None:  # noqa: ANN001
     folder = os.environ.get("ONEMG_SCREENSHOTS")
     if folder:
         page.screenshot(path=str(Path(folder) / f"portal-{name}.png"), full_page=False)
-
-
-def _axe(page) -> None:  # noqa: ANN001
-    from axe_playwright_python.sync_playwright import Axe
-
-    result = Axe().run(page)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{page.url}: {bad}"
 
 
 @pytest.mark.parametrize("width", [1100, 390])
@@ -65,11 +36,11 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
 
     # 1. anonymous browse, a facet, a dataset page
     page.goto(base + "/")
-    _axe(page)
+    assert_accessible(page)
     page.click("a:has-text('See all datasets')")
     page.wait_for_selector("#result-count")
     assert "2 of 2 datasets" in page.inner_text("#result-count")
-    _axe(page)
+    assert_accessible(page)
     _shot(page, "datasets")
     page.check("input[name=country][value=FI]")
     page.click("button:has-text('Show datasets')")
@@ -77,7 +48,7 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
     page.click("ul.datasets h2 a")
     page.wait_for_selector("h2#h-duo")
     assert "General research use" in page.content()
-    _axe(page)
+    assert_accessible(page)
     _shot(page, "dataset")
 
     # 2. a network query with a filter picked from the autocomplete list
@@ -93,7 +64,7 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
     assert page.locator("tr.country").count() == 2
     if page.locator("#chart-countries").count():
         page.wait_for_selector("#chart-countries[data-drawn=true]", timeout=30000)
-    _axe(page)
+    assert_accessible(page)
     page.locator("#results").scroll_into_view_if_needed()
     _shot(page, "search")
     assert "Log in" in page.inner_text("#results")
@@ -108,7 +79,7 @@ def test_browse_search_and_login(browser, real_network: DemoNetwork, width: int)
     page.click("button:has-text('Search')")
     page.wait_for_selector("table#by-country")
     assert "what your passport unlocks" in page.inner_text("#results")
-    _axe(page)
+    assert_accessible(page)
     assert not csp, csp
     ctx.close()
 
@@ -139,38 +110,38 @@ def test_basket_application_and_committee_pages(browser, real_network: DemoNetwo
     page.check("#terms_accepted")
     page.click("button:has-text('Check my purpose')")
     page.wait_for_selector("p.advice")
-    _axe(page)
+    assert_accessible(page)
     _shot(page, "basket")
     page.click("button:has-text('Send the applications')")
     page.wait_for_url("**/applications")
-    _axe(page)
+    assert_accessible(page)
     page.click("a:has-text('Browser <b>study</b>')")
     page.wait_for_selector("#state:has-text('submitted')")
-    _axe(page)
+    assert_accessible(page)
     app_id = page.url.rstrip("/").rsplit("/", 1)[1]
 
     _member_account(net, "dac-browser", fi, "handler", "decider")
     node = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     node.goto(net.plan.node_url(fi) + "/dac")
     node.wait_for_url("**/dac/login**")
-    _axe(node)
+    assert_accessible(node)
     node.fill("#username", "dac-browser")
     node.fill("#password", "dac-browser long password")
     node.click("main button:has-text('Log in')")
     node.wait_for_selector("h1:has-text('Applications')")
-    _axe(node)
+    assert_accessible(node)
     node.click(f"a[href='/dac/applications/{app_id}']")
     node.wait_for_selector("#actions")
-    _axe(node)
+    assert_accessible(node)
     _shot(node, "committee")
     node.fill("#comment", "Fine by the committee")
     node.click("button[value=approve]")
     node.wait_for_selector("#state:has-text('approved')")
-    _axe(node)
+    assert_accessible(node)
 
     page.reload()
     page.wait_for_selector("#state:has-text('approved')")
     assert "Fine by the committee" in page.content()
     assert page.locator("code.fetch-command").count() == 1
-    _axe(page)
+    assert_accessible(page)
     ctx.close()
