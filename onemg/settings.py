@@ -108,6 +108,25 @@ class CatalogueSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Outgoing e-mail of the hub (notifications, newsletter, confirmations; docs/mail.md).
+
+    Without ``smtp_host`` mail goes to ``<data_dir>/outbox/*.eml`` instead of a server. The SMTP
+    password is read from ``ONEMG_SMTP_PASSWORD`` only, never from a file, so it is not copied
+    around with the settings.
+    """
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    sender: str = "1+MG hub <noreply@localhost>"
+    #: The hub's public base URL, used in links inside mails.
+    public_url: str = "http://127.0.0.1:8100/"
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a node, the hub or a CLI command needs to know."""
 
@@ -119,6 +138,7 @@ class Settings:
     access: AccessSettings = field(default_factory=AccessSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def db_url(self) -> str:
@@ -158,9 +178,9 @@ def settings_from_mapping(
     """Build :class:`Settings` from parsed TOML (``raw``), the environment and overrides.
 
     The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]``, ``[retrieval]``,
-    ``[catalogue]`` and top-level fields from ``raw``; then ``ONEMG_<FIELD>`` environment
-    variables for top-level fields (``ONEMG_DATABASE_URL``); then ``overrides`` that are not
-    ``None``.
+    ``[catalogue]``, ``[mail]`` and top-level fields from ``raw``; then ``ONEMG_<FIELD>``
+    environment variables for top-level fields (``ONEMG_DATABASE_URL``); then ``overrides`` that
+    are not ``None``.
     """
     env = os.environ if environ is None else environ
     raw = dict(raw)
@@ -168,8 +188,9 @@ def settings_from_mapping(
     access = _section(AccessSettings, raw.pop("access", {}), f"{source} [access]")
     retrieval = _section(RetrievalSettings, raw.pop("retrieval", {}), f"{source} [retrieval]")
     catalogue = _section(CatalogueSettings, raw.pop("catalogue", {}), f"{source} [catalogue]")
+    mail = _section(MailSettings, raw.pop("mail", {}), f"{source} [mail]")
     top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "retrieval",
-                                                           "catalogue", "data_dir"}
+                                                           "catalogue", "mail", "data_dir"}
     unknown = set(raw) - top
     if unknown:
         raise InvalidInputError(
@@ -181,7 +202,7 @@ def settings_from_mapping(
             raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(data_dir=Path(data_dir), beacon=beacon, access=access, retrieval=retrieval,
-                    catalogue=catalogue, **raw)
+                    catalogue=catalogue, mail=mail, **raw)
 
 
 def load_settings(

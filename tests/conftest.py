@@ -10,8 +10,8 @@ import pytest
 
 from tests.pgcluster import PgCluster
 
-#: The browser fixture (Debian's Chromium through Playwright) for every browser test.
-pytest_plugins = ["tests.browser"]
+#: The browser fixture (Debian's Chromium through Playwright) and the local SMTP server.
+pytest_plugins = ["tests.browser", "tests.mailserver"]
 
 REPO = Path(__file__).resolve().parent.parent
 

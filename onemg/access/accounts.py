@@ -25,6 +25,20 @@ from onemg.errors import AuthenticationError, InvalidInputError, NotFoundError
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _AFFILIATION = re.compile(r"^[a-z][a-z0-9_.-]*@[a-z0-9.-]+$")
+_EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+
+def check_email(address: str) -> str:
+    """``address`` stripped, if it looks like a deliverable e-mail address.
+
+    Raises:
+        InvalidInputError: it does not (the message gives an example).
+    """
+    address = address.strip()
+    if not _EMAIL.match(address):
+        raise InvalidInputError(
+            f"e-mail address {address!r} is not valid; write it like name@example.org")
+    return address
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,7 @@ class LocalAccounts:
         self._dummy = self._hasher.hash(secrets.token_hex(8))
 
     def create(self, username: str, password: str, *, affiliation: str | None = None,
-               is_admin: bool = False) -> Identity:
+               is_admin: bool = False, email: str | None = None) -> Identity:
         """Create an account with a fresh pseudonymous subject.
 
         Raises:
@@ -90,6 +104,7 @@ class LocalAccounts:
             password_hash=self._hasher.hash(password), affiliation=affiliation,
             is_admin=is_admin, researcher_status_at=None, researcher_status_by=None,
             terms_accepted_at=None, created_at=int(self._clock()),
+            email=check_email(email) if email is not None else None,
         )
         self._store.add(record)
         return _identity(record)
@@ -137,6 +152,32 @@ class LocalAccounts:
     def accept_terms(self, sub: str) -> None:
         """Record that the user accepted the Registered Access terms."""
         self._store.update(sub, terms_accepted_at=int(self._clock()))
+
+    def set_email(self, sub: str, address: str | None, *, verified: bool) -> None:
+        """Set (or clear) the e-mail address of ``sub``; ``verified`` once its owner confirmed it.
+
+        Changing the address clears the verification unless ``verified`` is given again.
+        """
+        checked = check_email(address) if address is not None else None
+        self._store.update(sub, email=checked,
+                           email_verified_at=int(self._clock()) if verified and checked else None)
+
+    def verified_email(self, sub: str) -> str | None:
+        """The confirmed e-mail address of ``sub``, or None (no address, or not confirmed)."""
+        record = self._store.by_sub(sub)
+        if record is None or record.email_verified_at is None:
+            return None
+        return record.email
+
+    def email_of(self, sub: str) -> str | None:
+        """The e-mail address of ``sub`` as given, confirmed or not (None without one)."""
+        record = self._store.by_sub(sub)
+        return record.email if record else None
+
+    def delete(self, sub: str) -> None:
+        """Delete the account of ``sub`` for good (its row goes; the audit log keeps the
+        pseudonymous subject only)."""
+        self._store.delete(sub)
 
     def usernames(self) -> list[tuple[str, str]]:
         """(username, subject) of every account."""

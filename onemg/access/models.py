@@ -25,6 +25,9 @@ class Account(Base):
     researcher_status_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     terms_accepted_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    #: Where the hub's mails to this person go (migration 0006); only the hub's mail uses it.
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
+    email_verified_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Role(Base):
@@ -92,3 +95,13 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failure: Mapped[int] = mapped_column(BigInteger)
     locked_until: Mapped[int] = mapped_column(BigInteger)
+
+
+class SiteRole(Base):
+    """A hub site role (stakeholder, WP leader, coordinator, editor) held by an account."""
+
+    __tablename__ = "hub_site_roles"
+
+    sub: Mapped[str] = mapped_column(String(128), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted_at: Mapped[int] = mapped_column(BigInteger)

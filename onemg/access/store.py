@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import Engine, case, delete, insert, or_, select, update
 from sqlalchemy import exc as sa_exc
 
-from onemg.access.models import Account, AuditEntry, Entitlement, Event, LoginThrottle, Role
+from onemg.access.models import (
+    Account,
+    AuditEntry,
+    Entitlement,
+    Event,
+    LoginThrottle,
+    Role,
+    SiteRole,
+)
 from onemg.db import make_sessionmaker
 from onemg.errors import ConflictError, NotFoundError
 
@@ -31,6 +39,8 @@ class AccountRecord:
     researcher_status_by: str | None
     terms_accepted_at: int | None
     created_at: int
+    email: str | None = None
+    email_verified_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,8 @@ class AuditRecord:
 def _account(row: Account) -> AccountRecord:
     return AccountRecord(row.sub, row.username, row.password_hash, row.affiliation, row.is_admin,
                          row.researcher_status_at, row.researcher_status_by,
-                         row.terms_accepted_at, row.created_at)
+                         row.terms_accepted_at, row.created_at, row.email,
+                         row.email_verified_at)
 
 
 def _entitlement(row: Entitlement) -> EntitlementRecord:
@@ -131,10 +142,49 @@ class AccountStore:
             if result.rowcount == 0:
                 raise NotFoundError(f"no account with subject {sub!r}")
 
+    def delete(self, sub: str) -> None:
+        """Remove account ``sub`` (its row, so nothing personal stays behind)."""
+        with self._session.begin() as s:
+            s.execute(delete(Account).where(Account.sub == sub))
+
     def all(self) -> list[AccountRecord]:
         """Every account, by username."""
         with self._session() as s:
             return [_account(r) for r in s.scalars(select(Account).order_by(Account.username))]
+
+
+class SiteRoleStore:
+    """The hub's site roles (see :mod:`onemg.access.site_roles`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._session = make_sessionmaker(engine)
+
+    def grant(self, sub: str, role: str, *, at: int) -> None:
+        """Give ``sub`` the ``role`` (idempotent)."""
+        with self._session.begin() as s:
+            if s.get(SiteRole, (sub, role)) is None:
+                s.add(SiteRole(sub=sub, role=role, granted_at=at))
+
+    def revoke(self, sub: str, role: str) -> None:
+        """Take ``role`` from ``sub`` (idempotent)."""
+        with self._session.begin() as s:
+            s.execute(delete(SiteRole).where(SiteRole.sub == sub, SiteRole.role == role))
+
+    def roles_of(self, sub: str) -> frozenset[str]:
+        """The site roles ``sub`` holds."""
+        with self._session() as s:
+            return frozenset(s.scalars(select(SiteRole.role).where(SiteRole.sub == sub)))
+
+    def holders(self, role: str) -> list[str]:
+        """The subjects holding ``role``."""
+        with self._session() as s:
+            return list(s.scalars(select(SiteRole.sub).where(SiteRole.role == role)
+                                  .order_by(SiteRole.sub)))
+
+    def forget(self, sub: str) -> None:
+        """Drop every role of ``sub`` (account deletion)."""
+        with self._session.begin() as s:
+            s.execute(delete(SiteRole).where(SiteRole.sub == sub))
 
 
 class RoleStore:

@@ -235,10 +235,16 @@ def _register_people(access: typer.Typer) -> None:
                                             confirmation_prompt=True,
                                             envvar="ONEMG_NEW_PASSWORD"),
                affiliation: str | None = typer.Option(None, help="role@organisation"),
+               email: str | None = typer.Option(
+                   None, help="Where the hub's notifications go (taken as confirmed)."),
                admin: bool = typer.Option(False, "--admin")) -> None:
         """Create a hub account (prints its pseudonymous subject)."""
-        identity = _accounts(data_dir, database_url).create(
-            username, password, affiliation=affiliation, is_admin=admin)
+        accounts = _accounts(data_dir, database_url)
+        identity = accounts.create(username, password, affiliation=affiliation, is_admin=admin,
+                                   email=email)
+        if email:
+            # The operator typed it in: confirmed; self-service changes go through a mail.
+            accounts.set_email(identity.sub, email, verified=True)
         typer.echo(identity.sub)
 
     @user.command("list")
@@ -288,6 +294,34 @@ def _register_people(access: typer.Typer) -> None:
 
         for subject, name in RoleStore(_engine(_settings(data_dir, database_url, "node"))).all():
             typer.echo(f"{subject}\t{name}")
+
+    site_role = typer.Typer(
+        help="Hub site roles: stakeholder, wp_leader, coordinator, editor.", no_args_is_help=True)
+    access.add_typer(site_role, name="site-role")
+
+    def _site_role(user_name: str, role_name: str, data_dir: Path, database_url: str | None,
+                   actor: str, granted: bool) -> None:
+        from onemg.access.site_roles import change_site_role
+        from onemg.access.store import SiteRoleStore
+
+        roles, audit = _audited(data_dir, database_url, SiteRoleStore, "hub")
+        change_site_role(roles, audit, actor=actor,
+                         subject=_accounts(data_dir, database_url).sub_of(user_name),
+                         role=role_name, granted=granted, origin="cli")
+
+    @site_role.command("grant")
+    def grant_site_role(user_name: str, role_name: str, data_dir: Path = _DATA_DIR,
+                        database_url: str | None = _DB_URL, actor: str = _ACTOR) -> None:
+        """Give hub account USER_NAME a site role; audited."""
+        _site_role(user_name, role_name, data_dir, database_url, actor, True)
+        typer.echo(f"{user_name} is now {role_name}")
+
+    @site_role.command("revoke")
+    def revoke_site_role(user_name: str, role_name: str, data_dir: Path = _DATA_DIR,
+                         database_url: str | None = _DB_URL, actor: str = _ACTOR) -> None:
+        """Take a site role away from hub account USER_NAME; audited."""
+        _site_role(user_name, role_name, data_dir, database_url, actor, False)
+        typer.echo(f"{user_name} is no longer {role_name}")
 
     keys = typer.Typer(help="Signing keys.", no_args_is_help=True)
     access.add_typer(keys, name="keys")

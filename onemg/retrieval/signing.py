@@ -12,35 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from onemg.errors import AccessDeniedError
+from onemg.secret_files import load_or_create_secret as load_or_create_secret_file
 
 SECRET_FILE = Path("keys") / "block-url.key"
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
     """The node's block-URL secret, created on first use."""
-    path = data_dir / SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another worker made it first
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
-                fh.flush()
-                os.fsync(fh.fileno())
-    secret = path.read_bytes()
-    if len(secret) != 32:
-        raise AccessDeniedError(f"{path}: damaged block-URL secret; delete it to make a new one")
-    return secret
+    return load_or_create_secret_file(data_dir / SECRET_FILE)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from onemg import __version__
 from onemg.db import open_database
 from onemg.dcat.hub import attach_hub_catalogue
 from onemg.lazy import Lazy
+from onemg.mail import mailer_for
 from onemg.network.access_hook import wire_broker
 from onemg.network.config import NetworkConfig
 from onemg.network.credentials import MemberCredentials
@@ -34,6 +35,7 @@ from onemg.settings import Settings
 from onemg.web.docs import OPENAPI_PATH, install_docs
 from onemg.web.errors import install_error_handlers
 from onemg.web.middleware import install_http_hardening
+from onemg.web.signed_links import LinkSigner
 from onemg.web.transport import StrictTransport
 
 
@@ -117,6 +119,9 @@ def create_hub_app(
     )
     install_error_handlers(app, settings.beacon)
     install_docs(app)
+    # Mail out (notifications, newsletter) and signed links in mails; both made on first use.
+    app.state.mailer = Lazy(lambda: mailer_for(settings))
+    app.state.link_signer = Lazy(lambda: LinkSigner.for_data_dir(settings.data_dir))
     if network.broker:
         broker_verifier, broker_credentials = wire_broker(app, settings, network, database)
         verifier = verifier or broker_verifier

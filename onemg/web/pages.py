@@ -75,6 +75,12 @@ class WebUser:
     sub: str
     username: str
     is_admin: bool
+    #: Site roles (:data:`onemg.access.site_roles.SITE_ROLES`); administrators hold them all.
+    roles: frozenset[str] = frozenset()
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user holds one of ``roles`` (administrators hold every role)."""
+        return self.is_admin or any(r in self.roles for r in roles)
 
 
 class WebServices:
@@ -99,12 +105,13 @@ class WebServices:
     def _build(self) -> dict[str, Any]:
         from onemg.access.accounts import LocalAccounts
         from onemg.access.audit import HashChainAudit
-        from onemg.access.store import AccountStore, AuditStore
+        from onemg.access.store import AccountStore, AuditStore, SiteRoleStore
 
         engine = self._database()
         store = AccountStore(engine)
         return {
             "account_store": store,
+            "site_roles": SiteRoleStore(engine),
             "accounts": LocalAccounts(store),
             "audit": HashChainAudit(AuditStore(engine)),
             "sessions": Sessions(SessionStore(engine)),
@@ -127,6 +134,11 @@ class WebServices:
     def audit(self) -> Any:
         """The hub's hash-chained audit log."""
         return self._get()["audit"]
+
+    @property
+    def site_roles(self) -> Any:
+        """The hub's :class:`~onemg.access.store.SiteRoleStore`."""
+        return self._get()["site_roles"]
 
     @property
     def sessions(self) -> Sessions:
@@ -172,8 +184,10 @@ def page_user(request: Request) -> WebUser | None:
         user = None
         if session is not None and session.sub is not None:
             try:
-                identity = web(request).accounts.identity(session.sub)
-                user = WebUser(identity.sub, web(request).username(identity.sub), identity.is_admin)
+                services = web(request)
+                identity = services.accounts.identity(session.sub)
+                user = WebUser(identity.sub, services.username(identity.sub), identity.is_admin,
+                               services.site_roles.roles_of(identity.sub))
             except AuthenticationError:
                 user = None
         request.state.web_user = user
@@ -186,6 +200,24 @@ def require_user(request: Request) -> WebUser:
     if user is None:
         raise LoginRequiredError("log in to see this page")
     return user
+
+
+def require_site_role(request: Request, *roles: str) -> WebUser:
+    """The logged-in user if they hold one of the site ``roles``; otherwise 401 or 403."""
+    user = require_user(request)
+    if not user.has_role(*roles):
+        raise AccessDeniedError(f"this needs the {' or '.join(roles)} role")
+    return user
+
+
+def mailer(request: Request) -> Any:
+    """The hub's :class:`~onemg.mail.Mailer` (``[mail]`` settings; see docs/mail.md)."""
+    return request.app.state.mailer()
+
+
+def link_signer(request: Request) -> Any:
+    """The hub's :class:`~onemg.web.signed_links.LinkSigner` for links in mails."""
+    return request.app.state.link_signer()
 
 
 def _session_for_form(request: Request) -> Session:
