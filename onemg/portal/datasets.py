@@ -21,6 +21,7 @@ from markupsafe import Markup
 from onemg.network.query import from_get
 from onemg.network.service import NetworkService
 from onemg.portal.conditions import Condition, explain
+from onemg.web.markdown import sanitise_html
 
 #: Size buckets of the size facet (number of individuals).
 SIZES: tuple[tuple[str, int, int | None], ...] = (
@@ -37,13 +38,7 @@ FACETS = ("country", "access", "condition", "size")
 
 def sanitise(text: str) -> Markup:
     """Metadata HTML or text made safe to show: nh3 keeps harmless markup, drops the rest."""
-    return Markup(
-        nh3.clean(
-            text or "",
-            tags={"p", "br", "em", "strong", "ul", "ol", "li", "a", "code"},
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+    return sanitise_html(text)
 
 
 def _plain(text: str) -> str:
