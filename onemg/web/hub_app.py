@@ -134,6 +134,10 @@ def create_hub_app(
     from onemg.portal import mount_portal
 
     mount_portal(app, database)
+    # The community site (news, events, newsletter, stakeholder portal).
+    from onemg.community import mount_community
+
+    mount_community(app, database)
     # The merged DCAT-AP catalogue (/api/catalogue): before the Beacon /api catch-all.
     attach_hub_catalogue(app, settings, network)
     app.include_router(create_router())
