@@ -124,6 +124,8 @@ class MailSettings:
     #: The hub's public base URL, used in links inside mails.
     public_url: str = "http://127.0.0.1:8100/"
     timeout_s: float = 10.0
+    #: Seconds between the hub's checks for application state changes to notify (0: never).
+    notify_interval_s: float = 60.0
 
 
 @dataclass(frozen=True)

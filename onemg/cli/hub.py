@@ -1,4 +1,4 @@
-"""``onemg hub serve``, ``init`` and ``harvest``: run the hub (Beacon Network aggregator)."""
+"""``onemg hub serve``, ``init``, ``harvest``, ``notify``: run the Beacon Network hub."""
 
 from __future__ import annotations
 
@@ -129,6 +129,30 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{r.member}: FAILED ({r.error}); {kept}", err=True)
         typer.echo(f"copies in {harvester.folder}")
         if not all(r.ok for r in results):
+            raise typer.Exit(1)
+
+    @hub.command("notify")
+    def notify(
+        data_dir: Path | None = typer.Option(
+            None, "--data-dir", help=_DATA_DIR_HELP, show_default=False
+        ),
+        config: Path | None = typer.Option(None, "--config", "-c", help="Hub TOML file."),
+    ) -> None:
+        """Mail applicants whose applications changed state at a node, once (docs/mail.md).
+
+        A running hub does this every notify_interval_s seconds (mail settings); use this command
+        from cron when that is 0. Exits with status 1 when a node could not be asked or a mail
+        could not be sent (they are tried again next time).
+        """
+        import asyncio
+
+        from onemg.portal.notifications import notify_once
+
+        settings, network = _hub_config(data_dir, config)
+        report = asyncio.run(notify_once(settings, network))
+        typer.echo(f"{report.checked} application(s) checked, {report.changed} changed, "
+                   f"{report.mailed} mail(s) sent, {report.failed} failure(s)")
+        if report.failed:
             raise typer.Exit(1)
 
     app.add_typer(hub, name="hub")

@@ -51,6 +51,8 @@ class DemoPlan:
     hub_port: int = 8100
     #: Nodes listen on ``hub_port + 1``, ``hub_port + 2``, ...
     node_ports: tuple[int, ...] = field(default=())
+    #: The hub's ``[mail]`` settings (default: mail to ``hub/outbox/*.eml``; docs/mail.md).
+    mail: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.node_ports:
@@ -115,21 +117,31 @@ def write_node_settings(plan: DemoPlan, country: str) -> Path:
     return path
 
 
-def write_hub_config(plan: DemoPlan) -> Path:
-    """The hub's TOML: the three demo nodes as members."""
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+
+
+def write_hub_config(plan: DemoPlan, path: Path | None = None) -> Path:
+    """The hub's TOML (``root/hub.toml`` unless ``path``): the demo nodes as members."""
     members = "".join(
         f'\n[[members]]\nid = "{c.lower()}"\nbase_url = "{plan.node_url(c)}/api"\n'
         f'country = "{c}"\nbeacon_id = "eu.onemg.node.{c.lower()}"\n'
         for c in plan.countries
     )
-    path = plan.root / "hub.toml"
+    mail = {"public_url": f"{plan.hub_url}/", **plan.mail}
+    path = path or plan.root / "hub.toml"
     path.write_text(
         'data_dir = "hub"\n\n'
         '[beacon]\nbeacon_id = "eu.onemg.hub"\nname = "1+MG Beacon Network (demo)"\n'
         'organization_id = "onemg"\norganization_name = "1+MG demo hub"\n\n'
         "[network]\nmember_timeout_s = 5.0\ndeadline_s = 8.0\nfailure_threshold = 3\n"
         "cooldown_s = 10.0\nrefresh_interval_s = 60.0\n\n"
-        f'[access]\npublic_url = "{plan.hub_url}/"\n' + members
+        f'[access]\npublic_url = "{plan.hub_url}/"\n\n'
+        "[mail]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in mail.items()) + members
     )
     return path
 

@@ -153,16 +153,18 @@ def parse_hub_config(
 ) -> tuple[Settings, NetworkConfig]:
     """Build the hub's :class:`Settings` and :class:`NetworkConfig` from parsed TOML.
 
-    The settings part (``data_dir``, ``database_url``, ``[beacon]``, ``[access]``) goes through
+    The settings part (``data_dir``, ``database_url``, ``[beacon]``, ``[access]``,
+    ``[catalogue]``, ``[mail]``) goes through
     the node's loader (:func:`onemg.settings.settings_from_mapping`), environment included.
     """
     raw = dict(raw)
-    known = {"beacon", "network", "members", "access", "catalogue", "data_dir", "database_url"}
+    known = {"beacon", "network", "members", "access", "catalogue", "mail", "data_dir",
+             "database_url"}
     unknown = set(raw) - known
     if unknown:
         raise InvalidInputError(
             f"{source}: unknown section(s) {sorted(unknown)}; a hub config has data_dir, "
-            "database_url, [beacon], [access], [catalogue], [network] and [[members]]"
+            "database_url, [beacon], [access], [catalogue], [mail], [network] and [[members]]"
         )
     if "trusted_issuers" in raw.get("access", {}):
         raise InvalidInputError(f"{source} [access]: a hub trusts no visa issuers itself")
@@ -173,7 +175,8 @@ def parse_hub_config(
     # config file, so the hub finds its data whatever directory it is started from.
     base = Path(source).parent if isinstance(source, Path) else Path(".")
     data_dir = base / Path(raw.get("data_dir", "hub-data"))
-    own = {k: raw[k] for k in ("beacon", "access", "catalogue", "database_url") if k in raw}
+    own = {k: raw[k] for k in ("beacon", "access", "catalogue", "mail", "database_url")
+           if k in raw}
     settings = settings_from_mapping(own, data_dir=data_dir, source=source, environ=environ)
     return settings, network
 

@@ -24,7 +24,7 @@ from onemg.errors import (
     UpstreamError,
     WorkflowError,
 )
-from onemg.network.registry import MemberState
+from onemg.network.config import MemberConfig
 
 #: Research purposes a person picks from, in plain words, with the DUO terms they stand for.
 PURPOSES: dict[str, tuple[str, str]] = {
@@ -91,9 +91,9 @@ def advise(purpose: ResearchPurpose, conditions: Mapping[str, Any] | None) -> Ad
 class NodeApplications:
     """The researcher's side of one node's DAC API, called with a node-scoped passport."""
 
-    def __init__(self, http: httpx.AsyncClient, member: MemberState, passport: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, member: MemberConfig, passport: str) -> None:
         self._http = http
-        self._base = member.config.api_url + "/access"
+        self._base = member.api_url + "/access"
         self._headers = {"Authorization": f"Bearer {passport}"}
         self.member = member
 
@@ -103,9 +103,9 @@ class NodeApplications:
                 method, self._base + path, json=body, headers=self._headers, timeout=15
             )
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"the node {self.member.config.id} did not answer ({exc})") from exc
+            raise UpstreamError(f"the node {self.member.id} did not answer ({exc})") from exc
         if r.status_code == 404:
-            raise NotFoundError(f"no such application at node {self.member.config.id}")
+            raise NotFoundError(f"no such application at node {self.member.id}")
         if r.status_code >= 400:
             try:
                 detail = r.json().get("detail") or r.json().get("error") or r.text
@@ -118,7 +118,7 @@ class NodeApplications:
                 403: AccessDeniedError,
                 409: WorkflowError,
             }.get(r.status_code, UpstreamError)
-            raise kind(f"node {self.member.config.id}: {detail}")
+            raise kind(f"node {self.member.id}: {detail}")
         return r.json()
 
     async def apply(self, datasets: Sequence[str], form: PurposeForm) -> dict[str, Any]:

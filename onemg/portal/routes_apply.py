@@ -22,6 +22,7 @@ from onemg.network.service import NetworkService
 from onemg.portal import datasets as ds
 from onemg.portal.applying import PURPOSES, NodeApplications, PurposeForm, advise
 from onemg.portal.basket import Basket
+from onemg.portal.notifications import Watches
 from onemg.portal.routes import principal_of
 from onemg.web.pages import WebUser, check_csrf, redirect, render, require_user, web
 
@@ -32,6 +33,10 @@ def _network(request: Request) -> NetworkService:
 
 def _basket(request: Request) -> Basket:
     return Basket(web(request).engine)
+
+
+def _watches(request: Request) -> Watches:
+    return Watches(web(request).engine)
 
 
 def _member(request: Request, member_id: str) -> MemberState:
@@ -51,7 +56,7 @@ async def _node(request: Request, member: MemberState) -> NodeApplications:
     passport = await BrokerCredentials(access()).for_member(member.config, principal_of(request))
     if passport is None:
         raise UnavailableError("log in again to apply")
-    return NodeApplications(_network(request).client, member, passport)
+    return NodeApplications(_network(request).client, member.config, passport)
 
 
 async def _my_applications(
@@ -201,7 +206,8 @@ def create_router() -> APIRouter:
                     raise InvalidInputError("your basket is empty: add datasets first")
                 for member_id, items in groups.items():
                     node = await _node(request, _member(request, member_id))
-                    await node.apply([d.id for d in items], form)
+                    sent = await node.apply([d.id for d in items], form)
+                    _watches(request).remember(user.sub, member_id, sent["id"], sent["state"])
                     _basket(request).remove(user.sub, [(member_id, d.id) for d in items])
                 return redirect(request, "/applications")
         except OnemgError as exc:
@@ -261,12 +267,13 @@ def create_router() -> APIRouter:
         terms_accepted: str | None = Form(None),
     ) -> Response:
         await check_csrf(request)
-        require_user(request)
+        user = require_user(request)
         member = _member(request, member_id)
         form = _form(
             title, summary, institution, purpose, disease, commercial, duration_days, terms_accepted
         )
-        await (await _node(request, member)).resubmit(app_id, form)
+        sent = await (await _node(request, member)).resubmit(app_id, form)
+        _watches(request).remember(user.sub, member_id, app_id, sent["state"])
         return redirect(request, f"/applications/{member_id}/{app_id}")
 
     return router

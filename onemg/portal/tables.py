@@ -1,4 +1,4 @@
-"""SQL table of the portal (created by migration ``0005_portal``)."""
+"""SQL tables of the portal (migrations ``0005_portal`` and ``0010_portal_notify``)."""
 
 from __future__ import annotations
 
@@ -17,3 +17,15 @@ class BasketItem(Base):
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     dataset_id: Mapped[str] = mapped_column(String(256), primary_key=True)
     added_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApplicationWatch(Base):
+    """The last state the hub saw of an application sent through it (for notifications)."""
+
+    __tablename__ = "portal_application_watch"
+
+    sub: Mapped[str] = mapped_column(String(128), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32))
+    seen_at: Mapped[int] = mapped_column(BigInteger)

@@ -95,6 +95,10 @@ def create_hub_app(
                     async with asyncio.timeout(network.deadline_s):
                         await service.refresh()
             refresher = asyncio.create_task(registry.refresh_forever(client))
+            # Mail applicants when a committee changes their application's state.
+            notifier = None
+            if network.broker and settings.mail.notify_interval_s > 0:
+                notifier = asyncio.create_task(_notify_forever(app, settings, network, client))
             # DCAT-AP: harvest every member's catalogue now and on a schedule (onemg.dcat).
             await stack.enter_async_context(
                 app.state.catalogue_harvester.running(client, settings.catalogue.harvest_interval_s)
@@ -102,9 +106,11 @@ def create_hub_app(
             try:
                 yield
             finally:
-                refresher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await refresher
+                for task in (refresher, notifier):
+                    if task is not None:
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
                 if (engine := database.if_built()) is not None:
                     engine.dispose()
 
@@ -145,3 +151,16 @@ def create_hub_app(
     install_http_hardening(app, settings=settings.beacon,
                            public_url=settings.access.public_url if network.broker else None)
     return app
+
+
+async def _notify_forever(app: FastAPI, settings: Settings, network: NetworkConfig,
+                          client: httpx.AsyncClient) -> None:
+    from onemg.portal.notifications import ApplicationNotifier, Watches
+
+    # Built after the first interval, so starting the hub opens no database for it.
+    await asyncio.sleep(settings.mail.notify_interval_s)
+    access = app.state.hub_access()
+    notifier = ApplicationNotifier(
+        access=access, members=network.enabled_members, watches=Watches(app.state.web.engine),
+        mailer=app.state.mailer(), http=client)
+    await notifier.run_forever(settings.mail.notify_interval_s)

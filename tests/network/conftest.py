@@ -45,6 +45,8 @@ def real_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoNetwo
         seed=7,
         hub_port=free_port(),
         node_ports=(free_port(), free_port()),
+        # Tests run the notifier themselves (onemg hub notify), never on the hub's timer.
+        mail={"notify_interval_s": 0},
     )
     prepare_data(plan, echo=lambda line: None)
     with DemoNetwork(plan) as network:
