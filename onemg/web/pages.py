@@ -515,7 +515,10 @@ def install_pages(
 
         app.mount("/static", StaticFiles(directory=static), name="static")
         if hub_login:
+            from onemg.web.account import account_router
+
             app.include_router(auth_router())
+            app.include_router(account_router())
     else:
         env: jinja2.Environment = app.state.templates
         loader = env.loader
