@@ -35,9 +35,16 @@ def change_role(
         roles.grant(subject, role)
     else:
         roles.revoke(subject, role)
+    audit_role_change(audit, action="admin.role", actor=actor, subject=subject, role=role,
+                      granted=granted, origin=origin)
+
+
+def audit_role_change(audit: AuditSink, *, action: str, actor: str, subject: str, role: str,
+                      granted: bool, origin: str) -> None:
+    """The one audit entry of a role change (DAC roles on a node, site roles on the hub)."""
     audit.record(
         user=actor,
-        action="admin.role",
+        action=action,
         resource=f"user:{subject}",
         result="granted" if granted else "revoked",
         reason=f"role={role}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from onemg.access.roles import audit_role_change
 from onemg.access.store import SiteRoleStore
 from onemg.errors import InvalidInputError
 from onemg.security import AuditSink
@@ -40,11 +41,5 @@ def change_site_role(
         roles.grant(subject, role, at=int(clock()))
     else:
         roles.revoke(subject, role)
-    audit.record(
-        user=actor,
-        action="admin.site_role",
-        resource=f"user:{subject}",
-        result="granted" if granted else "revoked",
-        reason=f"role={role}",
-        origin=origin,
-    )
+    audit_role_change(audit, action="admin.site_role", actor=actor, subject=subject, role=role,
+                      granted=granted, origin=origin)
