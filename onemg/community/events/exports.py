@@ -32,7 +32,17 @@ def attendees_csv(event: Event, registrations: list[Registration]) -> str:
     position = 0
     for reg in sorted(registrations, key=lambda r: (r.status != "confirmed", r.queued_at, r.id)):
         position += reg.status == "waiting"
-        writer.writerow([safe_cell(v) for v in (
-            reg.name, reg.email, reg.status, sessions.get(reg.session_id or -1, ""),
-            iso_utc(reg.queued_at.timestamp()), position if reg.status == "waiting" else "")])
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    reg.name,
+                    reg.email,
+                    reg.status,
+                    sessions.get(reg.session_id or -1, ""),
+                    iso_utc(reg.queued_at.timestamp()),
+                    position if reg.status == "waiting" else "",
+                )
+            ]
+        )
     return out.getvalue()

@@ -32,8 +32,9 @@ def _calendar(method: str) -> Calendar:
     return cal
 
 
-def _vevent(event: Event, *, uid: str, url: str, stamp: datetime,
-            session: WorkshopSession | None = None) -> VEvent:
+def _vevent(
+    event: Event, *, uid: str, url: str, stamp: datetime, session: WorkshopSession | None = None
+) -> VEvent:
     ve = VEvent()
     ve.add("uid", uid)
     ve.add("dtstamp", stamp.astimezone(UTC))
@@ -50,10 +51,17 @@ def _vevent(event: Event, *, uid: str, url: str, stamp: datetime,
         where = f"{event.location} (online)"
     if where:
         ve.add("location", where)
-    lines = [x for x in (event.description, f"Work package: {event.wp}" if event.wp else "",
-                         f"Organiser: {event.organiser}" if event.organiser else "",
-                         "Only the month is announced; the days follow."
-                         if event.precision == "month" else "", url) if x]
+    lines = [
+        x
+        for x in (
+            event.description,
+            f"Work package: {event.wp}" if event.wp else "",
+            f"Organiser: {event.organiser}" if event.organiser else "",
+            "Only the month is announced; the days follow." if event.precision == "month" else "",
+            url,
+        )
+        if x
+    ]
     ve.add("description", "\n\n".join(lines))
     ve.add("url", url)
     if event.contact_email:
@@ -68,19 +76,34 @@ def feed(events: list[Event], *, base_url: str, now: datetime) -> bytes:
     cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", "1+MG events")
     for event in events:
-        cal.add_component(_vevent(event, uid=f"{event.id}@onemg-events",
-                                  url=f"{base_url}events/{event.id}", stamp=now))
+        cal.add_component(
+            _vevent(
+                event, uid=f"{event.id}@onemg-events", url=f"{base_url}events/{event.id}", stamp=now
+            )
+        )
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def invitation(event: Event, registration: Registration, *, base_url: str, now: datetime,
-               method: str = "REQUEST", sequence: int = 0) -> bytes:
+def invitation(
+    event: Event,
+    registration: Registration,
+    *,
+    base_url: str,
+    now: datetime,
+    method: str = "REQUEST",
+    sequence: int = 0,
+) -> bytes:
     """The calendar invitation for one registration (``METHOD:REQUEST``, or ``CANCEL``)."""
     session = next((s for s in event.sessions if s.id == registration.session_id), None)
     cal = _calendar(method)
-    ve = _vevent(event, uid=f"{event.id}-r{registration.id}@onemg-events",
-                 url=f"{base_url}events/{event.id}", stamp=now, session=session)
+    ve = _vevent(
+        event,
+        uid=f"{event.id}-r{registration.id}@onemg-events",
+        url=f"{base_url}events/{event.id}",
+        stamp=now,
+        session=session,
+    )
     ve.add("sequence", sequence)
     ve.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     attendee = vCalAddress(f"mailto:{registration.email}")

@@ -56,9 +56,15 @@ def _is_coordinator(user: WebUser | None) -> bool:
     return user is not None and user.has_role("coordinator")
 
 
-def _event_page(request: Request, event_id: str, *, error: str | None = None,
-                notice: str | None = None, status: int = 200,
-                form: dict[str, str] | None = None) -> Response:
+def _event_page(
+    request: Request,
+    event_id: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+) -> Response:
     service = events(request)
     event = service.get(event_id)
     user = page_user(request)
@@ -71,16 +77,30 @@ def _event_page(request: Request, event_id: str, *, error: str | None = None,
         closed = str(exc)
     mine = service.registrations_of(event.id, user.sub) if user else []
     verified = web(request).accounts.verified_email(user.sub) if user else None
-    return render(request, "events/event.html", {
-        "e": event, "t": _times(event, tz), "tz": tz, "zones": zone_names(), "places": places,
-        "closed": closed, "mine": [(r, service.position(r)) for r in mine],
-        "organiser": user is not None and service.may_organise(
-            event, user.sub, is_coordinator=_is_coordinator(user)),
-        "description": render_markdown(event.description),
-        "outcome": render_markdown(event.outcome), "error": error, "notice": notice,
-        "verified_email": verified, "form": form or {},
-        "session_titles": {s.id: s.title for s in event.sessions},
-    }, status=status, title=event.name)
+    return render(
+        request,
+        "events/event.html",
+        {
+            "e": event,
+            "t": _times(event, tz),
+            "tz": tz,
+            "zones": zone_names(),
+            "places": places,
+            "closed": closed,
+            "mine": [(r, service.position(r)) for r in mine],
+            "organiser": user is not None
+            and service.may_organise(event, user.sub, is_coordinator=_is_coordinator(user)),
+            "description": render_markdown(event.description),
+            "outcome": render_markdown(event.outcome),
+            "error": error,
+            "notice": notice,
+            "verified_email": verified,
+            "form": form or {},
+            "session_titles": {s.id: s.title for s in event.sessions},
+        },
+        status=status,
+        title=event.name,
+    )
 
 
 def create_router() -> APIRouter:
@@ -91,18 +111,33 @@ def create_router() -> APIRouter:
     def list_events(request: Request) -> Response:
         upcoming, past = events(request).upcoming_and_past()
         tz = reader_zone(request)
-        return render(request, "events/list.html", {
-            "upcoming": upcoming, "past": past, "tz": tz, "zones": zone_names(),
-            "when": lambda e: when_text(e, tz),
-        }, title="Events")
+        return render(
+            request,
+            "events/list.html",
+            {
+                "upcoming": upcoming,
+                "past": past,
+                "tz": tz,
+                "zones": zone_names(),
+                "when": lambda e: when_text(e, tz),
+            },
+            title="Events",
+        )
 
     @router.get("/events.ics")
     def feed(request: Request) -> Response:
-        body = ics.feed(events(request).events(), base_url=mailer(request).link(""),
-                        now=datetime.now(UTC))
-        return Response(body, media_type="text/calendar; charset=utf-8", headers={
-            "Content-Disposition": 'inline; filename="events.ics"', "Cache-Control": "max-age=300",
-            "X-Content-Type-Options": "nosniff"})
+        body = ics.feed(
+            events(request).events(), base_url=mailer(request).link(""), now=datetime.now(UTC)
+        )
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={
+                "Content-Disposition": 'inline; filename="events.ics"',
+                "Cache-Control": "max-age=300",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @router.post("/events/timezone")
     async def choose_zone(request: Request) -> Response:
@@ -115,8 +150,15 @@ def create_router() -> APIRouter:
         if not target.startswith("/events") or target.startswith("//"):
             target = "/events"
         response = redirect(request, target)
-        response.set_cookie(TZ_COOKIE, tz, max_age=365 * 86400, samesite="lax", path="/",
-                            httponly=True, secure=request.url.scheme == "https")
+        response.set_cookie(
+            TZ_COOKIE,
+            tz,
+            max_age=365 * 86400,
+            samesite="lax",
+            path="/",
+            httponly=True,
+            secure=request.url.scheme == "https",
+        )
         return response
 
     @router.get("/events/{event_id}")
@@ -137,35 +179,64 @@ def create_router() -> APIRouter:
             verified = web(request).accounts.verified_email(user.sub) if user else None
             try:
                 if verified and email.lower() == verified.lower():
-                    reg = service.register(event_id, email=verified, name=name,
-                                           session_key=session_key, sub=user.sub)
+                    reg = service.register(
+                        event_id, email=verified, name=name, session_key=session_key, sub=user.sub
+                    )
                     event = service.get(event_id)
-                    sent = notifier(request).registered(event, reg,
-                                                        position=service.position(reg))
+                    sent = notifier(request).registered(event, reg, position=service.position(reg))
                     return _registered_page(request, event, reg, service.position(reg), sent)
                 event, email_ok, name_ok = service.validate_request(
-                    event_id, email=email, name=name, session_key=session_key)
-                sent = notifier(request).confirm_address(event, email=email_ok, name=name_ok,
-                                                         session_key=session_key,
-                                                         sub=user.sub if user else None)
+                    event_id, email=email, name=name, session_key=session_key
+                )
+                sent = notifier(request).confirm_address(
+                    event,
+                    email=email_ok,
+                    name=name_ok,
+                    session_key=session_key,
+                    sub=user.sub if user else None,
+                )
             except (RegistrationRefusedError, InvalidInputError, ConflictError) as exc:
-                return _event_page(request, event_id, error=str(exc), form=values,
-                                   status=409 if not isinstance(exc, InvalidInputError) else 400)
-            return render(request, "events/message.html", {
-                "e": event, "heading": "Check your mail" if sent else "Mail not sent",
-                "text": (f"We sent a link to {email_ok}. Open it within two days to confirm "
-                         "your registration; nothing is stored until then.") if sent else
-                        "We could not send the confirmation mail; please try again later.",
-            }, title="Confirm your address", status=200 if sent else 503)
+                return _event_page(
+                    request,
+                    event_id,
+                    error=str(exc),
+                    form=values,
+                    status=409 if not isinstance(exc, InvalidInputError) else 400,
+                )
+            return render(
+                request,
+                "events/message.html",
+                {
+                    "e": event,
+                    "heading": "Check your mail" if sent else "Mail not sent",
+                    "text": (
+                        f"We sent a link to {email_ok}. Open it within two days to confirm "
+                        "your registration; nothing is stored until then."
+                    )
+                    if sent
+                    else "We could not send the confirmation mail; please try again later.",
+                },
+                title="Confirm your address",
+                status=200 if sent else 503,
+            )
 
         return await run_in_threadpool(act)
 
-    def _registered_page(request: Request, event: Event, reg: Any, position: int | None,
-                         sent: bool) -> Response:
-        return render(request, "events/registered.html", {
-            "e": event, "r": reg, "position": position, "sent": sent,
-            "session_titles": {s.id: s.title for s in event.sessions},
-        }, title="Registered" if reg.status == "confirmed" else "On the waiting list")
+    def _registered_page(
+        request: Request, event: Event, reg: Any, position: int | None, sent: bool
+    ) -> Response:
+        return render(
+            request,
+            "events/registered.html",
+            {
+                "e": event,
+                "r": reg,
+                "position": position,
+                "sent": sent,
+                "session_titles": {s.id: s.title for s in event.sessions},
+            },
+            title="Registered" if reg.status == "confirmed" else "On the waiting list",
+        )
 
     @router.get("/events/{event_id}/confirm")
     def confirm_form(request: Request, event_id: str, token: str = "") -> Response:
@@ -173,25 +244,38 @@ def create_router() -> APIRouter:
         if payload.get("ev") != event_id:
             raise InvalidInputError("this link belongs to another event")
         event = events(request).get(event_id)
-        return render(request, "events/confirm.html", {"e": event, "p": payload, "token": token,
-                                                       "session": event.session(payload.get("s")
-                                                                                or "")},
-                      title="Confirm your registration")
+        return render(
+            request,
+            "events/confirm.html",
+            {
+                "e": event,
+                "p": payload,
+                "token": token,
+                "session": event.session(payload.get("s") or ""),
+            },
+            title="Confirm your registration",
+        )
 
     @router.post("/events/{event_id}/confirm")
     async def confirm(request: Request, event_id: str) -> Response:
         await check_csrf(request)
         form = await request.form()
-        payload = link_signer(request).verify(CONFIRM_PURPOSE, str(form.get("token", "")),
-                                              max_age_s=CONFIRM_MAX_AGE_S)
+        payload = link_signer(request).verify(
+            CONFIRM_PURPOSE, str(form.get("token", "")), max_age_s=CONFIRM_MAX_AGE_S
+        )
         if payload.get("ev") != event_id:
             raise InvalidInputError("this link belongs to another event")
 
         def act() -> Response:
             service = events(request)
             try:
-                reg = service.register(event_id, email=payload["e"], name=payload["n"],
-                                       session_key=payload.get("s"), sub=payload.get("u"))
+                reg = service.register(
+                    event_id,
+                    email=payload["e"],
+                    name=payload["n"],
+                    session_key=payload.get("s"),
+                    sub=payload.get("u"),
+                )
             except (RegistrationRefusedError, ConflictError) as exc:
                 return _event_page(request, event_id, error=str(exc), status=409)
             event = service.get(event_id)
@@ -208,28 +292,45 @@ def create_router() -> APIRouter:
         if reg.event_id != event_id:
             raise NotFoundError("no such registration at this event")
         event = events(request).get(event_id)
-        return render(request, "events/cancel.html", {"e": event, "r": reg, "token": token},
-                      title="Cancel your registration")
+        return render(
+            request,
+            "events/cancel.html",
+            {"e": event, "r": reg, "token": token},
+            title="Cancel your registration",
+        )
 
-    async def _cancel(request: Request, event_id: str, registration_id: int, *,
-                      actor_sub: str | None, link_email: str | None) -> Response:
+    async def _cancel(
+        request: Request,
+        event_id: str,
+        registration_id: int,
+        *,
+        actor_sub: str | None,
+        link_email: str | None,
+    ) -> Response:
         def act() -> Response:
             service = events(request)
             current = service.registration(registration_id)
             if current.event_id != event_id:
                 raise NotFoundError("no such registration at this event")
-            reg, promoted = service.cancel(registration_id, actor_sub=actor_sub,
-                                           link_email=link_email)
+            reg, promoted = service.cancel(
+                registration_id, actor_sub=actor_sub, link_email=link_email
+            )
             event = service.get(event_id)
             note = notifier(request)
             if current.status != "cancelled":
                 note.cancelled(event, reg)
             for p in promoted:
                 note.promoted(event, p)
-            return render(request, "events/message.html", {
-                "e": event, "heading": "Registration cancelled",
-                "text": f"The registration of {reg.name} for {event.name} is cancelled.",
-            }, title="Cancelled")
+            return render(
+                request,
+                "events/message.html",
+                {
+                    "e": event,
+                    "heading": "Registration cancelled",
+                    "text": f"The registration of {reg.name} for {event.name} is cancelled.",
+                },
+                title="Cancelled",
+            )
 
         return await run_in_threadpool(act)
 
@@ -237,17 +338,20 @@ def create_router() -> APIRouter:
     async def cancel_by_link(request: Request, event_id: str) -> Response:
         await check_csrf(request)
         form = await request.form()
-        payload = link_signer(request).verify(CANCEL_PURPOSE, str(form.get("token", "")),
-                                              max_age_s=CANCEL_MAX_AGE_S)
-        return await _cancel(request, event_id, int(payload["r"]), actor_sub=None,
-                             link_email=str(payload["e"]))
+        payload = link_signer(request).verify(
+            CANCEL_PURPOSE, str(form.get("token", "")), max_age_s=CANCEL_MAX_AGE_S
+        )
+        return await _cancel(
+            request, event_id, int(payload["r"]), actor_sub=None, link_email=str(payload["e"])
+        )
 
     @router.post("/events/{event_id}/registrations/{registration_id}/cancel")
     async def cancel_mine(request: Request, event_id: str, registration_id: int) -> Response:
         await check_csrf(request)
         user = require_user(request)
-        return await _cancel(request, event_id, registration_id, actor_sub=user.sub,
-                             link_email=None)
+        return await _cancel(
+            request, event_id, registration_id, actor_sub=user.sub, link_email=None
+        )
 
     # -- organiser tools -----------------------------------------------------------------------
 
@@ -255,8 +359,9 @@ def create_router() -> APIRouter:
         user = require_user(request)
         service = events(request)
         event = service.get(event_id)
-        service.require_organiser(event, user.sub, is_coordinator=_is_coordinator(user),
-                                  action=action)
+        service.require_organiser(
+            event, user.sub, is_coordinator=_is_coordinator(user), action=action
+        )
         return event, user
 
     @router.get("/events/{event_id}/manage")
@@ -265,20 +370,33 @@ def create_router() -> APIRouter:
         service = events(request)
         regs = service.registrations(event_id)
         waiting = [r for r in regs if r.status == "waiting"]
-        return render(request, "events/manage.html", {
-            "e": event, "confirmed": [r for r in regs if r.status == "confirmed"],
-            "waiting": waiting, "sent": sent, "outcome_text": event.outcome,
-            "session_titles": {s.id: s.title for s in event.sessions},
-            "places": service.places(event_id),
-        }, title=f"Organise: {event.name}")
+        return render(
+            request,
+            "events/manage.html",
+            {
+                "e": event,
+                "confirmed": [r for r in regs if r.status == "confirmed"],
+                "waiting": waiting,
+                "sent": sent,
+                "outcome_text": event.outcome,
+                "session_titles": {s.id: s.title for s in event.sessions},
+                "places": service.places(event_id),
+            },
+            title=f"Organise: {event.name}",
+        )
 
     @router.get("/events/{event_id}/attendees.csv")
     def attendees(request: Request, event_id: str) -> Response:
         event, _ = _organiser(request, event_id, "attendees_csv")
         body = attendees_csv(event, events(request).registrations(event_id))
-        return Response(body, media_type="text/csv; charset=utf-8", headers={
-            **SECURITY_HEADERS,
-            "Content-Disposition": f'attachment; filename="{event.id}-attendees.csv"'})
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                **SECURITY_HEADERS,
+                "Content-Disposition": f'attachment; filename="{event.id}-attendees.csv"',
+            },
+        )
 
     @router.post("/events/{event_id}/message")
     async def message(request: Request, event_id: str) -> Response:
@@ -307,8 +425,7 @@ def create_router() -> APIRouter:
 
         def act() -> Response:
             _, user = _organiser(request, event_id, "outcome")
-            events(request).record_outcome(event_id, str(form.get("outcome", "")),
-                                           actor=user.sub)
+            events(request).record_outcome(event_id, str(form.get("outcome", "")), actor=user.sub)
             return redirect(request, f"/events/{event_id}")
 
         return await run_in_threadpool(act)

@@ -49,8 +49,9 @@ class SessionDraft:
 def _check_email(address: str) -> str:
     address = (address or "").strip()
     if len(address) > 320 or not _EMAIL.match(address):
-        raise InvalidInputError(f"e-mail address {address!r} is not valid; write it as "
-                                "name@example.org")
+        raise InvalidInputError(
+            f"e-mail address {address!r} is not valid; write it as name@example.org"
+        )
     return address
 
 
@@ -61,8 +62,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _parse_span(start: str, end: str | None, precision: str, tz: str
-                ) -> tuple[datetime, datetime]:
+def _parse_span(start: str, end: str | None, precision: str, tz: str) -> tuple[datetime, datetime]:
     if precision not in PRECISIONS:
         raise InvalidInputError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     try:
@@ -78,9 +78,10 @@ def _parse_span(start: str, end: str | None, precision: str, tz: str
             first = midnight_utc(date(year, month, 1), tz)
             last = midnight_utc(date(year + month // 12, month % 12 + 1, 1), tz)
     except ValueError as exc:
-        raise InvalidInputError(f"event dates {start!r}..{end!r}: {exc}; write days as "
-                                "2022-10-13, times as 2022-10-13 09:00, months as 2022-10"
-                                ) from None
+        raise InvalidInputError(
+            f"event dates {start!r}..{end!r}: {exc}; write days as "
+            "2022-10-13, times as 2022-10-13 09:00, months as 2022-10"
+        ) from None
     if last < first:
         raise InvalidInputError(f"the event ends ({end}) before it starts ({start})")
     return first, last
@@ -89,8 +90,9 @@ def _parse_span(start: str, end: str | None, precision: str, tz: str
 class EventService:
     """Events and registrations over an :class:`EventStore`, audited."""
 
-    def __init__(self, store: EventStore, *, audit: AuditSink,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, store: EventStore, *, audit: AuditSink, clock: Callable[[], float] = time.time
+    ) -> None:
         self.store = store
         self.audit = audit
         self.clock = clock
@@ -117,8 +119,7 @@ class EventService:
         """The event's parallel workshop sessions, in order."""
         return self.store.get(event_id).sessions
 
-    def participants(self, event_id: str, *, session_key: str | None = None
-                     ) -> list[Registration]:
+    def participants(self, event_id: str, *, session_key: str | None = None) -> list[Registration]:
         """Who holds a place (confirmed), optionally in one workshop session only."""
         regs = self.store.registrations(event_id, statuses=(CONFIRMED,))
         if session_key is None:
@@ -155,14 +156,32 @@ class EventService:
 
     # -- creating ------------------------------------------------------------------------------
 
-    def create(self, *, id: str, name: str, timezone: str, start: str, end: str | None = None,
-               precision: str = "time", wp: str = "", organiser: str = "",
-               organiser_sub: str | None = None, location: str = "", online: bool = False,
-               description: str = "", outcome: str = "", contact_email: str = "",
-               registration: bool = False, registration_opens: str | None = None,
-               registration_deadline: str | None = None, capacity: int | None = None,
-               waiting_list: bool = True, sessions: Sequence[SessionDraft] = (),
-               demo: bool = False, actor: str | None = None) -> Event:
+    def create(
+        self,
+        *,
+        id: str,
+        name: str,
+        timezone: str,
+        start: str,
+        end: str | None = None,
+        precision: str = "time",
+        wp: str = "",
+        organiser: str = "",
+        organiser_sub: str | None = None,
+        location: str = "",
+        online: bool = False,
+        description: str = "",
+        outcome: str = "",
+        contact_email: str = "",
+        registration: bool = False,
+        registration_opens: str | None = None,
+        registration_deadline: str | None = None,
+        capacity: int | None = None,
+        waiting_list: bool = True,
+        sessions: Sequence[SessionDraft] = (),
+        demo: bool = False,
+        actor: str | None = None,
+    ) -> Event:
         """Create an event; local times are in ``timezone`` (see :mod:`.zones`).
 
         Raises:
@@ -170,8 +189,10 @@ class EventService:
             ConflictError: the id is taken.
         """
         if not _ID.match(id):
-            raise InvalidInputError(f"event id {id!r}: use 2-64 lower-case letters, digits "
-                                    "and dashes (it appears in URLs and calendars)")
+            raise InvalidInputError(
+                f"event id {id!r}: use 2-64 lower-case letters, digits "
+                "and dashes (it appears in URLs and calendars)"
+            )
         if not name.strip():
             raise InvalidInputError("event name: must not be empty")
         zone(timezone)
@@ -187,19 +208,37 @@ class EventService:
         if len(set(keys)) != len(keys):
             raise InvalidInputError(f"workshop sessions: keys must differ ({', '.join(keys)})")
         event = Event(
-            id=id, name=name.strip(), wp=wp, organiser=organiser, organiser_sub=organiser_sub,
-            location=location, online=online, description=description, outcome=outcome,
+            id=id,
+            name=name.strip(),
+            wp=wp,
+            organiser=organiser,
+            organiser_sub=organiser_sub,
+            location=location,
+            online=online,
+            description=description,
+            outcome=outcome,
             outcome_recorded_at=None,
             contact_email=_check_email(contact_email) if contact_email else "",
-            timezone=timezone, precision=precision, starts_at=starts, ends_at=ends,
-            registration=registration, registration_opens_at=opens,
-            registration_deadline=deadline, capacity=capacity, waiting_list=waiting_list,
+            timezone=timezone,
+            precision=precision,
+            starts_at=starts,
+            ends_at=ends,
+            registration=registration,
+            registration_opens_at=opens,
+            registration_deadline=deadline,
+            capacity=capacity,
+            waiting_list=waiting_list,
             demo=demo,
             sessions=tuple(WorkshopSession(0, id, s.key, s.title, s.capacity) for s in sessions),
         )
         self.store.add(event, created_at=int(self.clock()))
-        self.audit.record(user=actor, action="events.create", resource=f"event:{id}",
-                          result="granted", origin="hub-web")
+        self.audit.record(
+            user=actor,
+            action="events.create",
+            resource=f"event:{id}",
+            result="granted",
+            origin="hub-web",
+        )
         return self.store.get(id)
 
     # -- registering ---------------------------------------------------------------------------
@@ -212,12 +251,14 @@ class EventService:
         if event.registration_opens_at and now < event.registration_opens_at.timestamp():
             raise RegistrationRefusedError(
                 f"registration for {event.name} opens on "
-                f"{format_instant(event.registration_opens_at, CET)}; come back then")
+                f"{format_instant(event.registration_opens_at, CET)}; come back then"
+            )
         if event.registration_deadline and now >= event.registration_deadline.timestamp():
             raise RegistrationRefusedError(
                 f"registration for {event.name} closed on "
                 f"{format_instant(event.registration_deadline, CET)} (the deadline); "
-                f"write to {event.contact_email or 'the organiser'} if you still need a place")
+                f"write to {event.contact_email or 'the organiser'} if you still need a place"
+            )
         if now >= event.ends_at.timestamp():
             raise RegistrationRefusedError(f"{event.name} is over")
 
@@ -229,20 +270,30 @@ class EventService:
             raise InvalidInputError("workshop session: choose one of the parallel sessions")
         session = event.session(session_key)
         if session is None:
-            raise InvalidInputError(f"workshop session {session_key!r}: {event.name} has "
-                                    f"{', '.join(s.key for s in event.sessions)}")
+            raise InvalidInputError(
+                f"workshop session {session_key!r}: {event.name} has "
+                f"{', '.join(s.key for s in event.sessions)}"
+            )
         return session.id
 
-    def validate_request(self, event_id: str, *, email: str, name: str,
-                         session_key: str | None) -> tuple[Event, str, str]:
+    def validate_request(
+        self, event_id: str, *, email: str, name: str, session_key: str | None
+    ) -> tuple[Event, str, str]:
         """Check a registration request before the address is confirmed (nothing stored)."""
         event = self.store.get(event_id)
         self.check_open(event)
         self.session_id(event, session_key)
         return event, _check_email(email), _check_name(name)
 
-    def register(self, event_id: str, *, email: str, name: str,
-                 session_key: str | None = None, sub: str | None = None) -> Registration:
+    def register(
+        self,
+        event_id: str,
+        *,
+        email: str,
+        name: str,
+        session_key: str | None = None,
+        sub: str | None = None,
+    ) -> Registration:
         """Register someone: a place if one is free, else the waiting list, else refused.
 
         ``email`` must be confirmed already (an account's verified address, or a signed link).
@@ -252,8 +303,9 @@ class EventService:
                 waiting list (the message says which).
             ConflictError: this address already holds or waits for a place.
         """
-        event, email, name = self.validate_request(event_id, email=email, name=name,
-                                                   session_key=session_key)
+        event, email, name = self.validate_request(
+            event_id, email=email, name=name, session_key=session_key
+        )
 
         def decide(current: Event, session_id: int | None, places: Places) -> str:
             if has_room(current, session_id, places):
@@ -264,23 +316,42 @@ class EventService:
                 f"{current.name} is full"
                 + (f" in the {session_key} session" if session_key else "")
                 + " and has no waiting list; choose another session or write to "
-                + (current.contact_email or "the organiser"))
+                + (current.contact_email or "the organiser")
+            )
 
         try:
-            reg = self.store.register(event_id, session_id=self.session_id(event, session_key),
-                                      sub=sub, email=email, name=name, now=int(self.clock()),
-                                      decide=decide)
+            reg = self.store.register(
+                event_id,
+                session_id=self.session_id(event, session_key),
+                sub=sub,
+                email=email,
+                name=name,
+                now=int(self.clock()),
+                decide=decide,
+            )
         except RegistrationRefusedError:
-            self.audit.record(user=sub, action="events.register", resource=f"event:{event_id}",
-                              result="denied", reason="full", origin="hub-web")
+            self.audit.record(
+                user=sub,
+                action="events.register",
+                resource=f"event:{event_id}",
+                result="denied",
+                reason="full",
+                origin="hub-web",
+            )
             raise
-        self.audit.record(user=sub, action="events.register",
-                          resource=f"event:{event_id}/registration:{reg.id}",
-                          result="granted", reason=reg.status, origin="hub-web")
+        self.audit.record(
+            user=sub,
+            action="events.register",
+            resource=f"event:{event_id}/registration:{reg.id}",
+            result="granted",
+            reason=reg.status,
+            origin="hub-web",
+        )
         return reg
 
-    def cancel(self, registration_id: int, *, actor_sub: str | None = None,
-               link_email: str | None = None) -> tuple[Registration, list[Registration]]:
+    def cancel(
+        self, registration_id: int, *, actor_sub: str | None = None, link_email: str | None = None
+    ) -> tuple[Registration, list[Registration]]:
         """Cancel a registration (its owner only) and promote from the waiting list.
 
         The owner proves who they are by their account (``actor_sub``) or by a signed link
@@ -293,20 +364,35 @@ class EventService:
         by_link = link_email is not None and link_email.lower() == current.email.lower()
         by_account = actor_sub is not None and actor_sub == current.sub
         if not (by_link or by_account):
-            self.audit.record(user=actor_sub, action="events.cancel",
-                              resource=f"event:{current.event_id}/registration:{current.id}",
-                              result="denied", reason="not the registrant", origin="hub-web")
-            raise AccessDeniedError("this registration is not yours; use the cancel link in "
-                                    "the mail you received, or log in with your account")
+            self.audit.record(
+                user=actor_sub,
+                action="events.cancel",
+                resource=f"event:{current.event_id}/registration:{current.id}",
+                result="denied",
+                reason="not the registrant",
+                origin="hub-web",
+            )
+            raise AccessDeniedError(
+                "this registration is not yours; use the cancel link in "
+                "the mail you received, or log in with your account"
+            )
         reg, changed, promoted = self.store.cancel(registration_id, now=int(self.clock()))
         if changed:
-            self.audit.record(user=actor_sub, action="events.cancel",
-                              resource=f"event:{reg.event_id}/registration:{reg.id}",
-                              result="granted", origin="hub-web")
+            self.audit.record(
+                user=actor_sub,
+                action="events.cancel",
+                resource=f"event:{reg.event_id}/registration:{reg.id}",
+                result="granted",
+                origin="hub-web",
+            )
             for p in promoted:
-                self.audit.record(user=None, action="events.promote",
-                                  resource=f"event:{p.event_id}/registration:{p.id}",
-                                  result="granted", origin="hub-web")
+                self.audit.record(
+                    user=None,
+                    action="events.promote",
+                    resource=f"event:{p.event_id}/registration:{p.id}",
+                    result="granted",
+                    origin="hub-web",
+                )
         return reg, promoted
 
     # -- organiser tools -----------------------------------------------------------------------
@@ -315,16 +401,23 @@ class EventService:
         """Coordinators and the event's own organiser may use its organiser tools."""
         return is_coordinator or (event.organiser_sub is not None and event.organiser_sub == sub)
 
-    def require_organiser(self, event: Event, sub: str, *, is_coordinator: bool,
-                          action: str) -> None:
+    def require_organiser(
+        self, event: Event, sub: str, *, is_coordinator: bool, action: str
+    ) -> None:
         """Audit the access decision for organiser tool ``action``; 403 unless allowed."""
         allowed = self.may_organise(event, sub, is_coordinator=is_coordinator)
-        self.audit.record(user=sub, action=f"events.{action}", resource=f"event:{event.id}",
-                          result="granted" if allowed else "denied",
-                          reason="" if allowed else "not an organiser", origin="hub-web")
+        self.audit.record(
+            user=sub,
+            action=f"events.{action}",
+            resource=f"event:{event.id}",
+            result="granted" if allowed else "denied",
+            reason="" if allowed else "not an organiser",
+            origin="hub-web",
+        )
         if not allowed:
             raise AccessDeniedError(
-                f"only the organiser of {event.name} or a coordinator can do this")
+                f"only the organiser of {event.name} or a coordinator can do this"
+            )
 
     def record_outcome(self, event_id: str, text: str, *, actor: str) -> Event:
         """Record what came out of the event (Markdown), once it has started."""

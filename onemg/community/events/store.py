@@ -42,23 +42,41 @@ def _session(row: WorkshopSessionRow) -> WorkshopSession:
 
 def _event(row: EventRow, sessions: Sequence[WorkshopSessionRow]) -> Event:
     return Event(
-        id=row.id, name=row.name, wp=row.wp, organiser=row.organiser,
-        organiser_sub=row.organiser_sub, location=row.location, online=row.online,
-        description=row.description, outcome=row.outcome,
-        outcome_recorded_at=_opt(row.outcome_recorded_at), contact_email=row.contact_email,
-        timezone=row.timezone, precision=row.precision, starts_at=from_epoch(row.starts_at),
-        ends_at=from_epoch(row.ends_at), registration=row.registration,
+        id=row.id,
+        name=row.name,
+        wp=row.wp,
+        organiser=row.organiser,
+        organiser_sub=row.organiser_sub,
+        location=row.location,
+        online=row.online,
+        description=row.description,
+        outcome=row.outcome,
+        outcome_recorded_at=_opt(row.outcome_recorded_at),
+        contact_email=row.contact_email,
+        timezone=row.timezone,
+        precision=row.precision,
+        starts_at=from_epoch(row.starts_at),
+        ends_at=from_epoch(row.ends_at),
+        registration=row.registration,
         registration_opens_at=_opt(row.registration_opens_at),
-        registration_deadline=_opt(row.registration_deadline), capacity=row.capacity,
-        waiting_list=row.waiting_list, demo=row.demo,
+        registration_deadline=_opt(row.registration_deadline),
+        capacity=row.capacity,
+        waiting_list=row.waiting_list,
+        demo=row.demo,
         sessions=tuple(_session(s) for s in sessions),
     )
 
 
 def _registration(row: RegistrationRow) -> Registration:
     return Registration(
-        id=row.id, event_id=row.event_id, session_id=row.session_id, sub=row.sub,
-        email=row.email, name=row.name, status=row.status, queued_at=from_epoch(row.queued_at),
+        id=row.id,
+        event_id=row.event_id,
+        session_id=row.session_id,
+        sub=row.sub,
+        email=row.email,
+        name=row.name,
+        status=row.status,
+        queued_at=from_epoch(row.queued_at),
         updated_at=from_epoch(row.updated_at),
     )
 
@@ -75,8 +93,13 @@ class EventStore:
         """Store a new event with its sessions (ConflictError if the id is taken)."""
         values = asdict(event)
         sessions = values.pop("sessions")
-        for key in ("starts_at", "ends_at", "registration_opens_at", "registration_deadline",
-                    "outcome_recorded_at"):
+        for key in (
+            "starts_at",
+            "ends_at",
+            "registration_opens_at",
+            "registration_deadline",
+            "outcome_recorded_at",
+        ):
             values[key] = int(values[key].timestamp()) if values[key] is not None else None
         with self._sessions.begin() as s:
             if s.get(EventRow, event.id) is not None:
@@ -84,15 +107,25 @@ class EventStore:
             s.add(EventRow(**values, created_at=created_at, version=0))
             s.flush()
             for position, ws in enumerate(sessions):
-                s.add(WorkshopSessionRow(event_id=event.id, key=ws["key"], title=ws["title"],
-                                         capacity=ws["capacity"], position=position))
+                s.add(
+                    WorkshopSessionRow(
+                        event_id=event.id,
+                        key=ws["key"],
+                        title=ws["title"],
+                        capacity=ws["capacity"],
+                        position=position,
+                    )
+                )
 
     def _load(self, s: Session, event_id: str) -> Event:
         row = s.get(EventRow, event_id)
         if row is None:
             raise NotFoundError(f"no event {event_id!r}; see /events for the list")
-        sessions = s.scalars(select(WorkshopSessionRow).where(
-            WorkshopSessionRow.event_id == event_id).order_by(WorkshopSessionRow.position)).all()
+        sessions = s.scalars(
+            select(WorkshopSessionRow)
+            .where(WorkshopSessionRow.event_id == event_id)
+            .order_by(WorkshopSessionRow.position)
+        ).all()
         return _event(row, sessions)
 
     def get(self, event_id: str) -> Event:
@@ -104,8 +137,9 @@ class EventStore:
         """Every event, earliest first."""
         with self._sessions() as s:
             rows = s.scalars(select(EventRow).order_by(EventRow.starts_at, EventRow.id)).all()
-            sessions = s.scalars(select(WorkshopSessionRow).order_by(
-                WorkshopSessionRow.position)).all()
+            sessions = s.scalars(
+                select(WorkshopSessionRow).order_by(WorkshopSessionRow.position)
+            ).all()
             return [_event(r, [x for x in sessions if x.event_id == r.id]) for r in rows]
 
     def set_outcome(self, event_id: str, text: str, *, at: int) -> None:
@@ -121,8 +155,9 @@ class EventStore:
     def _lock(self, s: Session, event_id: str) -> Event:
         # The first statement of the transaction is a write: it waits for any other change to
         # this event's places, and what we count next is what they committed.
-        done = s.execute(update(EventRow).where(EventRow.id == event_id)
-                         .values(version=EventRow.version + 1))
+        done = s.execute(
+            update(EventRow).where(EventRow.id == event_id).values(version=EventRow.version + 1)
+        )
         if done.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFoundError(f"no event {event_id!r}; see /events for the list")
         return self._load(s, event_id)
@@ -137,8 +172,17 @@ class EventStore:
         per_session = {sid: n for sid, n in rows if sid is not None}
         return Places(sum(n for _, n in rows), per_session)
 
-    def register(self, event_id: str, *, session_id: int | None, sub: str | None, email: str,
-                 name: str, now: int, decide: Decide) -> Registration:
+    def register(
+        self,
+        event_id: str,
+        *,
+        session_id: int | None,
+        sub: str | None,
+        email: str,
+        name: str,
+        now: int,
+        decide: Decide,
+    ) -> Registration:
         """Add a registration with the status ``decide`` gives, in one locked transaction.
 
         Raises:
@@ -146,23 +190,36 @@ class EventStore:
         """
         with self._sessions.begin() as s:
             event = self._lock(s, event_id)
-            taken = s.scalar(select(func.count()).where(
-                RegistrationRow.event_id == event_id,
-                func.lower(RegistrationRow.email) == email.lower(),
-                RegistrationRow.status != CANCELLED))
+            taken = s.scalar(
+                select(func.count()).where(
+                    RegistrationRow.event_id == event_id,
+                    func.lower(RegistrationRow.email) == email.lower(),
+                    RegistrationRow.status != CANCELLED,
+                )
+            )
             if taken:
                 raise ConflictError(
                     f"{email} is already registered for {event.name}; the mail we sent has a "
-                    "link to cancel or to see the registration")
+                    "link to cancel or to see the registration"
+                )
             status = decide(event, session_id, self._places(s, event_id))
-            row = RegistrationRow(event_id=event_id, session_id=session_id, sub=sub, email=email,
-                                  name=name, status=status, queued_at=now, updated_at=now)
+            row = RegistrationRow(
+                event_id=event_id,
+                session_id=session_id,
+                sub=sub,
+                email=email,
+                name=name,
+                status=status,
+                queued_at=now,
+                updated_at=now,
+            )
             s.add(row)
             s.flush()
             return _registration(row)
 
-    def cancel(self, registration_id: int, *, now: int
-               ) -> tuple[Registration, bool, list[Registration]]:
+    def cancel(
+        self, registration_id: int, *, now: int
+    ) -> tuple[Registration, bool, list[Registration]]:
         """Cancel a registration and promote waiting people into the places it frees.
 
         One transaction: the cancellation and every promotion commit together. Returns the
@@ -188,16 +245,25 @@ class EventStore:
 
         places = self._places(s, event.id)
         promoted = []
-        waiting = s.scalars(select(RegistrationRow).where(
-            RegistrationRow.event_id == event.id, RegistrationRow.status == WAITING
-        ).order_by(RegistrationRow.queued_at, RegistrationRow.id)).all()
+        waiting = s.scalars(
+            select(RegistrationRow)
+            .where(RegistrationRow.event_id == event.id, RegistrationRow.status == WAITING)
+            .order_by(RegistrationRow.queued_at, RegistrationRow.id)
+        ).all()
         for row in waiting:
             if has_room(event, row.session_id, places):
                 row.status, row.updated_at = CONFIRMED, now
-                places = Places(places.event_taken + 1, {
-                    **places.session_taken,
-                    **({row.session_id: places.session_taken.get(row.session_id, 0) + 1}
-                       if row.session_id is not None else {})})
+                places = Places(
+                    places.event_taken + 1,
+                    {
+                        **places.session_taken,
+                        **(
+                            {row.session_id: places.session_taken.get(row.session_id, 0) + 1}
+                            if row.session_id is not None
+                            else {}
+                        ),
+                    },
+                )
                 promoted.append(_registration(row))
         return promoted
 
@@ -209,12 +275,18 @@ class EventStore:
                 raise NotFoundError(f"no registration {registration_id}")
             return _registration(row)
 
-    def registrations(self, event_id: str, *, statuses: Sequence[str] = (CONFIRMED, WAITING),
-                      sub: str | None = None) -> list[Registration]:
+    def registrations(
+        self,
+        event_id: str,
+        *,
+        statuses: Sequence[str] = (CONFIRMED, WAITING),
+        sub: str | None = None,
+    ) -> list[Registration]:
         """The event's registrations with ``statuses`` (of ``sub`` only, if given), in order."""
         with self._sessions() as s:
             query = select(RegistrationRow).where(
-                RegistrationRow.event_id == event_id, RegistrationRow.status.in_(statuses))
+                RegistrationRow.event_id == event_id, RegistrationRow.status.in_(statuses)
+            )
             if sub is not None:
                 query = query.where(RegistrationRow.sub == sub)
             rows = s.scalars(query.order_by(RegistrationRow.queued_at, RegistrationRow.id)).all()

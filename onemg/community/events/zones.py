@@ -110,5 +110,8 @@ def format_day(day: date) -> str:
 
 def last_day(starts: datetime, ends: datetime, tz: str) -> date:
     """The last local day of a whole-day range that ends (exclusively) at ``ends``."""
-    return (in_zone(ends, tz) - timedelta(seconds=1)).date() if ends > starts else in_zone(
-        starts, tz).date()
+    return (
+        (in_zone(ends, tz) - timedelta(seconds=1)).date()
+        if ends > starts
+        else in_zone(starts, tz).date()
+    )

@@ -53,7 +53,9 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["event_id"], ["community_events.id"], ondelete="CASCADE",
+            ["event_id"],
+            ["community_events.id"],
+            ondelete="CASCADE",
             name="fk_community_event_sessions_event_id_community_events",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_community_event_sessions"),
@@ -74,11 +76,15 @@ def upgrade() -> None:
         sa.Column("queued_at", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["event_id"], ["community_events.id"], ondelete="CASCADE",
+            ["event_id"],
+            ["community_events.id"],
+            ondelete="CASCADE",
             name="fk_community_event_registrations_event_id_community_events",
         ),
         sa.ForeignKeyConstraint(
-            ["session_id"], ["community_event_sessions.id"], ondelete="SET NULL",
+            ["session_id"],
+            ["community_event_sessions.id"],
+            ondelete="SET NULL",
             name="fk_community_event_registrations_session_id_community_event_sessions",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_community_event_registrations"),
