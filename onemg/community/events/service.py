@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from onemg.access.accounts import check_email
 from onemg.community.events.records import (
     CONFIRMED,
     PRECISIONS,
@@ -30,7 +31,6 @@ from onemg.errors import AccessDeniedError, InvalidInputError, WorkflowError
 from onemg.security import AuditSink
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 class RegistrationRefusedError(WorkflowError):
@@ -44,15 +44,6 @@ class SessionDraft:
     key: str
     title: str
     capacity: int | None = None
-
-
-def _check_email(address: str) -> str:
-    address = (address or "").strip()
-    if len(address) > 320 or not _EMAIL.match(address):
-        raise InvalidInputError(
-            f"e-mail address {address!r} is not valid; write it as name@example.org"
-        )
-    return address
 
 
 def _check_name(name: str) -> str:
@@ -218,7 +209,7 @@ class EventService:
             description=description,
             outcome=outcome,
             outcome_recorded_at=None,
-            contact_email=_check_email(contact_email) if contact_email else "",
+            contact_email=check_email(contact_email) if contact_email else "",
             timezone=timezone,
             precision=precision,
             starts_at=starts,
@@ -283,7 +274,7 @@ class EventService:
         event = self.store.get(event_id)
         self.check_open(event)
         self.session_id(event, session_key)
-        return event, _check_email(email), _check_name(name)
+        return event, check_email(email), _check_name(name)
 
     def register(
         self,
