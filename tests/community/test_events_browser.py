@@ -148,6 +148,17 @@ def test_register_fill_wait_promote_and_the_deadline(browser, hub: EventsHub) ->
     assert "(the deadline)" in answer.text()
     assert not hub.smtp.to("larry@example.org")
 
+    # The organiser tools and the new-event form pass axe-core too (a coordinator).
+    bob.goto(f"{base}/login?next=/events/workshop/manage")
+    bob.fill("#username", "coco")
+    bob.fill("#password", PASSWORD)
+    bob.click("button:has-text('Log in')")
+    bob.wait_for_url("**/events/workshop/manage")
+    assert "Carla Queue" in bob.inner_text("main")
+    assert_accessible(bob)
+    bob.goto(f"{base}/events/new")
+    assert_accessible(bob)
+
     # Every mail so far has a plain-text part.
     for message in hub.smtp.messages:
         assert text_of(message).strip()

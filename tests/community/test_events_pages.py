@@ -241,3 +241,48 @@ def test_a_confirmation_link_is_for_its_event_only(hub: EventsHub) -> None:
         other = link.replace("/events/workshop/", "/events/closed-forum/")
         assert anon.get(other).status_code == 400
         assert "Register <strong>Dora</strong>" in anon.get(link).text
+
+
+def test_coordinators_create_events_with_sessions_in_their_zone(hub: EventsHub) -> None:
+    with _client(hub, "coco") as coco, _client(hub, "mallory") as mallory:
+        assert mallory.get("/events/new").status_code == 403
+        form = coco.get("/events/new")
+        assert form.status_code == 200
+        fields = {
+            "id": "forum-2027",
+            "name": "Forum 2027",
+            "wp": "WP1",
+            "organiser": "1+MG",
+            "organiser_username": "olga",
+            "timezone": "Europe/Brussels",
+            "precision": "time",
+            "start": "2027-03-28 02:30",
+            "end": "2027-03-28 17:00",
+            "registration": "1",
+            "registration_deadline": "2027-03-20 12:00",
+            "capacity": "40",
+            "waiting_list": "1",
+            "area-cancer": "1",
+            "cap-cancer": "12",
+            "area-industry": "1",
+        }
+        # 02:30 on 28 March 2027 does not exist in Brussels (clocks go forward)
+        r = coco.post("/events/new", data={"csrf_token": _csrf(form.text), **fields})
+        assert r.status_code == 400
+        assert "does not exist in Europe/Brussels" in r.text
+        assert 'value="Forum 2027"' in r.text  # the form keeps what was typed
+        fields["start"] = "2027-03-28 09:30"
+        r = coco.post("/events/new", data={"csrf_token": _csrf(r.text), **fields})
+        assert r.status_code == 303
+        assert r.headers["location"] == "/events/forum-2027"
+        page = coco.get("/events/forum-2027?tz=UTC").text
+        assert "Sun 28 March 2027, 07:30 to 15:00 UTC" in page
+        assert "Sat 20 March 2027, 12:00 CET" in page  # winter time before the change
+    service, web = _service(hub)
+    try:
+        event = service.get("forum-2027")
+        assert [(s.key, s.capacity) for s in event.sessions] == [("cancer", 12), ("industry", None)]
+        assert event.organiser_sub == web.sub_of("olga")
+        assert event.capacity == 40
+    finally:
+        web.dispose()

@@ -20,8 +20,8 @@ from onemg.community.events.notify import (
     CONFIRM_PURPOSE,
     when_text,
 )
-from onemg.community.events.records import Event
-from onemg.community.events.service import RegistrationRefusedError
+from onemg.community.events.records import WORKSHOP_AREAS, Event
+from onemg.community.events.service import RegistrationRefusedError, SessionDraft
 from onemg.community.events.wiring import TZ_COOKIE, events, notifier, reader_zone
 from onemg.community.events.zones import CET, format_instant, zone_names
 from onemg.errors import ConflictError, InvalidInputError, NotFoundError
@@ -35,6 +35,7 @@ from onemg.web.pages import (
     page_user,
     redirect,
     render,
+    require_site_role,
     require_user,
     web,
 )
@@ -103,6 +104,64 @@ def _event_page(
     )
 
 
+def _new_event_page(
+    request: Request, values: dict[str, str], error: str | None, *, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "events/new.html",
+        {
+            "v": values,
+            "error": error,
+            "zones": zone_names(),
+            "areas": WORKSHOP_AREAS,
+            "default_zone": CET,
+        },
+        status=status,
+        title="New event",
+    )
+
+
+def _capacity(text: str, field: str) -> int | None:
+    if not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInputError(f"{field}: a whole number, or empty for no limit") from None
+
+
+def _event_fields(request: Request, v: dict[str, str]) -> dict[str, Any]:
+    """The service's arguments from the new-event form (one place that reads it)."""
+    organiser = v.get("organiser_username", "").strip()
+    sessions = [
+        SessionDraft(key, title, _capacity(v.get(f"cap-{key}", ""), f"{title} places"))
+        for key, title in WORKSHOP_AREAS
+        if v.get(f"area-{key}")
+    ]
+    return {
+        "id": v.get("id", "").strip(),
+        "name": v.get("name", ""),
+        "timezone": v.get("timezone") or CET,
+        "precision": v.get("precision") or "time",
+        "start": v.get("start", ""),
+        "end": v.get("end") or None,
+        "wp": v.get("wp", ""),
+        "organiser": v.get("organiser", ""),
+        "organiser_sub": web(request).sub_of(organiser) if organiser else None,
+        "location": v.get("location", ""),
+        "online": bool(v.get("online")),
+        "description": v.get("description", ""),
+        "contact_email": v.get("contact_email", ""),
+        "registration": bool(v.get("registration")),
+        "registration_opens": v.get("registration_opens") or None,
+        "registration_deadline": v.get("registration_deadline") or None,
+        "capacity": _capacity(v.get("capacity", ""), "places"),
+        "waiting_list": bool(v.get("waiting_list")),
+        "sessions": sessions,
+    }
+
+
 def create_router() -> APIRouter:
     """The events pages (a new router per app)."""
     router = APIRouter(include_in_schema=False)
@@ -160,6 +219,27 @@ def create_router() -> APIRouter:
             secure=request.url.scheme == "https",
         )
         return response
+
+    @router.get("/events/new")
+    def new_event_form(request: Request) -> Response:
+        require_site_role(request, "coordinator")
+        return _new_event_page(request, {}, None)
+
+    @router.post("/events/new")
+    async def new_event(request: Request) -> Response:
+        await check_csrf(request)
+        user = require_site_role(request, "coordinator")
+        form = await request.form()
+        values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+
+        def act() -> Response:
+            try:
+                event = events(request).create(**_event_fields(request, values), actor=user.sub)
+            except (InvalidInputError, ConflictError, NotFoundError) as exc:
+                return _new_event_page(request, values, str(exc), status=400)
+            return redirect(request, f"/events/{event.id}")
+
+        return await run_in_threadpool(act)
 
     @router.get("/events/{event_id}")
     def event_page(request: Request, event_id: str) -> Response:
