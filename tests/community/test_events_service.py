@@ -10,7 +10,7 @@ import pytest
 
 from onemg.access.store import AuditStore
 from onemg.community.events.service import RegistrationRefusedError
-from onemg.errors import AccessDeniedError, ConflictError, InvalidInputError
+from onemg.errors import AccessDeniedError, ConflictError, InvalidInputError, RateLimitedError
 from tests.community.conftest import Clock, forum
 
 OPEN = datetime(2022, 10, 1, 12, 0, tzinfo=UTC).timestamp()
@@ -170,3 +170,14 @@ def test_two_registrations_racing_for_the_last_place_get_it_exactly_once(
     for n in range(rounds):
         assert sorted(outcomes[n]) == sorted(["confirmed", loser]), outcomes
         assert service.places(f"race-{n}").event_taken == 1
+
+
+def test_confirmation_mails_to_one_address_are_limited(setup) -> None:  # noqa: ANN001
+    service, _, clock = setup
+    for _ in range(3):
+        service.allow_confirmation_mail("victim@example.org")
+    with pytest.raises(RateLimitedError, match="already sent 3 confirmation mails"):
+        service.allow_confirmation_mail("Victim@Example.org ")
+    service.allow_confirmation_mail("someone-else@example.org")
+    clock.now += 3601
+    service.allow_confirmation_mail("victim@example.org")

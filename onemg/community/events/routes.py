@@ -24,7 +24,7 @@ from onemg.community.events.records import WORKSHOP_AREAS, Event
 from onemg.community.events.service import RegistrationRefusedError, SessionDraft
 from onemg.community.events.wiring import TZ_COOKIE, events, notifier, reader_zone
 from onemg.community.events.zones import CET, format_instant, zone_names
-from onemg.errors import ConflictError, InvalidInputError, NotFoundError
+from onemg.errors import ConflictError, InvalidInputError, NotFoundError, RateLimitedError
 from onemg.web.markdown import render_markdown
 from onemg.web.pages import (
     SECURITY_HEADERS,
@@ -268,6 +268,7 @@ def create_router() -> APIRouter:
                 event, email_ok, name_ok = service.validate_request(
                     event_id, email=email, name=name, session_key=session_key
                 )
+                service.allow_confirmation_mail(email_ok)
                 sent = notifier(request).confirm_address(
                     event,
                     email=email_ok,
@@ -275,14 +276,14 @@ def create_router() -> APIRouter:
                     session_key=session_key,
                     sub=user.sub if user else None,
                 )
-            except (RegistrationRefusedError, InvalidInputError, ConflictError) as exc:
-                return _event_page(
-                    request,
-                    event_id,
-                    error=str(exc),
-                    form=values,
-                    status=409 if not isinstance(exc, InvalidInputError) else 400,
-                )
+            except (
+                RegistrationRefusedError,
+                InvalidInputError,
+                ConflictError,
+                RateLimitedError,
+            ) as exc:
+                status = {InvalidInputError: 400, RateLimitedError: 429}.get(type(exc), 409)
+                return _event_page(request, event_id, error=str(exc), form=values, status=status)
             return render(
                 request,
                 "events/message.html",

@@ -8,6 +8,7 @@ events) uses :meth:`EventService.get`, :meth:`sessions_of`, :meth:`participants`
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from onemg.access.accounts import check_email
+from onemg.access.store import ThrottleStore
 from onemg.community.events.records import (
     CONFIRMED,
     PRECISIONS,
@@ -27,10 +29,15 @@ from onemg.community.events.records import (
 )
 from onemg.community.events.store import EventStore
 from onemg.community.events.zones import CET, format_instant, midnight_utc, to_utc, zone
-from onemg.errors import AccessDeniedError, InvalidInputError, WorkflowError
+from onemg.errors import AccessDeniedError, InvalidInputError, RateLimitedError, WorkflowError
 from onemg.security import AuditSink
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+
+
+#: At most this many address-confirmation mails per address per quiet hour.
+CONFIRM_MAILS_PER_WINDOW = 3
+CONFIRM_WINDOW_S = 3600
 
 
 class RegistrationRefusedError(WorkflowError):
@@ -82,11 +89,17 @@ class EventService:
     """Events and registrations over an :class:`EventStore`, audited."""
 
     def __init__(
-        self, store: EventStore, *, audit: AuditSink, clock: Callable[[], float] = time.time
+        self,
+        store: EventStore,
+        *,
+        audit: AuditSink,
+        clock: Callable[[], float] = time.time,
+        throttle: ThrottleStore | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
         self.clock = clock
+        self.throttle = throttle
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -275,6 +288,23 @@ class EventService:
         self.check_open(event)
         self.session_id(event, session_key)
         return event, check_email(email), _check_name(name)
+
+    def allow_confirmation_mail(self, email: str) -> None:
+        """Refuse a fourth confirmation mail to one address within an hour (no mail bombing).
+
+        Raises:
+            RateLimitedError: wait, or open one of the links already sent.
+        """
+        if self.throttle is None:
+            return
+        key = "events-confirm:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        sent = self.throttle.count_failure(key, now=int(self.clock()), window_s=CONFIRM_WINDOW_S)
+        if sent > CONFIRM_MAILS_PER_WINDOW:
+            raise RateLimitedError(
+                f"we already sent {CONFIRM_MAILS_PER_WINDOW} confirmation mails to {email}; "
+                "open the link in one of them, or try again in an hour",
+                retry_after_s=CONFIRM_WINDOW_S,
+            )
 
     def register(
         self,

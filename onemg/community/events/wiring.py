@@ -17,7 +17,9 @@ TZ_COOKIE = "onemg_tz"
 
 def build_service(web: WebServices) -> EventService:
     """The :class:`EventService` over the hub's database and audit log."""
-    return EventService(EventStore(web.engine), audit=web.audit)
+    from onemg.access.store import ThrottleStore
+
+    return EventService(EventStore(web.engine), audit=web.audit, throttle=ThrottleStore(web.engine))
 
 
 def attach_events(app: FastAPI) -> None:
