@@ -32,11 +32,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
-# Refresh the portal screenshots in docs/images (real hub and nodes, Debian's Chromium).
+# Refresh the portal and events screenshots in docs/images (real hub and nodes, Debian's Chromium).
 screenshots:
 	scripts/ensure-system-deps test
 	@$(MAKE) --no-print-directory $(STAMP)
 	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/portal/test_portal_browser.py -k "1100 or committee"
+	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/community/test_events_browser.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-data

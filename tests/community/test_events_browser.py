@@ -5,8 +5,10 @@ after a cancellation; a registration after the deadline is refused. Every page p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -24,6 +26,13 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventsHub]:
     yield from start_events_hub(tmp_path_factory.mktemp("events-browser"))
+
+
+def _shot(page, name: str) -> None:  # noqa: ANN001
+    """Save a screenshot into $ONEMG_SCREENSHOTS (``make screenshots``: docs/images)."""
+    folder = os.environ.get("ONEMG_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"events-{name}.png"), full_page=False)
 
 
 def _ics(message) -> Calendar:  # noqa: ANN001
@@ -109,6 +118,8 @@ def test_register_fill_wait_promote_and_the_deadline(browser, hub: EventsHub) ->
     bob.goto(f"{base}/events/workshop")
     assert bob.inner_text("#free-cancer").strip() == "0"
     assert_accessible(bob)
+    bob.locator("#sessions").scroll_into_view_if_needed()
+    _shot(bob, "event")
 
     # 3. Carla is next: the cancer session is full, she goes to the waiting list.
     carla = phone.new_page()

@@ -42,12 +42,19 @@ from onemg.web.pages import (
 
 
 def _times(event: Event, tz: str) -> dict[str, Any]:
-    """What the pages show about when: in the reader's zone and in CET."""
-    zones = [tz] if tz == CET else [tz, CET]
-    deadline = event.registration_deadline
-    opens = event.registration_opens_at
+    """What the pages show about when: in the reader's zone, in CET, and at the event."""
+    zones = list(dict.fromkeys([tz, CET]))
+    labels = {CET: "Central European time", event.timezone: "local time at the event"}
+    if event.precision == "time":
+        zones_when = list(dict.fromkeys([*zones, event.timezone]))
+        when = [
+            (z, when_text(event, z), labels.get(z) if i else None) for i, z in enumerate(zones_when)
+        ]
+    else:
+        when = [(tz, when_text(event, tz), None)]
+    deadline, opens = event.registration_deadline, event.registration_opens_at
     return {
-        "when": [(z, when_text(event, z)) for z in (zones if event.precision == "time" else [tz])],
+        "when": when,
         "deadline": [(z, format_instant(deadline, z)) for z in zones] if deadline else [],
         "opens": [(z, format_instant(opens, z)) for z in zones] if opens else [],
     }
