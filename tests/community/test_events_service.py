@@ -181,3 +181,17 @@ def test_confirmation_mails_to_one_address_are_limited(setup) -> None:  # noqa: 
     service.allow_confirmation_mail("someone-else@example.org")
     clock.now += 3601
     service.allow_confirmation_mail("victim@example.org")
+
+
+def test_forgetting_a_person_deletes_their_registrations_and_moves_the_queue(setup) -> None:  # noqa: ANN001
+    service, _, _ = setup
+    service.register("forum", email="a@example.org", name="A", session_key="cancer", sub="s-a")
+    waiting = service.register("forum", email="b@example.org", name="B", session_key="cancer")
+    promoted = service.forget(sub="s-a")
+    assert [p.id for p in promoted] == [waiting.id]
+    assert service.store.registrations_by(sub="s-a") == []
+    assert [r.email for r in service.registrations("forum")] == ["b@example.org"]
+    assert service.forget(email="B@example.org") == []
+    assert service.registrations("forum") == []
+    with pytest.raises(InvalidInputError, match="give an account or an e-mail"):
+        service.forget()

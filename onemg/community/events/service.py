@@ -416,6 +416,30 @@ class EventService:
                 )
         return reg, promoted
 
+    def forget(self, *, sub: str | None = None, email: str | None = None) -> list[Registration]:
+        """Delete every registration of an account or address (GDPR erasure).
+
+        Active places are cancelled first, so the waiting list moves up as usual; then the rows
+        are deleted. Returns the registrations promoted meanwhile (mail them).
+        """
+        if sub is None and email is None:
+            raise InvalidInputError("forget: give an account or an e-mail address")
+        promoted: list[Registration] = []
+        regs = self.store.registrations_by(sub=sub, email=email)
+        for reg in regs:
+            if reg.status != "cancelled":
+                promoted += self.store.cancel(reg.id, now=int(self.clock()))[2]
+        self.store.delete_registrations([r.id for r in regs])
+        self.audit.record(
+            user=sub,
+            action="events.forget",
+            resource="events:registrations",
+            result="granted",
+            reason=f"{len(regs)} deleted",
+            origin="hub",
+        )
+        return promoted
+
     # -- organiser tools -----------------------------------------------------------------------
 
     def may_organise(self, event: Event, sub: str, *, is_coordinator: bool) -> bool:

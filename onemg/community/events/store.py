@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from onemg.community.events.models import EventRow, RegistrationRow, WorkshopSessionRow
@@ -291,6 +291,23 @@ class EventStore:
                 query = query.where(RegistrationRow.sub == sub)
             rows = s.scalars(query.order_by(RegistrationRow.queued_at, RegistrationRow.id)).all()
             return [_registration(r) for r in rows]
+
+    def registrations_by(
+        self, *, sub: str | None = None, email: str | None = None
+    ) -> list[Registration]:
+        """Every registration (any event, any status) of account ``sub`` or address ``email``."""
+        with self._sessions() as s:
+            query = select(RegistrationRow)
+            if sub is not None:
+                query = query.where(RegistrationRow.sub == sub)
+            if email is not None:
+                query = query.where(func.lower(RegistrationRow.email) == email.lower())
+            return [_registration(r) for r in s.scalars(query.order_by(RegistrationRow.id))]
+
+    def delete_registrations(self, ids: Sequence[int]) -> None:
+        """Delete registrations for good (after they were cancelled)."""
+        with self._sessions.begin() as s:
+            s.execute(delete(RegistrationRow).where(RegistrationRow.id.in_(list(ids))))
 
     def places(self, event_id: str) -> Places:
         """The confirmed places of the event now."""
