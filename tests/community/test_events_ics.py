@@ -92,3 +92,12 @@ def test_attendee_csv_neutralises_formulas(events_factory) -> None:  # noqa: ANN
     for cell in ("-1", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(cell) == "'" + cell
     assert safe_cell("Ana") == "Ana"
+
+
+def test_the_demo_hub_loads_the_events_once(tmp_path) -> None:  # noqa: ANN001
+    from onemg.community.events.demo import load_demo_events
+
+    said: list[str] = []
+    assert load_demo_events(tmp_path / "hub", echo=said.append) == "/events"
+    assert load_demo_events(tmp_path / "hub", echo=said.append) == "/events"
+    assert said == ["loaded 23 demo events (the B1MG events table) ..."]
