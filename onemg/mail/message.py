@@ -35,7 +35,8 @@ def compose(
         unsubscribe_url: adds ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058), so
             that mail clients offer one-click unsubscribe; the URL must accept a POST.
         headers: extra headers (one line each).
-        attachments: ``(filename, mime type, bytes)`` triples, e.g. an iCalendar invitation.
+        attachments: ``(filename, mime type, bytes)`` triples, e.g. an iCalendar invitation; the
+            type may carry parameters (``text/calendar; method=REQUEST``).
     """
     message = EmailMessage()
     message["From"] = _no_newlines("sender", sender)
@@ -52,6 +53,9 @@ def compose(
     if html is not None:
         message.add_alternative(html, subtype="html")
     for filename, mime, data in attachments or ():
-        maintype, _, subtype = mime.partition("/")
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        kind, *raw_params = (part.strip() for part in mime.split(";"))
+        maintype, _, subtype = kind.partition("/")
+        params = dict(p.split("=", 1) for p in raw_params if "=" in p)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
+                               params=params)
     return message

@@ -1,4 +1,4 @@
-"""SQL tables of the portal (migrations ``0005_portal`` and ``0010_portal_notify``)."""
+"""SQL tables of the portal (migrations ``0005_portal`` and ``0007_portal_notify``)."""
 
 from __future__ import annotations
 

@@ -106,3 +106,14 @@ def test_signed_links_are_bound_to_purpose_and_expire(tmp_path: Path) -> None:
     time.sleep(1.1)
     with pytest.raises(AccessDeniedError, match="expired"):
         signer.verify("newsletter.confirm", token, max_age_s=0)
+
+
+def test_attachment_type_keeps_its_parameters(smtp_server: SmtpServer) -> None:
+    transport = SmtpTransport(MailSettings(**smtp_server.mail_settings()))
+    transport.send(_message(attachments=[("invitation.ics", "text/calendar; method=REQUEST",
+                                          b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")]))
+    [got] = smtp_server.wait_for(1)
+    [part] = list(got.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_filename() == "invitation.ics"

@@ -157,7 +157,8 @@ class Notifier:
             method=method,
             sequence=sequence,
         )
-        return ("invitation.ics", ics.MIME, data)
+        # Outlook shows an invitation only when the MIME type names the method too.
+        return ("invitation.ics", f"{ics.MIME}; method={method}", data)
 
     @staticmethod
     def _where(event: Event) -> str:

@@ -1,7 +1,7 @@
 """Events of the community site: events, workshop sessions, registrations.
 
 Revision ID: 0008_events
-Revises: 0010_portal_notify
+Revises: 0007_portal_notify
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_events"
-down_revision = "0010_portal_notify"
+down_revision = "0007_portal_notify"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """The last state the hub saw of each application sent through the portal (notifications).
 
-Revision ID: 0010_portal_notify
+Revision ID: 0007_portal_notify
 Revises: 0006_hub_mail_roles
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_portal_notify"
+revision = "0007_portal_notify"
 down_revision = "0006_hub_mail_roles"
 branch_labels = None
 depends_on = None
