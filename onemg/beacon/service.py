@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from onemg.beacon import responses as rsp
+from onemg.beacon.frequencies import disclose, population_counts
 from onemg.beacon.policy import (
     ANONYMOUS_USER,
     TIER_CREDENTIAL,
@@ -69,6 +70,8 @@ class _Hit:
     members: IndividualSet | None = None
     rows: np.ndarray | None = None
     within: IndividualSet | None = None
+    #: g_variants: the rows matching the variant query before any filter narrowed them.
+    unfiltered: np.ndarray | None = None
 
 
 def _requested(store: NodeData, request: BeaconRequest) -> list[DatasetHandle]:
@@ -242,9 +245,10 @@ def _compute(store: NodeData, ds: DatasetHandle, target: EntryType, request: Bea
             _rows(ds, vq) if vq is not None else np.arange(index.n_variants, dtype=np.int64))
         if vq is not None and src_rows is not None:
             rows = np.intersect1d(rows, _rows(ds, vq))
+        unfiltered = rows
         if within is not None and rows.size:
             rows = index.rows_carried_by(rows, within)
-        return _Hit(ds, int(rows.size), rows=rows, within=within)
+        return _Hit(ds, int(rows.size), rows=rows, within=within, unfiltered=unfiltered)
     rows = src_rows
     if vq is not None:
         rows = _rows(ds, vq) if rows is None else np.intersect1d(rows, _rows(ds, vq))
@@ -329,11 +333,14 @@ def answer(
         if g == "boolean" and granularity != "boolean":
             continue  # no count to give: listed in info.coarserDatasets only
         results: list[dict[str, Any]] = []
+        controlled = hit.ds.id in decision.controlled
         if g == "record":
-            results = _records(store, hit, target, request,
-                               controlled=hit.ds.id in decision.controlled,
-                               beacon_id=settings.beacon_id)
-        rs_info = {"returnedGranularity": g} if g != granularity else {}
+            results = _records(store, hit, target, request, controlled=controlled,
+                               beacon_id=settings.beacon_id, k=k)
+        rs_info: dict[str, Any] = {"returnedGranularity": g} if g != granularity else {}
+        if g == "count" and target.path == "g_variants":
+            rs_info.update(_count_frequencies(store, hit, request, controlled=controlled,
+                                              beacon_id=settings.beacon_id, k=k))
         sets.append(rsp.ResultSet(hit.ds.id, count, results, rs_info))
     info: dict[str, Any] = {}
     if unknown:
@@ -399,8 +406,51 @@ def _few_people(hit: _Hit, target: EntryType, k: int) -> bool:
     return target.path == "g_variants" and hit.within is not None and len(hit.within) < k
 
 
+def _frequency(store: NodeData, ds: DatasetHandle, v: Any, *, exact: bool, beacon_id: str,
+               k: int) -> dict[str, Any]:
+    """The ``frequencyInPopulations`` item of variant ``v`` in ``ds`` (per country and sex)."""
+    carriers, is_hom = ds.index.zygosity(v.row)
+    pops = population_counts(contig=v.contig, pos=v.pos, ac=v.ac, an=v.an,
+                             strata_counts=v.strata, carriers=carriers, is_hom=is_hom,
+                             strata=store.strata(ds.id), n=ds.n,
+                             fallback_name=ds.country or ds.id)
+    return frequencies(disclose(pops, k=k, exact=exact), dataset_id=ds.id,
+                       source=f"{beacon_id} {ds.title}", version=ds.version or "1")
+
+
+def _count_frequencies(store: NodeData, hit: _Hit, request: BeaconRequest, *, controlled: bool,
+                       beacon_id: str, k: int) -> dict[str, Any]:
+    """``info`` of a count-granularity g_variants result set: the allele frequencies.
+
+    Each matching variant (a page of them: ``skip``/``limit``) as a ``genomicVariation``
+    record with no case data, carrying ``frequencyInPopulations``; filters do not narrow it
+    (frequencies are the whole dataset's). Below the CONTROLLED tier a
+    variant carried by fewer than ``k`` individuals is not listed (its existence is what the
+    floor hides), and each population is floored (:mod:`onemg.beacon.frequencies`).
+    """
+    # Frequencies describe the dataset's variants, not the filtered people: listing only the
+    # variants a filtered handful carries would tell their genotypes.
+    rows = hit.unfiltered if hit.unfiltered is not None else np.zeros(0, dtype=np.int64)
+    index = hit.ds.index
+    if not controlled:
+        if hit.ds.n < k:
+            rows = rows[:0]
+        rows = np.asarray([r for r in rows.tolist() if index.carrier_count(r) >= k],
+                          dtype=np.int64)
+    page = rows[request.offset:request.offset + request.limit]
+    listed = [variant_record(v, frequency=_frequency(store, hit.ds, v, exact=controlled,
+                                                     beacon_id=beacon_id, k=k))
+              for v in index.variants(page)]
+    note = ("allele frequencies per country and sex (whole dataset; filters do not apply) of "
+            "the matching variants" +
+            ("" if controlled else f" carried by at least {k} individuals; counts below {k} "
+             "are not reported"))
+    return {"variantFrequencies": listed, "variantFrequenciesNote": note,
+            "variantFrequenciesListed": int(rows.size)}
+
+
 def _records(store: NodeData, hit: _Hit, target: EntryType, request: BeaconRequest, *,
-             controlled: bool, beacon_id: str) -> list[dict[str, Any]]:
+             controlled: bool, beacon_id: str, k: int) -> list[dict[str, Any]]:
     lo, hi = request.offset, request.offset + request.limit
     if target.path != "g_variants":
         members = hit.members if hit.members is not None else IndividualSet.all(hit.ds.n)
@@ -408,9 +458,7 @@ def _records(store: NodeData, hit: _Hit, target: EntryType, request: BeaconReque
     rows = hit.rows[lo:hi] if hit.rows is not None else np.zeros(0, dtype=np.int64)
     out = []
     for v in hit.ds.index.variants(rows):
-        freq = frequencies(v, dataset_id=hit.ds.id, country=hit.ds.country,
-                           source=f"{beacon_id} {hit.ds.title}", version=hit.ds.version or "1",
-                           exact_counts=controlled)
+        freq = _frequency(store, hit.ds, v, exact=controlled, beacon_id=beacon_id, k=k)
         cases = _cases(store, hit, v.row) if controlled else None
         out.append(variant_record(v, frequency=freq, cases=cases))
     return out

@@ -35,6 +35,7 @@ class IndexLike(Protocol):
     def lookup(self, internal_id: str) -> int: ...
     def variants(self, rows: Any) -> list[Any]: ...
     def zygosity(self, row: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def carrier_count(self, row: int) -> int: ...
     def count_carriers(self, rows: Any, within: IndividualSet | None = None) -> int: ...
     def carrier_set(self, rows: Any, within: IndividualSet | None = None) -> IndividualSet: ...
     def rows_carried_by(self, rows: Any, within: IndividualSet) -> np.ndarray: ...
@@ -194,6 +195,20 @@ class NodeData:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return result
+
+    def strata(self, dataset_id: str) -> dict[str, IndividualSet]:
+        """The individuals per sex (``sex:female`` ...) and per country (``country:FI``); cached
+        per dataset version, like filter sets."""
+        key = ("strata", dataset_id, self.handles[dataset_id].version)
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is None:
+            hit = self.catalogue.strata(dataset_id)
+            with self._lock:
+                self._cache[key] = hit
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return hit
 
     def filters_cached(self, filters: Sequence[Filter]) -> bool:
         """True when ``filters`` are resolved for every dataset (no SQL needed to answer)."""

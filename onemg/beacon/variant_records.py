@@ -1,7 +1,7 @@
 """Beacon ``genomicVariation`` records built from indexed variants.
 
 A record carries the allele as a ``LegacyVariation`` with a VRS 1.3 ``SequenceLocation``, its HGVS
-id, ``frequencyInPopulations`` (the dataset as a whole, then each stratum: sex, country) and, only
+id, ``frequencyInPopulations`` (per country and sex, :mod:`onemg.beacon.frequencies`) and, only
 for callers holding the CONTROLLED tier, ``caseLevelData`` (which samples carry it, with zygosity).
 """
 
@@ -44,35 +44,12 @@ def hgvs(v: Variant) -> str:
     return f"{acc}:g.{span}delins{alt}"
 
 
-def _population(label: str, country: str | None) -> str:
-    kind, _, value = label.partition(":")
-    if kind == "country":
-        return value
-    if kind == "sex":
-        return f"{value} ({country})" if country else value
-    return label
-
-
-def frequencies(v: Variant, *, dataset_id: str, country: str | None, source: str,
-                version: str, exact_counts: bool) -> dict[str, Any]:
-    """One ``FrequencyInPopulations`` item for the dataset: overall, then each non-empty stratum."""
-    def item(population: str, ac: int, an: int) -> dict[str, Any]:
-        out: dict[str, Any] = {"population": population,
-                               "alleleFrequency": round(ac / an, 8) if an else 0.0}
-        if exact_counts:
-            out["alleleCount"] = ac
-            out["alleleNumber"] = an
-        return out
-
-    rows = [item(country or dataset_id, v.ac, v.an)]
-    for label, (ac, an) in sorted(v.strata.items()):
-        if label == f"country:{country}":
-            continue  # same as the overall line: a dataset is one country's cohort
-        if not an:
-            continue  # nobody in this stratum (e.g. no unknown-sex people): no frequency to give
-        rows.append(item(_population(label, country), ac, an))
+def frequencies(populations: list[dict[str, Any]], *, dataset_id: str, source: str,
+                version: str) -> dict[str, Any]:
+    """One ``FrequencyInPopulations`` item for the dataset (populations from
+    :func:`onemg.beacon.frequencies.disclose`)."""
     return {"source": source, "sourceReference": f"urn:onemg:dataset:{dataset_id}",
-            "version": version, "frequencies": rows}
+            "version": version, "frequencies": populations}
 
 
 def case_level(

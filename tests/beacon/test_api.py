@@ -226,7 +226,7 @@ async def test_g_variant_records(client: httpx.AsyncClient,
     assert rec["variantInternalId"] == "7:5000:ATCT:A"
     assert rec["identifiers"]["genomicHGVSId"] == "NC_000007.14:g.5001_5003del"
     freqs = rec["frequencyInPopulations"][0]["frequencies"]
-    assert [f["population"] for f in freqs] == ["FI", "female (FI)", "male (FI)"]
+    assert [f["population"] for f in freqs] == ["FI", "FI_F", "FI_M"]
     # Allele counts from the written genotypes: carriers + homozygotes (ALT/ALT count twice).
     site = node_specs[0].site(DEL)
     female = {i for i, s in enumerate(node_specs[0].sexes) if s == "female"}
@@ -248,8 +248,13 @@ async def test_g_variant_records_without_control_have_no_case_data(
     recs = [r for s in body["response"]["resultSets"] for r in s["results"]]
     assert [r["variantInternalId"] for r in recs] == [DEL]
     assert all("caseLevelData" not in r for r in recs)
-    assert all("alleleCount" not in f for r in recs
-               for f in r["frequencyInPopulations"][0]["frequencies"])
+    # Without CONTROLLED the counts are floored (k=5): the deletion's ALT count is 12 (5 in
+    # women, 7 in men), given; its 2 homozygotes are below the floor, so no genotype counts.
+    [freqs] = [r["frequencyInPopulations"][0]["frequencies"] for r in recs]
+    assert [(f["population"], f["alleleCount"]) for f in freqs] == [
+        ("FI", 12), ("FI_F", 5), ("FI_M", 7)]
+    assert all("alleleCountHomozygous" not in f and f["countPrecision"] == "imprecise"
+               for f in freqs)
 
 
 @pytest.mark.parametrize("form", [

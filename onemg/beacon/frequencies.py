@@ -1,0 +1,226 @@
+"""Allele frequencies of one variant per population (country, and sex within it), under the floor.
+
+A dataset's populations are its country (``FI``) and each sex within it (``FI_F``, ``FI_M``,
+``FI_U`` for unknown sex), named as the GDI allele-frequency beacons name them. A dataset whose
+individuals come from several countries gets one population per country and one per sex
+(``F``, ``M``) across them. Each population carries the Beacon v2 ``PopulationFrequency`` fields
+(``population``, ``alleleFrequency``) and the GDI/Genome of Europe count extensions:
+``alleleCount`` (AC), ``alleleNumber`` (AN), ``alleleCountHomozygous``,
+``alleleCountHeterozygous`` and, on X/Y outside the pseudo-autosomal regions for populations that
+hold males, ``alleleCountHemizygous``.
+
+Where the counts come from, with no genotype matrix read: AC and AN per sex and per country are
+stored in the variant index at ingest (``strata_ac``/``strata_an``, exact, missing calls and
+ploidy included); heterozygous/homozygous/hemizygous come from the variant's carriers and their
+homozygous bits (:meth:`onemg.genomics.VariantIndex.zygosity`) split by the individuals' sex and
+country (catalogue sets). A homozygous-flagged male carrier on X/Y outside the PARs is counted as
+hemizygous.
+
+The privacy floor ``k`` (when the caller does not hold the CONTROLLED tier on the dataset):
+
+* a population of fewer than ``k`` individuals gives no count at all (AN included);
+* the allele group (AC, AF) of a population is given only when AC >= k; the genotype group
+  (het, hom, hemi) only when every count of it that applies is >= k (zero included: zero and
+  "fewer than k" read alike, as for every Beacon count);
+* the parts of a split (the sexes of a country; every population of a multi-country dataset) are
+  given together or not at all, per group: one part withheld would otherwise be the whole minus
+  the others;
+* a withheld group is said so: ``countPrecision: "imprecise"``, ``notReported`` lists the fields,
+  ``alleleFrequency`` is 0 (the schema requires a number), and ``countAdjustedTo: ["<k"]`` when
+  the population's own AC is below the floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from onemg.individual_set import IndividualSet
+
+#: Sex suffixes of population names (GDI convention: ``FR_M``, ``FR_F``).
+SEX_SUFFIX: Mapping[str, str] = {"female": "F", "male": "M", "unknown": "U"}
+#: GRCh38 pseudo-autosomal regions (1-based, inclusive): diploid in males.
+PAR: Mapping[str, tuple[tuple[int, int], ...]] = {
+    "X": ((10_001, 2_781_479), (155_701_383, 156_030_895)),
+    "Y": ((10_001, 2_781_479), (56_887_903, 57_217_415)),
+}
+ALLELE_FIELDS = ("alleleCount", "alleleFrequency")
+GENOTYPE_FIELDS = ("alleleCountHeterozygous", "alleleCountHomozygous", "alleleCountHemizygous")
+
+
+def hemizygous_site(contig: str, pos: int) -> bool:
+    """True on X or Y outside the pseudo-autosomal regions (males carry one copy)."""
+    if contig not in PAR:
+        return False
+    return not any(lo <= pos <= hi for lo, hi in PAR[contig])
+
+
+@dataclass(frozen=True)
+class PopulationCounts:
+    """Exact counts of one population for one variant (before any floor)."""
+
+    population: str
+    individuals: int
+    ac: int
+    an: int
+    het: int
+    hom: int
+    #: ``None`` where hemizygosity does not apply (autosomes, PARs, no males).
+    hemi: int | None
+    #: Name of the population this one is a part of (``None`` for a whole).
+    part_of: str | None = None
+
+    @property
+    def af(self) -> float:
+        """AC / AN (0 when nobody was called)."""
+        return self.ac / self.an if self.an else 0.0
+
+
+def population_counts(
+    *,
+    contig: str,
+    pos: int,
+    ac: int,
+    an: int,
+    strata_counts: Mapping[str, tuple[int, int]],
+    carriers: np.ndarray,
+    is_hom: np.ndarray,
+    strata: Mapping[str, IndividualSet],
+    n: int,
+    fallback_name: str,
+) -> list[PopulationCounts]:
+    """The exact counts of every population of one variant.
+
+    Args:
+        contig, pos: the variant's contig (``7``, ``X``) and 1-based position.
+        ac, an: the variant's overall allele count and number (from the index).
+        strata_counts: the index's ``(AC, AN)`` per stratum label (``sex:female``,
+            ``country:FI``).
+        carriers, is_hom: the variant's carriers and their homozygous flags.
+        strata: the individuals of each stratum label (``sex:male`` ...), from the catalogue.
+        n: individuals in the dataset.
+        fallback_name: the population name when no individual has a country.
+    """
+    hemi_site = hemizygous_site(contig, pos)
+    males = strata.get("sex:male")
+    male_carrier = (
+        males.mask[carriers]
+        if males is not None and carriers.size
+        else np.zeros(carriers.size, dtype=bool)
+    )
+
+    def split(members: np.ndarray | None, holds_males: bool) -> tuple[int, int, int | None]:
+        inside = members if members is not None else np.ones(carriers.size, dtype=bool)
+        het = int((inside & ~is_hom).sum())
+        homs = inside & is_hom
+        if hemi_site and holds_males:
+            hemi = int((homs & male_carrier).sum())
+            return het, int((homs & ~male_carrier).sum()), hemi
+        return het, int(homs.sum()), None
+
+    has_males = males is not None and len(males) > 0
+    countries = sorted(
+        label.partition(":")[2]
+        for label, s in strata.items()
+        if label.startswith("country:") and len(s)
+    )
+    sexes = [s for s in SEX_SUFFIX if len(strata.get(f"sex:{s}", IndividualSet.empty(n)))]
+    out: list[PopulationCounts] = []
+    single = len(countries) <= 1 and (not countries or len(strata[f"country:{countries[0]}"]) == n)
+    if single:
+        whole = countries[0] if countries else fallback_name
+        het, hom, hemi = split(None, has_males)
+        out.append(PopulationCounts(whole, n, ac, an, het, hom, hemi))
+        prefix = f"{whole}_"
+    else:
+        whole = None
+        prefix = ""
+        for cc in countries:
+            members = strata[f"country:{cc}"]
+            inside = members.mask[carriers] if carriers.size else np.zeros(0, dtype=bool)
+            holds_males = has_males and len(members & males) > 0  # type: ignore[operator]
+            c_ac, c_an = strata_counts.get(f"country:{cc}", (0, 0))
+            het, hom, hemi = split(inside, holds_males)
+            out.append(PopulationCounts(cc, len(members), c_ac, c_an, het, hom, hemi))
+    for sex in sexes:
+        members = strata[f"sex:{sex}"]
+        inside = members.mask[carriers] if carriers.size else np.zeros(0, dtype=bool)
+        s_ac, s_an = strata_counts.get(f"sex:{sex}", (0, 0))
+        het, hom, hemi = split(inside, sex == "male")
+        out.append(
+            PopulationCounts(
+                f"{prefix}{SEX_SUFFIX[sex]}",
+                len(members),
+                s_ac,
+                s_an,
+                het,
+                hom,
+                hemi,
+                part_of=whole or "all",
+            )
+        )
+    if not single:
+        # With no overall population, the countries are parts of the whole dataset too.
+        out = [p if p.part_of else replace(p, part_of="all") for p in out]
+    return out
+
+
+def _genotypes(p: PopulationCounts) -> dict[str, int]:
+    out = {"alleleCountHeterozygous": p.het, "alleleCountHomozygous": p.hom}
+    if p.hemi is not None:
+        out["alleleCountHemizygous"] = p.hemi
+    return out
+
+
+def disclose(pops: Sequence[PopulationCounts], *, k: int, exact: bool) -> list[dict[str, Any]]:
+    """``PopulationFrequency`` items for ``pops``, with the floor of the module docstring.
+
+    ``exact`` (the caller holds the CONTROLLED tier) gives every count as it is.
+    """
+    floor = k if (not exact and k > 1) else 0
+    small = {p.population for p in pops if p.individuals < floor}
+    allele_ok = {p.population: p.population not in small and p.ac >= floor for p in pops}
+    geno_ok = {
+        p.population: p.population not in small and all(c >= floor for c in _genotypes(p).values())
+        for p in pops
+    }
+    # A split is given per group only when all of its parts are.
+    for group in (allele_ok, geno_ok):
+        for whole in {p.part_of for p in pops if p.part_of}:
+            parts = [p.population for p in pops if p.part_of == whole]
+            if not all(group[name] for name in parts):
+                for name in parts:
+                    group[name] = False
+    out = []
+    for p in pops:
+        item: dict[str, Any] = {"population": p.population}
+        withheld: list[str] = []
+        if p.population in small:
+            item["alleleFrequency"] = 0.0
+            withheld = ["alleleNumber", *ALLELE_FIELDS, *_genotypes(p)]
+        else:
+            item["alleleNumber"] = p.an
+            if allele_ok[p.population]:
+                item["alleleCount"] = p.ac
+                item["alleleFrequency"] = round(p.af, 8)
+            else:
+                item["alleleFrequency"] = 0.0
+                withheld += list(ALLELE_FIELDS)
+            if geno_ok[p.population]:
+                item.update(_genotypes(p))
+            else:
+                withheld += list(_genotypes(p))
+        if withheld:
+            item["countPrecision"] = "imprecise"
+            if p.population in small or (p.part_of is None and p.ac < floor):
+                item["countAdjustedTo"] = [f"<{k}"]
+            item["notReported"] = withheld
+            item["notReportedReason"] = (
+                f"not reported: a count below {k} in this population, or in another part of "
+                "the same split (it would be the whole minus the others)"
+            )
+        out.append(item)
+    return out
