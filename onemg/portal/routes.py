@@ -1,4 +1,5 @@
-"""The researcher pages of the hub: ``/``, ``/datasets``, ``/datasets/{id}``, ``/search``.
+"""The researcher pages of the hub: ``/``, ``/datasets``, ``/datasets/{id}``, ``/search``,
+``/frequencies``.
 
 Routes read the request, call :mod:`onemg.portal.datasets` / :mod:`onemg.portal.search` over
 the hub's network service, and render a template. Browsing is open to everyone; search answers
@@ -17,6 +18,7 @@ from fastapi.responses import Response
 from onemg.errors import AuthenticationError, InvalidInputError, NotFoundError
 from onemg.network.service import NetworkService
 from onemg.portal import datasets as ds
+from onemg.portal.frequencies import frequency_chart, frequency_form, run_frequencies
 from onemg.portal.search import SEX, SearchForm, chart, run_search
 from onemg.security import ANONYMOUS, Principal
 from onemg.web.pages import page_user, render, web
@@ -125,6 +127,29 @@ def create_router() -> APIRouter:
             },
             status=400 if error else 200,
             title="Search the network",
+        )
+
+    @router.get("/frequencies")
+    async def frequencies(request: Request) -> Response:
+        form = frequency_form(request.query_params)
+        result = error = None
+        if not form.empty:
+            try:
+                result = await run_frequencies(_network(request), form, principal_of(request))
+            except InvalidInputError as exc:
+                error = str(exc)
+        figure = frequency_chart(result) if result else None
+        return render(
+            request,
+            "portal/frequencies.html",
+            {
+                "form": form,
+                "result": result,
+                "error": error,
+                "figure": _figure(figure) if figure else None,
+            },
+            status=400 if error else 200,
+            title="Allele frequencies by country",
         )
 
     return router

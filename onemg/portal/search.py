@@ -194,7 +194,7 @@ class SearchResult:
         return "variants" if self.entry == "g_variants" else "individuals"
 
 
-async def _ask(
+async def ask_network(
     service: NetworkService,
     entry: str,
     params: Mapping[str, str],
@@ -203,6 +203,8 @@ async def _ask(
     granularity: str,
     dataset_ids: Sequence[str] = (),
 ) -> tuple[str, dict[str, Any]]:
+    """Send one Beacon GET query through the hub's fan-out; returns its query string and the
+    merged answer."""
     pairs = [
         *params.items(),
         ("requestedGranularity", granularity),
@@ -238,10 +240,10 @@ async def run_search(
     passport does not cover.
     """
     entry, params, filters = beacon_params(form)
-    query_string, body = await _ask(service, entry, params, filters, principal, "count")
+    query_string, body = await ask_network(service, entry, params, filters, principal, "count")
     records: dict[tuple[str, str], int] = {}
     if principal.authenticated and record_datasets:
-        _, rec = await _ask(
+        _, rec = await ask_network(
             service, entry, params, filters, principal, "record", sorted(set(record_datasets))
         )
         for rs in (rec.get("response") or {}).get("resultSets") or []:
