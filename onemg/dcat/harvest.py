@@ -30,6 +30,7 @@ import httpx
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from onemg.dcat.build import catalogue_iri, new_graph
+from onemg.dcat.topics import dataset_topics
 from onemg.dcat.vocab import DCAT, DCT, FOAF
 from onemg.network.config import MemberConfig, NetworkConfig
 from onemg.settings import Settings
@@ -226,6 +227,17 @@ class CatalogueHarvester:
             g.add((record, DCT.modified, Literal(when, datatype=XSD.dateTime)))
             g.add((record, DCT.title, Literal(f"Harvest of member {member.id}", lang="en")))
         return g
+
+    def topics(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """``{(member id, dataset id): theme, health category and keyword labels}`` from the
+        members' last good copies (see :mod:`onemg.dcat.topics`)."""
+        out: dict[tuple[str, str], tuple[str, ...]] = {}
+        for member in self.members:
+            copy = self._load(member.id)
+            if copy is not None:
+                for dataset_id, labels in dataset_topics(copy).items():
+                    out[(member.id, dataset_id)] = labels
+        return out
 
     # -- the copies on disk ----------------------------------------------------------------
 

@@ -33,7 +33,8 @@ SIZES: tuple[tuple[str, int, int | None], ...] = (
 CONTROLLED = "Controlled access (apply to the national committee)"
 OPEN = "Open access"
 UNKNOWN_SIZE = "size not published"
-FACETS = ("country", "access", "condition", "size")
+FACETS = ("country", "theme", "access", "condition", "size")
+NO_THEME = "none published"
 
 
 def sanitise(text: str) -> Markup:
@@ -60,6 +61,8 @@ class Dataset:
     size: int | None
     updated: str | None
     facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Themes, disease areas and keywords (the DCAT-AP catalogue and DS conditions).
+    themes: tuple[str, ...] = ()
     #: The Beacon ``dataUseConditions`` as the node published them (for the DUO matcher).
     conditions_raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -89,10 +92,29 @@ def _organisation(info: Mapping[str, Any] | None) -> tuple[str | None, str | Non
     return org.get("name"), org.get("contactUrl")
 
 
+def _diseases(conditions: Mapping[str, Any] | None) -> list[str]:
+    """The disease areas a disease-specific (DS) condition names, e.g. "Cystic fibrosis"."""
+    out = []
+    for entry in (conditions or {}).get("duoDataUse") or []:
+        for d in entry.get("diseases") or []:
+            label, code = d.get("label"), str(d.get("id") or "")
+            out.append(f"{label} ({code})" if label and code else str(label or code))
+    return [d for d in out if d]
+
+
 def build_datasets(
-    datasets: Mapping[str, Any], cohorts: Mapping[str, Any], members: Iterable[Any]
+    datasets: Mapping[str, Any],
+    cohorts: Mapping[str, Any],
+    members: Iterable[Any],
+    topics: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> list[Dataset]:
-    """Datasets from a network ``/datasets`` and ``/cohorts`` answer and the member states."""
+    """Datasets from a network ``/datasets`` and ``/cohorts`` answer and the member states.
+
+    ``topics`` are the themes, health categories and keywords of each (member, dataset) from
+    the hub's harvest of the members' DCAT-AP catalogues (:meth:`CatalogueHarvester.topics`);
+    the disease of a disease-specific data-use condition is a theme too.
+    """
+    topics = topics or {}
     infos = {m.config.id: m.metadata.info for m in members}
     sizes: dict[tuple[str, str], int] = {}
     for c in (cohorts.get("response") or {}).get("collections") or []:
@@ -108,6 +130,8 @@ def build_datasets(
         size = sizes.get((member, str(d.get("id"))))
         organisation, contact = _organisation(infos.get(member))
         country = str(info.get("country") or "?")
+        harvested = topics.get((member, str(d.get("id"))), ())
+        themes = tuple(dict.fromkeys([*harvested, *_diseases(d.get("dataUseConditions"))]))
         out.append(
             Dataset(
                 id=str(d.get("id")),
@@ -121,8 +145,10 @@ def build_datasets(
                 size=size,
                 updated=d.get("updateDateTime"),
                 conditions_raw=d.get("dataUseConditions") or {},
+                themes=themes,
                 facets={
                     "country": (country,),
+                    "theme": themes or (NO_THEME,),
                     "access": (access,),
                     "condition": tuple(f"{c.code}: {c.label}" for c in conditions)
                     or ("none stated",),
@@ -133,14 +159,17 @@ def build_datasets(
     return sorted(out, key=lambda d: (d.country, d.name))
 
 
-async def network_datasets(service: NetworkService) -> list[Dataset]:
-    """Every member's datasets as the public sees them (one fan-out for each collection)."""
+async def network_datasets(
+    service: NetworkService, topics: Mapping[tuple[str, str], Sequence[str]] | None = None
+) -> list[Dataset]:
+    """Every member's datasets as the public sees them (one fan-out for each collection), with
+    the ``topics`` of the harvested catalogues."""
     answers = []
     for entry in ("datasets", "cohorts"):
         query = from_get(entry, {}, "", filters=[], max_page=service.beacon.max_page_size)
         _, body = await service.query(query, token=None)
         answers.append(body)
-    return build_datasets(answers[0], answers[1], service.registry.members)
+    return build_datasets(answers[0], answers[1], service.registry.members, topics)
 
 
 @dataclass(frozen=True)
@@ -171,6 +200,7 @@ def browse(
                 d.country,
                 d.organisation or "",
                 *(f"{c.code} {c.label}" for c in d.conditions),
+                *d.themes,
             ]
         ).casefold()
         return all(w in hay for w in words)

@@ -25,6 +25,7 @@ from onemg.web.pages import page_user, render, web
 
 FACET_TITLES = {
     "country": "Country",
+    "theme": "Theme and disease area",
     "access": "Access rights",
     "condition": "Data-use conditions",
     "size": "Size (individuals)",
@@ -47,6 +48,13 @@ def principal_of(request: Request) -> Principal:
     return Principal(subject=identity.sub, registered=bool(identity.researcher_status_at))
 
 
+async def network_datasets(request: Request) -> list[ds.Dataset]:
+    """The network's datasets with the themes of the hub's harvested DCAT-AP catalogues."""
+    harvester = getattr(request.app.state, "catalogue_harvester", None)
+    topics = harvester.topics() if harvester is not None else None
+    return await ds.network_datasets(_network(request), topics)
+
+
 def _figure(fig: dict[str, Any]) -> str:
     return json.dumps(fig, separators=(",", ":"))
 
@@ -65,7 +73,7 @@ def create_router() -> APIRouter:
 
     @router.get("/")
     async def home(request: Request) -> Response:
-        datasets = await ds.network_datasets(_network(request))
+        datasets = await network_datasets(request)
         countries = sorted({d.country for d in datasets})
         return render(
             request,
@@ -82,7 +90,7 @@ def create_router() -> APIRouter:
     async def datasets(request: Request, q: str = "") -> Response:
         params = request.query_params
         chosen = {name: params.getlist(name) for name in ds.FACETS if params.getlist(name)}
-        found = ds.browse(await ds.network_datasets(_network(request)), text=q, chosen=chosen)
+        found = ds.browse(await network_datasets(request), text=q, chosen=chosen)
         return render(
             request,
             "portal/datasets.html",
@@ -92,7 +100,7 @@ def create_router() -> APIRouter:
 
     @router.get("/datasets/{dataset_id}")
     async def dataset(request: Request, dataset_id: str) -> Response:
-        matches = [d for d in await ds.network_datasets(_network(request)) if d.id == dataset_id]
+        matches = [d for d in await network_datasets(request) if d.id == dataset_id]
         if not matches:
             raise NotFoundError(f"no member of the network publishes a dataset {dataset_id!r}")
         return render(request, "portal/dataset.html", {"d": matches[0]}, title=matches[0].name)

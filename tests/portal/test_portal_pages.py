@@ -142,3 +142,40 @@ def test_filter_and_sex_search_matches_each_node_own_answer(hub, real_network) -
             )
             assert row, f"{rs['id']} missing from the page"
             assert row[2] == expected
+
+
+def test_theme_facet_comes_from_the_harvested_catalogue(hub, real_network) -> None:  # noqa: ANN001
+    import time
+
+    from rdflib import Graph
+
+    # Ground truth: each node's own DCAT-AP catalogue, read with a SPARQL query.
+    themes: dict[str, set[str]] = {}
+    for country in real_network.plan.countries:
+        text = httpx.get(f"{real_network.plan.node_url(country)}/api/catalogue",
+                         headers={"Accept": "text/turtle"}, trust_env=False).text
+        graph = Graph().parse(data=text, format="turtle")
+        for row in graph.query("""
+            PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/>
+            PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT ?id ?label WHERE { ?d a dcat:Dataset ; dct:identifier ?id ;
+                                       dcat:theme ?t . ?t skos:prefLabel ?label }"""):
+            themes.setdefault(str(row.id), set()).add(str(row.label))
+    assert len(themes) == 2
+    [label] = set.intersection(*themes.values())  # the EU data theme of both: Health
+    deadline = time.monotonic() + 60
+    while True:  # the hub harvests at start-up, in the background
+        page = hub.get("/datasets")
+        if f"{label} (2)" in page.text or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert "Theme and disease area" in page.text
+    assert f"{label} (2)" in page.text
+    narrowed = hub.get("/datasets", params={"theme": label, "country": "EE"})
+    assert "1 of 2 datasets" in narrowed.text
+    with_words = hub.get("/datasets", params={"theme": label, "q": "Finland"})
+    assert "1 of 2 datasets" in with_words.text
+    none = hub.get("/datasets", params={"theme": "no such theme"})
+    assert "0 of 2 datasets" in none.text
+    dataset_id = next(iter(themes))
+    assert label in hub.get(f"/datasets/{dataset_id}").text
