@@ -25,6 +25,7 @@ from onemg.errors import (
     WorkflowError,
 )
 from onemg.network.config import MemberConfig
+from onemg.ontology.icd10 import check_disease
 
 #: Research purposes a person picks from, in plain words, with the DUO terms they stand for.
 PURPOSES: dict[str, tuple[str, str]] = {
@@ -53,9 +54,11 @@ class PurposeForm:
         """The DUO research purpose the matcher and the node read."""
         if self.purpose not in PURPOSES:
             raise InvalidInputError("purpose: pick one of the listed research purposes")
-        disease = self.disease.split(" ", 1)[0].strip().upper() or None
-        if self.purpose == "disease" and not disease:
+        if self.purpose == "disease" and not self.disease.strip():
             raise InvalidInputError("disease: name the disease by its ICD-10 code, e.g. E84")
+        # The code is checked here, so a form sent without the page's script (or forged) gets
+        # the same clear error as a typo.
+        disease = check_disease(self.disease) if self.disease.strip() else None
         return ResearchPurpose(
             terms=(PURPOSES[self.purpose][0],),
             disease=disease,

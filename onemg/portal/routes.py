@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from onemg.errors import AuthenticationError, InvalidInputError, NotFoundError
 from onemg.network.service import NetworkService
+from onemg.ontology.icd10 import suggest
 from onemg.portal import datasets as ds
 from onemg.portal.frequencies import frequency_chart, frequency_form, run_frequencies
 from onemg.portal.search import SEX, SearchForm, chart, run_search
@@ -135,6 +136,13 @@ def create_router() -> APIRouter:
             },
             status=400 if error else 200,
             title="Search the network",
+        )
+
+    @router.get("/suggest/icd10")
+    async def icd10(q: str = "") -> JSONResponse:
+        """ICD-10 codes and labels for the disease field (progressive enhancement)."""
+        return JSONResponse(
+            {"suggestions": [{"code": c, "label": label} for c, label in suggest(q[:100])]}
         )
 
     @router.get("/frequencies")
