@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import Engine
 
 from onemg.access.accounts import LocalAccounts
-from onemg.access.applications import Actor, ApplicationService
+from onemg.access.applications import ROLES, Actor, ApplicationService
 from onemg.access.audit import ANCHOR_FILE, AnchorFile, HashChainAudit
 from onemg.access.broker import Broker
 from onemg.access.clearinghouse import PassportVerifier
@@ -26,6 +26,7 @@ from onemg.access.entitlements import entitlement_check, issue_visas, node_issue
 from onemg.access.keys import SigningKey, jwks, load_or_create_key
 from onemg.access.store import (
     AccountStore,
+    AuditRecord,
     AuditStore,
     EntitlementRecord,
     EntitlementStore,
@@ -76,6 +77,8 @@ class NodeAccess:
     #: Worker threads for the access routes' SQL (few: SQLite has one writer, and the audit
     #: chain's writers race for its head).
     io: ThreadLimit = field(default_factory=io_bound_limit)
+    #: The hash-chained audit log's table, read for an application's audit trail.
+    audit_store: AuditStore | None = None
 
     @property
     def issuer(self) -> str:
@@ -92,6 +95,21 @@ class NodeAccess:
         if not who.roles:
             user = who.subject
         return self.entitlements.find(subject=user, dataset_id=dataset)
+
+    def audit_trail(self, app_id: str, who: Actor, *, limit: int = 200) -> list[AuditRecord]:
+        """The audit log's entries about application ``app_id``, newest first (committee
+        members only: the log names committee members and the refusals of forged actions).
+
+        Raises:
+            AccessDeniedError: ``who`` holds no committee role.
+            NotFoundError: no such application.
+        """
+        if not who.roles & set(ROLES):
+            raise AccessDeniedError("only the data access committee reads the audit trail")
+        self.applications.get(app_id, who)
+        if self.audit_store is None:
+            return []
+        return self.audit_store.about(f"application:{app_id}", limit=limit)
 
     def permissions(self, who: Actor, user: str) -> list[str]:
         """``user``'s current ControlledAccessGrants visas, read by ``who`` (audited).
@@ -150,7 +168,7 @@ def build_node_access(
     )
     return NodeAccess(settings=settings, key=key, verifier=verifier, audit=audit,
                       applications=applications, entitlements=entitlements,
-                      roles=RoleStore(engine), clock=clock)
+                      roles=RoleStore(engine), clock=clock, audit_store=AuditStore(engine))
 
 
 @dataclass

@@ -237,6 +237,14 @@ def create_router() -> APIRouter:
                 "comments": [(_when(c.at), c.author, c.kind, c.text) for c in app.comments],
                 "start": _when(app.entitlement_start),
                 "end": _when(app.entitlement_end),
+                "audit": [
+                    (r.seq, r.at, r.user or "", r.action, r.result, r.reason)
+                    for r in access.audit_trail(app_id, actor)
+                ],
+                "entitlements": [
+                    {"e": e, "start": _when(e.start), "end": _when(e.end), "active": e.active(now)}
+                    for e in access.entitlements.find(application_id=app_id)
+                ],
             },
             title=app.form.title or app.id,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -290,6 +291,21 @@ def test_committees_decide_on_their_node_pages(real_network: DemoNetwork) -> Non
         assert '<strong id="state">approved</strong>' in after
         assert "approve" not in set(re.findall(r'name="action" value="(\w+)"', after))
         assert mine["fi"] in node.get("/dac/entitlements").text
+        # The application's entitlement and its audit trail, as the node's own log holds it.
+        ents = re.search(r'<table id="app-entitlements">.*?</table>', after, re.S)[0]
+        assert datasets["fi"] in ents
+        assert "yes" in ents
+        trail = re.search(r'<table id="audit-trail">.*?</table>', after, re.S)[0]
+        shown = re.findall(r"<tr class=\"audit-(\w+)\"><td>(\d+)</td><td>[^<]*</td><td>[^<]*</td>"
+                           r"<td>([^<]*)</td>", trail)
+        with contextlib.closing(sqlite3.connect(net.plan.node_dir(fi_country) / "node.db")) as db:
+            logged = db.execute(
+                "SELECT result, seq, action FROM access_audit WHERE resource = ? "
+                "ORDER BY seq DESC", (f"application:{mine['fi']}",)).fetchall()
+        assert [(r, int(q), a) for r, q, a in shown] == list(logged)
+        actions = {(a, r) for r, _, a in logged}
+        assert {("application.created", "ok"), ("application.submitted", "ok"),
+                ("application.approved", "ok"), ("application.vetoed", "denied")} <= actions
 
     with contextlib.closing(_node_login(net, ee_country, "dac-ee")) as node:
         page = node.get(f"/dac/applications/{mine['ee']}")
