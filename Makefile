@@ -36,7 +36,7 @@ bench: $(STAMP)
 screenshots:
 	scripts/ensure-system-deps test
 	@$(MAKE) --no-print-directory $(STAMP)
-	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/portal/test_portal_browser.py -k "1100 or committee"
+	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/portal/test_portal_browser.py tests/portal/test_portal_frequencies.py -k "1100 or committee or frequencies_in"
 	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/community/test_events_browser.py
 
 clean:
