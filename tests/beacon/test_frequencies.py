@@ -25,8 +25,13 @@ from tests.beacon.node_data import DatasetSpec, write_source
 from tests.beacon_schema import validate, validate_beacon_response
 
 SUFFIX = {"female": "F", "male": "M"}
-COUNT_FIELDS = ("alleleCount", "alleleNumber", "alleleCountHeterozygous",
-                "alleleCountHomozygous", "alleleCountHemizygous")
+COUNT_FIELDS = (
+    "alleleCount",
+    "alleleNumber",
+    "alleleCountHeterozygous",
+    "alleleCountHomozygous",
+    "alleleCountHemizygous",
+)
 
 
 def truth(spec: DatasetSpec, folder: Path) -> dict[str, dict[str, dict[str, float]]]:
@@ -41,8 +46,12 @@ def truth(spec: DatasetSpec, folder: Path) -> dict[str, dict[str, dict[str, floa
             pops: dict[str, dict[str, float]] = {}
             hemi_site = site.contig in ("X", "Y") and hemizygous_site(site.contig, rec.POS)
             for name, members in [(spec.country, range(spec.n))] + [
-                    (f"{spec.country}_{SUFFIX[sex]}",
-                     [i for i in range(spec.n) if spec.sexes[i] == sex]) for sex in SUFFIX]:
+                (
+                    f"{spec.country}_{SUFFIX[sex]}",
+                    [i for i in range(spec.n) if spec.sexes[i] == sex],
+                )
+                for sex in SUFFIX
+            ]:
                 ac = an = het = hom = hemi = 0
                 for i in members:
                     gt = [a for a in rec.genotypes[i][:-1] if a >= 0]
@@ -56,8 +65,13 @@ def truth(spec: DatasetSpec, folder: Path) -> dict[str, dict[str, dict[str, floa
                             hom += 1
                     elif copies:
                         het += 1
-                counts = {"alleleCount": ac, "alleleNumber": an, "alleleCountHeterozygous": het,
-                          "alleleCountHomozygous": hom, "alleleFrequency": ac / an}
+                counts = {
+                    "alleleCount": ac,
+                    "alleleNumber": an,
+                    "alleleCountHeterozygous": het,
+                    "alleleCountHomozygous": hom,
+                    "alleleFrequency": ac / an,
+                }
                 if hemi_site and any(spec.sexes[i] == "male" for i in members):
                     counts["alleleCountHemizygous"] = hemi
                 pops[name] = counts
@@ -76,8 +90,11 @@ def listed(body: dict, dataset_id: str) -> dict[str, dict[str, dict]]:
     return out
 
 
-async def test_exact_frequencies_match_cyvcf2(make_app, node_specs: list[DatasetSpec],  # noqa: ANN001
-                                             tmp_path: Path) -> None:
+async def test_exact_frequencies_match_cyvcf2(
+    make_app,
+    node_specs: list[DatasetSpec],  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
     fi = node_specs[0]
     expected = truth(fi, tmp_path / "fi")
     async with serve(make_app(k=5)) as client:
@@ -86,7 +103,8 @@ async def test_exact_frequencies_match_cyvcf2(make_app, node_specs: list[Dataset
             r = await client.get(
                 f"/api/g_variants?requestedGranularity=count&referenceName={contig}"
                 f"&start={start}&end={end}&datasetIds=ds-fi&limit=50",
-                headers=auth("granted-fi"))
+                headers=auth("granted-fi"),
+            )
             assert r.status_code == 200, r.text
             validate_beacon_response(r.json())
             got |= listed(r.json(), "ds-fi")
@@ -108,13 +126,16 @@ async def test_exact_frequencies_match_cyvcf2(make_app, node_specs: list[Dataset
 
 
 async def test_floored_frequencies_never_give_a_small_count(
-        make_app, node_specs: list[DatasetSpec], tmp_path: Path) -> None:  # noqa: ANN001
+    make_app, node_specs: list[DatasetSpec], tmp_path: Path
+) -> None:  # noqa: ANN001
     fi, k = node_specs[0], 5
     expected = truth(fi, tmp_path / "fi")
     carriers = {s.key: len(s.carriers) for s in fi.sites}
     async with serve(make_app(k=k)) as client:
-        r = await client.get("/api/g_variants?requestedGranularity=count&referenceName=7"
-                             "&start=0&end=10000&datasetIds=ds-fi&limit=50")
+        r = await client.get(
+            "/api/g_variants?requestedGranularity=count&referenceName=7"
+            "&start=0&end=10000&datasetIds=ds-fi&limit=50"
+        )
         assert r.status_code == 200, r.text
         validate_beacon_response(r.json())
         got = listed(r.json(), "ds-fi")
@@ -136,8 +157,7 @@ async def test_floored_frequencies_never_give_a_small_count(
                 some_withheld = True
                 assert item["countPrecision"] == "imprecise"
                 # alleleFrequency is required by the schema: a placeholder 0 when withheld.
-                assert all(f not in item for f in item["notReported"]
-                           if f != "alleleFrequency")
+                assert all(f not in item for f in item["notReported"] if f != "alleleFrequency")
                 if "alleleFrequency" in item["notReported"]:
                     assert item["alleleFrequency"] == 0
         # The sexes of a country are given together or not at all (per group of fields).
@@ -149,21 +169,34 @@ async def test_floored_frequencies_never_give_a_small_count(
 
 async def test_filters_do_not_change_the_frequency_list(client: httpx.AsyncClient) -> None:
     # A filter down to a handful must not reveal which variants that handful carries.
-    base = ("/api/g_variants?requestedGranularity=count&referenceName=7&start=0&end=10000"
-            "&datasetIds=ds-fi&limit=50")
+    base = (
+        "/api/g_variants?requestedGranularity=count&referenceName=7&start=0&end=10000"
+        "&datasetIds=ds-fi&limit=50"
+    )
     plain = (await client.get(base)).json()
     narrowed = (await client.get(base + "&filters=HP:0000822")).json()
     assert listed(plain, "ds-fi").keys() == listed(narrowed, "ds-fi").keys()
 
 
-def pop(name: str, *, n: int = 20, ac: int = 10, het: int = 6, hom: int = 2,
-        hemi: int | None = None, part_of: str | None = None) -> PopulationCounts:
+def pop(
+    name: str,
+    *,
+    n: int = 20,
+    ac: int = 10,
+    het: int = 6,
+    hom: int = 2,
+    hemi: int | None = None,
+    part_of: str | None = None,
+) -> PopulationCounts:
     return PopulationCounts(name, n, ac, 2 * n, het, hom, hemi, part_of=part_of)
 
 
 def test_disclose_suppresses_complementary_parts() -> None:
-    pops = [pop("FI", ac=12, het=8, hom=2), pop("FI_F", ac=9, het=5, hom=2, part_of="FI"),
-            pop("FI_M", ac=3, het=3, hom=0, part_of="FI")]
+    pops = [
+        pop("FI", ac=12, het=8, hom=2),
+        pop("FI_F", ac=9, het=5, hom=2, part_of="FI"),
+        pop("FI_M", ac=3, het=3, hom=0, part_of="FI"),
+    ]
     items = {i["population"]: i for i in disclose(pops, k=5, exact=False)}
     assert items["FI"]["alleleCount"] == 12
     # FI_M's AC (3) is below the floor, so FI_F's is withheld too (12 - 9 would give it).
@@ -178,8 +211,14 @@ def test_disclose_suppresses_complementary_parts() -> None:
 
 
 def test_disclose_small_population_gives_nothing() -> None:
-    items = disclose([pop("FI", n=30, ac=30, het=10, hom=10),
-                      pop("FI_U", n=3, ac=6, het=0, hom=3, part_of="FI")], k=5, exact=False)
+    items = disclose(
+        [
+            pop("FI", n=30, ac=30, het=10, hom=10),
+            pop("FI_U", n=3, ac=6, het=0, hom=3, part_of="FI"),
+        ],
+        k=5,
+        exact=False,
+    )
     small = items[1]
     assert small["countAdjustedTo"] == ["<5"]
     assert not any(f in small for f in COUNT_FIELDS)
@@ -188,12 +227,22 @@ def test_disclose_small_population_gives_nothing() -> None:
 def test_population_counts_split_by_sex_and_zygosity() -> None:
     # Six people, men at 1, 3, 5; carriers 0 (hom), 1 (hom: hemizygous on X), 2, 3 (het).
     sexes = np.array(["female", "male"] * 3)
-    strata = {"sex:female": IndividualSet.from_mask(sexes == "female"),
-              "sex:male": IndividualSet.from_mask(sexes == "male"),
-              "country:EE": IndividualSet.all(6)}
+    strata = {
+        "sex:female": IndividualSet.from_mask(sexes == "female"),
+        "sex:male": IndividualSet.from_mask(sexes == "male"),
+        "country:EE": IndividualSet.all(6),
+    }
     carriers, is_hom = np.array([0, 1, 2, 3]), np.array([True, True, False, False])
-    args = dict(ac=6, an=9, strata_counts={"sex:female": (3, 6), "sex:male": (3, 3)},
-                carriers=carriers, is_hom=is_hom, strata=strata, n=6, fallback_name="x")
+    args = dict(
+        ac=6,
+        an=9,
+        strata_counts={"sex:female": (3, 6), "sex:male": (3, 3)},
+        carriers=carriers,
+        is_hom=is_hom,
+        strata=strata,
+        n=6,
+        fallback_name="x",
+    )
     on_x = {p.population: p for p in population_counts(contig="X", pos=100, **args)}
     assert (on_x["EE"].het, on_x["EE"].hom, on_x["EE"].hemi) == (2, 1, 1)
     assert (on_x["EE_M"].het, on_x["EE_M"].hom, on_x["EE_M"].hemi) == (1, 0, 1)
@@ -204,8 +253,15 @@ def test_population_counts_split_by_sex_and_zygosity() -> None:
     assert (on_7["EE_M"].hom, on_7["EE_M"].hemi) == (1, None)
 
 
-@pytest.mark.parametrize(("contig", "pos", "hemi"), [
-    ("X", 100, True), ("X", 10_001, False), ("X", 2_781_480, True), ("Y", 56_887_903, False),
-    ("7", 100, False)])
+@pytest.mark.parametrize(
+    ("contig", "pos", "hemi"),
+    [
+        ("X", 100, True),
+        ("X", 10_001, False),
+        ("X", 2_781_480, True),
+        ("Y", 56_887_903, False),
+        ("7", 100, False),
+    ],
+)
 def test_hemizygous_sites(contig: str, pos: int, hemi: bool) -> None:
     assert hemizygous_site(contig, pos) is hemi

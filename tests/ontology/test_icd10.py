@@ -26,9 +26,16 @@ def test_suggestions_by_words_find_the_disease_by_name() -> None:
     assert all(icd.is_category_or_subcategory(c) for c, _ in suggest("tuberculosis", limit=100))
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("E84", "E84"), ("e840", "E84.0"), ("E84.0 Cystic fibrosis with pulmonary manifestations",
-                                          "E84.0"), ("ICD10:I10", "I10"), ("  i10 ", "I10")])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("E84", "E84"),
+        ("e840", "E84.0"),
+        ("E84.0 Cystic fibrosis with pulmonary manifestations", "E84.0"),
+        ("ICD10:I10", "I10"),
+        ("  i10 ", "I10"),
+    ],
+)
 def test_check_disease_gives_the_canonical_code(text: str, code: str) -> None:
     assert check_disease(text) == code
 

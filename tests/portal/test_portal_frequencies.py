@@ -20,14 +20,23 @@ from tests.browser import assert_accessible
 
 pytestmark = pytest.mark.slow
 HTML = {"Accept": "text/html"}
-CELLS = ("alleleCount", "alleleNumber", "alleleFrequency", "alleleCountHeterozygous",
-         "alleleCountHomozygous", "alleleCountHemizygous")
+CELLS = (
+    "alleleCount",
+    "alleleNumber",
+    "alleleFrequency",
+    "alleleCountHeterozygous",
+    "alleleCountHomozygous",
+    "alleleCountHemizygous",
+)
 
 
 def _node_answer(real_network: DemoNetwork, country: str, params: dict) -> dict:
-    return httpx.get(f"{real_network.plan.node_url(country)}/api/g_variants",
-                     params={"requestedGranularity": "count", "includeResultsetResponses": "ALL",
-                             **params}, trust_env=False, timeout=60).json()
+    return httpx.get(
+        f"{real_network.plan.node_url(country)}/api/g_variants",
+        params={"requestedGranularity": "count", "includeResultsetResponses": "ALL", **params},
+        trust_env=False,
+        timeout=60,
+    ).json()
 
 
 def _listed(body: dict) -> dict[str, dict[str, dict]]:
@@ -37,7 +46,8 @@ def _listed(body: dict) -> dict[str, dict[str, dict]]:
         for record in (rs.get("info") or {}).get("variantFrequencies") or []:
             for fip in record["frequencyInPopulations"]:
                 out.setdefault(record["variantInternalId"], {}).update(
-                    {f["population"]: f for f in fip["frequencies"]})
+                    {f["population"]: f for f in fip["frequencies"]}
+                )
     return out
 
 
@@ -45,14 +55,18 @@ def _listed(body: dict) -> dict[str, dict[str, dict]]:
 def common_variant(real_network: DemoNetwork) -> str:  # noqa: F811
     """A CFTR variant both nodes list publicly (carried by at least k people in each), the
     rarest such one (so that some of its counts fall below the floor)."""
-    listed = [_listed(_node_answer(real_network, cc, {"geneId": "CFTR", "limit": 200}))
-              for cc in real_network.plan.countries]
+    listed = [
+        _listed(_node_answer(real_network, cc, {"geneId": "CFTR", "limit": 200}))
+        for cc in real_network.plan.countries
+    ]
     both = set.intersection(*(set(x) for x in listed))
     assert both, "the synthetic cohorts share common CFTR variants"
 
     def rarity(key: str) -> int:
-        return sum(x[key][cc]["alleleCount"] for x, cc in zip(
-            listed, real_network.plan.countries, strict=True))
+        return sum(
+            x[key][cc]["alleleCount"]
+            for x, cc in zip(listed, real_network.plan.countries, strict=True)
+        )
 
     return min(sorted(both), key=rarity)
 
@@ -67,13 +81,18 @@ def _table(page: str) -> dict[tuple[str, str], list[str]]:
     return rows
 
 
-def test_frequency_table_is_what_each_node_answers(real_network: DemoNetwork,  # noqa: F811
-                                                   common_variant: str) -> None:
+def test_frequency_table_is_what_each_node_answers(
+    real_network: DemoNetwork,  # noqa: F811
+    common_variant: str,
+) -> None:
     contig, pos, ref, alt = common_variant.split(":")
-    with httpx.Client(base_url=real_network.plan.hub_url, headers=HTML, timeout=60,
-                      trust_env=False) as hub:
-        page = hub.get("/frequencies", params={"kind": "variant", "position": f"{contig}:{pos}",
-                                               "ref": ref, "alt": alt})
+    with httpx.Client(
+        base_url=real_network.plan.hub_url, headers=HTML, timeout=60, trust_env=False
+    ) as hub:
+        page = hub.get(
+            "/frequencies",
+            params={"kind": "variant", "position": f"{contig}:{pos}", "ref": ref, "alt": alt},
+        )
         assert page.status_code == 200, page.text
         assert 'id="chart-frequencies"' in page.text  # exact frequencies are drawn
         assert "/static/vendor/plotly.min.js" in page.text
@@ -82,9 +101,18 @@ def test_frequency_table_is_what_each_node_answers(real_network: DemoNetwork,  #
         table = _table(page.text)
         some_withheld = False
         for country in real_network.plan.countries:
-            truth = _listed(_node_answer(real_network, country, {
-                "referenceName": contig, "start": int(pos) - 1, "referenceBases": ref,
-                "alternateBases": alt}))[common_variant]
+            truth = _listed(
+                _node_answer(
+                    real_network,
+                    country,
+                    {
+                        "referenceName": contig,
+                        "start": int(pos) - 1,
+                        "referenceBases": ref,
+                        "alternateBases": alt,
+                    },
+                )
+            )[common_variant]
             assert {p for c, p in table if c == country} == set(truth)
             for population, item in truth.items():
                 cells = dict(zip(CELLS, table[(country, population)], strict=True))
@@ -105,41 +133,57 @@ def test_frequency_table_is_what_each_node_answers(real_network: DemoNetwork,  #
                 assert not re.fullmatch(r"[0-4]", text), cells
         assert some_withheld
         # The search page links the same variant's frequencies.
-        search = hub.get("/search", params={"kind": "variant", "position": f"{contig}:{pos}",
-                                            "ref": ref, "alt": alt})
+        search = hub.get(
+            "/search",
+            params={"kind": "variant", "position": f"{contig}:{pos}", "ref": ref, "alt": alt},
+        )
         assert 'id="frequencies-link"' in search.text
         assert 'href="/frequencies"' in search.text  # the nav
-        absent = hub.get("/frequencies", params={"kind": "variant", "position": "7:1",
-                                                 "ref": "A", "alt": "G"})
+        absent = hub.get(
+            "/frequencies", params={"kind": "variant", "position": "7:1", "ref": "A", "alt": "G"}
+        )
         assert absent.status_code == 200
         assert "not in this dataset, or carried by fewer than 5 people" in absent.text
-        bad = hub.get("/frequencies", params={"kind": "variant", "position": "7-1",
-                                              "ref": "A", "alt": "G"})
+        bad = hub.get(
+            "/frequencies", params={"kind": "variant", "position": "7-1", "ref": "A", "alt": "G"}
+        )
         assert bad.status_code == 400
         assert "chromosome:position" in bad.text
 
 
-async def test_a_member_that_fails_is_named(real_network: DemoNetwork,  # noqa: F811
-                                            common_variant: str) -> None:
+async def test_a_member_that_fails_is_named(
+    real_network: DemoNetwork,  # noqa: F811
+    common_variant: str,
+) -> None:
     # A hub whose network has one real node and one that is not there.
     dead = f"http://127.0.0.1:{free_port()}/api"
-    config = NetworkConfig(members=(
-        MemberConfig(id="fi", base_url=f"{real_network.plan.node_url('FI')}/api", country="FI"),
-        MemberConfig(id="xx", base_url=dead, country="XX")), deadline_s=10)
+    config = NetworkConfig(
+        members=(
+            MemberConfig(id="fi", base_url=f"{real_network.plan.node_url('FI')}/api", country="FI"),
+            MemberConfig(id="xx", base_url=dead, country="XX"),
+        ),
+        deadline_s=10,
+    )
     app = create_hub_app(Settings(beacon=BeaconSettings(beacon_id="eu.onemg.test-hub")), config)
     contig, pos, ref, alt = common_variant.split(":")
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://hub", headers=HTML) as client:
-            page = await client.get("/frequencies", params={
-                "kind": "variant", "position": f"{contig}:{pos}", "ref": ref, "alt": alt})
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub", headers=HTML
+        ) as client:
+            page = await client.get(
+                "/frequencies",
+                params={"kind": "variant", "position": f"{contig}:{pos}", "ref": ref, "alt": alt},
+            )
     assert page.status_code == 200, page.text
     assert re.search(r'class="failed-member">XX \(xx\)', page.text)
     assert 'data-population="FI"' in page.text
 
 
-def test_frequencies_in_the_browser(browser, real_network: DemoNetwork,  # noqa: ANN001, F811
-                                    common_variant: str) -> None:
+def test_frequencies_in_the_browser(
+    browser,
+    real_network: DemoNetwork,  # noqa: ANN001, F811
+    common_variant: str,
+) -> None:
     from tests.portal.test_portal_browser import _shot
 
     contig, pos, ref, alt = common_variant.split(":")

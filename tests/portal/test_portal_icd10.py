@@ -24,15 +24,30 @@ def test_suggestions_and_the_no_script_fallback(real_network: DemoNetwork) -> No
         assert {"code": "E84", "label": icd.get_description("E84")} in found
         assert client.get("/suggest/icd10").json() == {"suggestions": []}
         _login(client, DEMO_RESEARCHER, researcher_password(real_network.plan))
-        form = {"title": "t", "summary": "s", "institution": "i", "purpose": "disease",
-                "duration_days": "30", "terms_accepted": "1", "action": "advice"}
-        bad = client.post("/basket/apply", data={**form, "disease": "XYZ",
-                                                 "csrf_token": _token(client, "/basket")})
+        form = {
+            "title": "t",
+            "summary": "s",
+            "institution": "i",
+            "purpose": "disease",
+            "duration_days": "30",
+            "terms_accepted": "1",
+            "action": "advice",
+        }
+        bad = client.post(
+            "/basket/apply",
+            data={**form, "disease": "XYZ", "csrf_token": _token(client, "/basket")},
+        )
         assert bad.status_code == 400
         assert "is not an ICD-10 disease code" in bad.text
         assert "E84 (cystic fibrosis)" in bad.text
-        good = client.post("/basket/apply", data={**form, "disease": "E84 Cystic fibrosis",
-                                                  "csrf_token": _token(client, "/basket")})
+        good = client.post(
+            "/basket/apply",
+            data={
+                **form,
+                "disease": "E84 Cystic fibrosis",
+                "csrf_token": _token(client, "/basket"),
+            },
+        )
         assert good.status_code == 200, good.text[-2000:]
 
 

@@ -39,8 +39,9 @@ def _serve(app) -> tuple[object, threading.Thread, str]:  # noqa: ANN001
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -61,8 +62,11 @@ def evil_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     descriptor = json.loads((folder / "dataset.json").read_text())
     descriptor.update(id="ds-evil", title=EVIL_TITLE, description=EVIL_DESCRIPTION)
     (folder / "dataset.json").write_text(json.dumps(descriptor))
-    ingest(resolve_inputs(source_dir=folder), data_dir=node,
-           database_url=f"sqlite:///{node / 'node.db'}")
+    ingest(
+        resolve_inputs(source_dir=folder),
+        data_dir=node,
+        database_url=f"sqlite:///{node / 'node.db'}",
+    )
     servers = []
     node_app = create_node_app(load_settings(node, environ={}))
     servers.append(_serve(node_app))
@@ -70,9 +74,11 @@ def evil_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     hub_dir = tmp_path_factory.mktemp("evil_hub")
     hub_port = free_port()
     settings = Settings(data_dir=hub_dir).replace(
-        access=AccessSettings(public_url=f"http://127.0.0.1:{hub_port}/"))
-    config = NetworkConfig(members=(MemberConfig(id="fi", base_url=f"{node_url}/api",
-                                                 country="FI"),))
+        access=AccessSettings(public_url=f"http://127.0.0.1:{hub_port}/")
+    )
+    config = NetworkConfig(
+        members=(MemberConfig(id="fi", base_url=f"{node_url}/api", country="FI"),)
+    )
     servers.append(_serve(create_hub_app(settings, config)))
     try:
         yield servers[1][2]

@@ -45,8 +45,15 @@ def _inert(page) -> None:  # noqa: ANN001
     assert page.locator("main img[src=x], main script").count() == 0
 
 
-def _committee(browser, net: DemoNetwork, country: str, name: str, app_id: str,  # noqa: ANN001
-               decision: str, comment: str) -> None:
+def _committee(
+    browser,
+    net: DemoNetwork,
+    country: str,
+    name: str,
+    app_id: str,  # noqa: ANN001
+    decision: str,
+    comment: str,
+) -> None:
     """A committee member logs in at the node with a hub passport, reviews, then decides."""
     page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     dialogs: list[str] = []
@@ -102,7 +109,8 @@ def test_whole_path(browser, real_network: DemoNetwork, smtp_server: SmtpServer)
     # 2. A network query with a filter picked from the autocomplete list (with its label).
     page.goto(base + "/search")
     options = page.locator("#filtering-terms option").evaluate_all(
-        "os => os.map(o => [o.value, o.textContent])")
+        "os => os.map(o => [o.value, o.textContent])"
+    )
     [picked] = [v for v, label in options if v.startswith("HP:0000822") and label.strip()]
     page.fill("#filter", picked)
     page.click("button:has-text('Search')")
@@ -130,15 +138,17 @@ def test_whole_path(browser, real_network: DemoNetwork, smtp_server: SmtpServer)
     _inert(page)
     hrefs = page.locator("a[href^='/applications/']").evaluate_all(
         "as => as.filter(a => a.textContent.includes('Walk <script>'))"
-        ".map(a => a.getAttribute('href'))")
+        ".map(a => a.getAttribute('href'))"
+    )
     mine = {h.split("/")[2]: h.split("/")[3] for h in hrefs}
     assert set(mine) == {"fi", "ee"}
     assert_accessible(page)
 
     # 4. The committees: FI reviews and approves, EE reviews and returns.
     _committee(browser, net, fi, "walk-dac-fi", mine["fi"], "approve", "Approved for the walk")
-    _committee(browser, net, ee, "walk-dac-ee", mine["ee"], "return",
-               "Add the ethics approval number")
+    _committee(
+        browser, net, ee, "walk-dac-ee", mine["ee"], "return", "Add the ethics approval number"
+    )
 
     # 5. The researcher reads the notification e-mails (a confirmed address; the hub's
     #    notifier run with its mail going to the local SMTP server) and follows the link.
@@ -148,7 +158,8 @@ def test_whole_path(browser, real_network: DemoNetwork, smtp_server: SmtpServer)
     hub_db.dispose()
     config = write_hub_config(
         dataclasses.replace(net.plan, mail=smtp_server.mail_settings(notify_interval_s=0)),
-        net.plan.root / "hub-walk.toml")
+        net.plan.root / "hub-walk.toml",
+    )
     done = _notify(config)
     assert done.returncode == 0, done.stderr
     mails = {m["Subject"].split(":")[0]: m for m in smtp_server.wait_for(2, to=ADDRESS)}
@@ -177,7 +188,8 @@ def test_whole_path(browser, real_network: DemoNetwork, smtp_server: SmtpServer)
     page.click("button:has-text('Search')")
     page.wait_for_selector("table#by-country")
     rows = page.locator("#by-country tbody tr:not(.country)").evaluate_all(
-        "rs => rs.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
+        "rs => rs.map(r => Array.from(r.cells).map(c => c.textContent.trim()))"
+    )
     records = {cells[1]: int(cells[4]) for cells in rows}
     assert records[datasets["fi"]] > 0, rows
     assert records[datasets["ee"]] == 0, rows
