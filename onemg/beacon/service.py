@@ -435,8 +435,7 @@ def _count_frequencies(store: NodeData, hit: _Hit, request: BeaconRequest, *, co
     if not controlled:
         if hit.ds.n < k:
             rows = rows[:0]
-        rows = np.asarray([r for r in rows.tolist() if index.carrier_count(r) >= k],
-                          dtype=np.int64)
+        rows = rows[index.carrier_counts(rows) >= k] if rows.size else rows
     page = rows[request.offset:request.offset + request.limit]
     listed = [variant_record(v, frequency=_frequency(store, hit.ds, v, exact=controlled,
                                                      beacon_id=beacon_id, k=k))

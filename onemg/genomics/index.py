@@ -243,6 +243,10 @@ class VariantIndex:
         """Individuals carrying ``row`` (stored; O(1))."""
         return int(self._carriers.count[self._check_row(row)])
 
+    def carrier_counts(self, rows: np.ndarray | list[int]) -> np.ndarray:
+        """Individuals carrying each of ``rows`` (stored; one vectorised read)."""
+        return np.asarray(self._carriers.count[self._check_rows(rows)], dtype=np.int64)
+
     def _check_within(self, within: IndividualSet | None) -> None:
         if within is not None and within.n != self.n_individuals:
             raise InvalidInputError(
