@@ -33,7 +33,7 @@ The privacy floor ``k`` (when the caller does not hold the CONTROLLED tier on th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ from onemg.individual_set import IndividualSet
 
 #: Sex suffixes of population names (GDI convention: ``FR_M``, ``FR_F``).
 SEX_SUFFIX: Mapping[str, str] = {"female": "F", "male": "M", "unknown": "U"}
+SEXES: tuple[str, ...] = tuple(SEX_SUFFIX)
 #: GRCh38 pseudo-autosomal regions (1-based, inclusive): diploid in males.
 PAR: Mapping[str, tuple[tuple[int, int], ...]] = {
     "X": ((10_001, 2_781_479), (155_701_383, 156_030_895)),
@@ -79,6 +80,53 @@ class PopulationCounts:
         return self.ac / self.an if self.an else 0.0
 
 
+@dataclass(frozen=True)
+class Cohort:
+    """What :func:`population_counts` needs of a dataset's individuals (built once per version).
+
+    Attributes:
+        n: individuals in the dataset.
+        sex_code: ``int8[n]``, each individual's index in ``SEXES`` (unknown when in no set).
+        sizes: individuals per stratum label (``sex:female``, ``country:FI``).
+        country_sets: the individuals of each country present.
+    """
+
+    n: int
+    sex_code: np.ndarray
+    sizes: Mapping[str, int]
+    country_sets: Mapping[str, IndividualSet]
+
+    @classmethod
+    def from_strata(cls, strata: Mapping[str, IndividualSet], n: int) -> Cohort:
+        """From the catalogue's sets per stratum label (``Catalogue.strata``)."""
+        code = np.full(n, SEXES.index("unknown"), dtype=np.int8)
+        for i, sex in enumerate(SEXES):
+            if (members := strata.get(f"sex:{sex}")) is not None:
+                code[members.mask] = i
+        sizes = {label: len(s) for label, s in strata.items()}
+        sizes.update({f"sex:{sex}": int((code == i).sum()) for i, sex in enumerate(SEXES)})
+        countries = {
+            label.partition(":")[2]: s
+            for label, s in strata.items()
+            if label.startswith("country:") and sizes[label]
+        }
+        return cls(n, code, sizes, dict(sorted(countries.items())))
+
+
+def _split(key: np.ndarray, hemi_site: bool) -> dict[str, tuple[int, int, int | None]]:
+    """``{sex: (het, hom, hemi)}`` and ``"all"`` from carriers' ``sex * 2 + is_hom`` codes."""
+    counts = np.bincount(key, minlength=2 * len(SEXES)).reshape(len(SEXES), 2)
+    male = SEXES.index("male")
+    out: dict[str, tuple[int, int, int | None]] = {}
+    for i, sex in enumerate(SEXES):
+        het, homs = int(counts[i, 0]), int(counts[i, 1])
+        out[sex] = (het, 0, homs) if hemi_site and i == male else (het, homs, None)
+    het = int(counts[:, 0].sum())
+    hemi = int(counts[male, 1]) if hemi_site else None
+    out["all"] = (het, int(counts[:, 1].sum()) - (hemi or 0), hemi)
+    return out
+
+
 def population_counts(
     *,
     contig: str,
@@ -88,11 +136,13 @@ def population_counts(
     strata_counts: Mapping[str, tuple[int, int]],
     carriers: np.ndarray,
     is_hom: np.ndarray,
-    strata: Mapping[str, IndividualSet],
-    n: int,
+    cohort: Cohort,
     fallback_name: str,
 ) -> list[PopulationCounts]:
     """The exact counts of every population of one variant.
+
+    Costs one gather and one ``bincount`` over the carriers (plus one per country when a
+    dataset holds several); nothing of size ``n`` is built per variant.
 
     Args:
         contig, pos: the variant's contig (``7``, ``X``) and 1-based position.
@@ -100,60 +150,52 @@ def population_counts(
         strata_counts: the index's ``(AC, AN)`` per stratum label (``sex:female``,
             ``country:FI``).
         carriers, is_hom: the variant's carriers and their homozygous flags.
-        strata: the individuals of each stratum label (``sex:male`` ...), from the catalogue.
-        n: individuals in the dataset.
+        cohort: the dataset's individuals by sex and country (:class:`Cohort`).
         fallback_name: the population name when no individual has a country.
     """
     hemi_site = hemizygous_site(contig, pos)
-    males = strata.get("sex:male")
-    male_carrier = (
-        males.mask[carriers]
-        if males is not None and carriers.size
-        else np.zeros(carriers.size, dtype=bool)
-    )
-
-    def split(members: np.ndarray | None, holds_males: bool) -> tuple[int, int, int | None]:
-        inside = members if members is not None else np.ones(carriers.size, dtype=bool)
-        het = int((inside & ~is_hom).sum())
-        homs = inside & is_hom
-        if hemi_site and holds_males:
-            hemi = int((homs & male_carrier).sum())
-            return het, int((homs & ~male_carrier).sum()), hemi
-        return het, int(homs.sum()), None
-
-    has_males = males is not None and len(males) > 0
-    countries = sorted(
-        label.partition(":")[2]
-        for label, s in strata.items()
-        if label.startswith("country:") and len(s)
-    )
-    sexes = [s for s in SEX_SUFFIX if len(strata.get(f"sex:{s}", IndividualSet.empty(n)))]
+    has_males = cohort.sizes.get("sex:male", 0) > 0
+    key = cohort.sex_code[carriers].astype(np.int64) * 2 + is_hom.astype(np.int64)
+    by_sex = _split(key, hemi_site)
+    n = cohort.n
+    countries = list(cohort.country_sets)
+    single = len(countries) <= 1 and (not countries or cohort.sizes[f"country:{countries[0]}"] == n)
     out: list[PopulationCounts] = []
-    single = len(countries) <= 1 and (not countries or len(strata[f"country:{countries[0]}"]) == n)
     if single:
-        whole = countries[0] if countries else fallback_name
-        het, hom, hemi = split(None, has_males)
-        out.append(PopulationCounts(whole, n, ac, an, het, hom, hemi))
+        whole: str | None = countries[0] if countries else fallback_name
+        het, hom, hemi = by_sex["all"]
+        out.append(PopulationCounts(whole, n, ac, an, het, hom, hemi if has_males else None))
         prefix = f"{whole}_"
     else:
-        whole = None
-        prefix = ""
-        for cc in countries:
-            members = strata[f"country:{cc}"]
+        whole, prefix = None, ""
+        male = SEXES.index("male")
+        for cc, members in cohort.country_sets.items():
             inside = members.mask[carriers] if carriers.size else np.zeros(0, dtype=bool)
-            holds_males = has_males and len(members & males) > 0  # type: ignore[operator]
+            het, hom, hemi = _split(key[inside], hemi_site)["all"]
+            holds_males = bool((cohort.sex_code[members.mask] == male).any())
             c_ac, c_an = strata_counts.get(f"country:{cc}", (0, 0))
-            het, hom, hemi = split(inside, holds_males)
-            out.append(PopulationCounts(cc, len(members), c_ac, c_an, het, hom, hemi))
-    for sex in sexes:
-        members = strata[f"sex:{sex}"]
-        inside = members.mask[carriers] if carriers.size else np.zeros(0, dtype=bool)
+            out.append(
+                PopulationCounts(
+                    cc,
+                    len(members),
+                    c_ac,
+                    c_an,
+                    het,
+                    hom,
+                    hemi if holds_males else None,
+                    part_of="all",
+                )
+            )
+    for sex in SEXES:
+        size = cohort.sizes.get(f"sex:{sex}", 0)
+        if not size:
+            continue
         s_ac, s_an = strata_counts.get(f"sex:{sex}", (0, 0))
-        het, hom, hemi = split(inside, sex == "male")
+        het, hom, hemi = by_sex[sex]
         out.append(
             PopulationCounts(
                 f"{prefix}{SEX_SUFFIX[sex]}",
-                len(members),
+                size,
                 s_ac,
                 s_an,
                 het,
@@ -162,9 +204,6 @@ def population_counts(
                 part_of=whole or "all",
             )
         )
-    if not single:
-        # With no overall population, the countries are parts of the whole dataset too.
-        out = [p if p.part_of else replace(p, part_of="all") for p in out]
     return out
 
 

@@ -412,8 +412,7 @@ def _frequency(store: NodeData, ds: DatasetHandle, v: Any, *, exact: bool, beaco
     carriers, is_hom = ds.index.zygosity(v.row)
     pops = population_counts(contig=v.contig, pos=v.pos, ac=v.ac, an=v.an,
                              strata_counts=v.strata, carriers=carriers, is_hom=is_hom,
-                             strata=store.strata(ds.id), n=ds.n,
-                             fallback_name=ds.country or ds.id)
+                             cohort=store.cohort(ds.id), fallback_name=ds.country or ds.id)
     return frequencies(disclose(pops, k=k, exact=exact), dataset_id=ds.id,
                        source=f"{beacon_id} {ds.title}", version=ds.version or "1")
 

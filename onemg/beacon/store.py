@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from onemg.beacon.frequencies import Cohort
 from onemg.errors import InvalidInputError, NotFoundError
 from onemg.individual_set import IndividualSet
 from onemg.protocol.filters import Filter
@@ -196,14 +197,15 @@ class NodeData:
                 self._cache.popitem(last=False)
         return result
 
-    def strata(self, dataset_id: str) -> dict[str, IndividualSet]:
-        """The individuals per sex (``sex:female`` ...) and per country (``country:FI``); cached
-        per dataset version, like filter sets."""
-        key = ("strata", dataset_id, self.handles[dataset_id].version)
+    def cohort(self, dataset_id: str) -> Cohort:
+        """The individuals by sex and country (for allele frequencies); cached per dataset
+        version, like filter sets."""
+        key = ("cohort", dataset_id, self.handles[dataset_id].version)
         with self._lock:
             hit = self._cache.get(key)
         if hit is None:
-            hit = self.catalogue.strata(dataset_id)
+            hit = Cohort.from_strata(self.catalogue.strata(dataset_id),
+                                     self.handles[dataset_id].n)
             with self._lock:
                 self._cache[key] = hit
                 while len(self._cache) > self.cache_size:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from onemg.beacon.frequencies import (
+    Cohort,
     PopulationCounts,
     disclose,
     hemizygous_site,
@@ -239,8 +240,7 @@ def test_population_counts_split_by_sex_and_zygosity() -> None:
         strata_counts={"sex:female": (3, 6), "sex:male": (3, 3)},
         carriers=carriers,
         is_hom=is_hom,
-        strata=strata,
-        n=6,
+        cohort=Cohort.from_strata(strata, 6),
         fallback_name="x",
     )
     on_x = {p.population: p for p in population_counts(contig="X", pos=100, **args)}
@@ -251,6 +251,40 @@ def test_population_counts_split_by_sex_and_zygosity() -> None:
     assert on_x["EE_M"].ac == 3
     on_7 = {p.population: p for p in population_counts(contig="7", pos=100, **args)}
     assert (on_7["EE_M"].hom, on_7["EE_M"].hemi) == (1, None)
+
+
+def test_population_counts_of_a_multi_country_dataset() -> None:
+    # Four people: FI woman 0 (het), FI man 1 (hom), EE woman 2 (hom), EE man 3 (no call).
+    mask = np.array
+    strata = {
+        "sex:female": IndividualSet.from_mask(mask([True, False, True, False])),
+        "sex:male": IndividualSet.from_mask(mask([False, True, False, True])),
+        "country:FI": IndividualSet.from_mask(mask([True, True, False, False])),
+        "country:EE": IndividualSet.from_mask(mask([False, False, True, True])),
+    }
+    pops = population_counts(
+        contig="7",
+        pos=100,
+        ac=5,
+        an=8,
+        carriers=np.array([0, 1, 2]),
+        is_hom=np.array([False, True, True]),
+        cohort=Cohort.from_strata(strata, 4),
+        strata_counts={
+            "country:FI": (3, 4),
+            "country:EE": (2, 4),
+            "sex:female": (3, 4),
+            "sex:male": (2, 4),
+        },
+        fallback_name="x",
+    )
+    got = {p.population: (p.individuals, p.ac, p.het, p.hom, p.part_of) for p in pops}
+    assert got == {
+        "EE": (2, 2, 0, 1, "all"),
+        "FI": (2, 3, 1, 1, "all"),
+        "F": (2, 3, 1, 1, "all"),
+        "M": (2, 2, 0, 1, "all"),
+    }
 
 
 @pytest.mark.parametrize(
