@@ -9,8 +9,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+from starlette.datastructures import UploadFile
 
 from onemg.community.news import images as img
 from onemg.community.news.atom import atom_feed
@@ -38,6 +39,8 @@ from onemg.web.pages import (
 )
 
 EDITOR = "editor"
+#: The fields of the post form.
+_FIELDS = ("title", "date", "time", "zone", "summary", "body", "tags", "links", "image_alt")
 
 
 def _store(request: Request) -> NewsStore:
@@ -199,51 +202,25 @@ def create_router() -> APIRouter:
         post = _store(request).get(post_id)
         return render(request, "news/edit.html", _form_context(post), title=f"Edit: {post.title}")
 
-    @router.post("/news/admin/new")
-    @router.post("/news/admin/{post_id}")
-    async def save(
-        request: Request,
-        post_id: int | None = None,
-        title: str = Form(""),
-        date: str = Form(""),
-        time: str = Form(""),
-        zone: str = Form(SITE_ZONE),
-        summary: str = Form(""),
-        body: str = Form(""),
-        tags: str = Form(""),
-        links: str = Form(""),
-        image: UploadFile | None = File(None),
-        image_alt: str = Form(""),
-    ) -> Response:
-        user = _editor(request, "news.edit", f"news/{post_id or 'new'}")
+    async def save(request: Request, post_id: int | None) -> Response:
+        user = _editor(
+            request, "news.edit" if post_id else "news.create", f"news/{post_id or 'new'}"
+        )
         await check_csrf(request)
         store = _store(request)
         existing = store.get(post_id) if post_id is not None else None
-        fields = {
-            "title": title,
-            "date": date,
-            "time": time,
-            "zone": zone,
-            "summary": summary,
-            "body": body,
-            "tags": tags,
-            "links": links,
-        }
-        upload = await image.read() if image is not None and image.filename else b""
+        form = await request.form()
+        fields = {k: str(form.get(k) or "") for k in _FIELDS}
+        image = form.get("image")
+        upload = await image.read() if isinstance(image, UploadFile) and image.filename else b""
+        filename = image.filename if isinstance(image, UploadFile) else ""
         try:
             data = validate_post(
-                title=title,
-                dated_at=instant_in_zone(date, time, zone),
-                summary=summary,
-                body=body,
-                tags=tags,
-                links=links,
+                dated_at=instant_in_zone(fields["date"], fields["time"], fields["zone"]),
+                **{k: fields[k] for k in ("title", "summary", "body", "tags", "links")},
             )
-            checked = None
-            if upload:
-                checked = img.check_image(
-                    upload, post_id=post_id or 0, filename=image.filename or "upload", alt=image_alt
-                )
+            if upload:  # checked before anything is stored, so a bad image changes nothing
+                img.check_image(upload, post_id=0, filename=filename or "", alt=fields["image_alt"])
         except InvalidInputError as exc:
             return render(
                 request,
@@ -254,14 +231,22 @@ def create_router() -> APIRouter:
             )
         post = store.update(post_id, data) if existing else store.create(data, author=user.sub)
         _audit(request, user, "news.edit" if existing else "news.create", f"news/{post.id}")
-        if upload and checked is not None:
+        if upload:
             checked = img.check_image(
-                upload, post_id=post.id, filename=image.filename or "", alt=image_alt
+                upload, post_id=post.id, filename=filename or "", alt=fields["image_alt"]
             )
             img.write_image(_data_dir(request), checked, upload)
             if checked.name not in {i.name for i in post.images}:
                 store.add_image(post.id, checked)
         return redirect(request, f"/news/admin/{post.id}?saved=1")
+
+    @router.post("/news/admin/new")
+    async def create(request: Request) -> Response:
+        return await save(request, None)
+
+    @router.post("/news/admin/{post_id}")
+    async def update(request: Request, post_id: int) -> Response:
+        return await save(request, post_id)
 
     @router.post("/news/admin/{post_id}/{action}")
     async def moderate(request: Request, post_id: int, action: str) -> Response:
