@@ -185,3 +185,32 @@ def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, live: H
     received = Counter(str(m["To"]) for m in live.smtp.messages)
     assert received == Counter(addresses)  # each of the 20 exactly once, nobody else
     assert len({m["Message-ID"] for m in live.smtp.messages}) == 20
+
+
+def test_editor_pages_are_accessible_on_a_phone(browser, live: Hub) -> None:  # noqa: ANN001
+    page = browser.new_context(viewport={"width": 390, "height": 900}).new_page()
+    _login(page, live.url, "ed", "/news/admin")
+    assert page.locator("tbody tr").count() == 8
+    assert_accessible(page)
+    page.click("a:has-text('Write a new post')")
+    page.fill("#title", "Genome of Europe workshop")
+    page.fill("#date", "2023-03-15")
+    page.fill("#summary", "A workshop on the Genome of Europe.")
+    page.fill("#body", "Details *soon*.")
+    page.fill("#tags", "workshop")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("text=Saved.")
+    assert "a draft (not public)" in page.inner_text("main")
+    assert_accessible(page)
+    page.click("button:has-text('Publish')")
+    page.wait_for_selector("button:has-text('Withdraw')")
+    page.goto(live.url + "/news?tag=workshop")
+    assert page.locator("ul.post-list > li").count() == 1
+    page.goto(live.url + "/newsletter/admin")
+    assert_accessible(page)
+    page.fill("#subject", "Draft edition")
+    page.fill("#body", "Hello")
+    page.click("button:has-text('Save the edition')")
+    page.wait_for_selector("h2#progress-heading")
+    assert "Not sent yet" in page.inner_text("main")
+    assert_accessible(page)
