@@ -13,7 +13,7 @@ from PIL import Image as PilImage
 
 from onemg.community.news import images as img
 from onemg.community.news.atom import ATOM, atom_feed
-from onemg.community.news.demo import POSTS, load_demo_news
+from onemg.community.news.demo import POSTS, load_demo_news, load_demo_news_hub
 from onemg.community.news.service import parse_links, parse_tags, slugify, validate_post
 from onemg.community.news.store import NewsStore
 from onemg.errors import InvalidInputError, NotFoundError
@@ -196,3 +196,10 @@ def test_atom_feed_is_valid_rfc_4287(store: NewsStore) -> None:
     assert "<strong>world</strong>" in content
     assert "<script" not in content
     assert feed.entries[1].id != first.id
+
+
+def test_the_demo_hub_gets_the_demo_news_once(tmp_path: Path) -> None:
+    lines: list[str] = []
+    assert load_demo_news_hub(tmp_path / "hub", echo=lines.append) == 8
+    assert load_demo_news_hub(tmp_path / "hub", echo=lines.append) == 0
+    assert lines == ["loaded 8 demo news posts (1+MG/B1MG milestones)"]

@@ -217,3 +217,17 @@ def test_two_concurrent_runs_never_claim_the_same_subscriber(parts) -> None:  # 
     assert len(first) == 4
     assert len(second) == 2
     assert not {c.subscriber_id for c in first} & {c.subscriber_id for c in second}
+
+
+def test_the_commands_have_help() -> None:
+    from onemg.cli import main
+
+    assert main(["community", "newsletter", "send", "--help"]) == 0
+    assert main(["community", "news", "demo", "--help"]) == 0
+
+
+def test_the_send_command_reports_an_unknown_edition(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    from onemg.cli import main
+
+    assert main(["community", "newsletter", "send", "7", "--data-dir", str(tmp_path)]) == 2
+    assert "no newsletter edition 7; list them at /newsletter/admin" in capsys.readouterr().err
