@@ -122,7 +122,7 @@ def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, live: H
     web = live.web()
     store = NewsletterStore(web.engine)
     for address in addresses:
-        store.set_state(store.request(address).id, CONFIRMED)
+        store.set_state(store.request(address)[0].id, CONFIRMED)
     edition = store.create_edition(
         "Stakeholder Forum 2022", "The forum is on **13 October**.", author=None
     )

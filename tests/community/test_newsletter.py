@@ -47,7 +47,7 @@ def _token_from(text: str, path: str) -> str:
 
 def _confirmed(store: NewsletterStore, *addresses: str) -> None:
     for address in addresses:
-        store.set_state(store.request(address).id, CONFIRMED)
+        store.set_state(store.request(address)[0].id, CONFIRMED)
 
 
 def test_double_opt_in_mails_nothing_before_confirmation(parts, smtp_server: SmtpServer) -> None:  # noqa: ANN001
@@ -58,6 +58,8 @@ def test_double_opt_in_mails_nothing_before_confirmation(parts, smtp_server: Smt
     text = text_of(mail)  # every mail has a plain-text part
     assert "https://hub.example.org/newsletter/confirm?token=" in text
     assert store.subscriber(email="ada@example.org").state == PENDING
+    # sending the form again at once mails nothing more (no flooding a mailbox from the form)
+    assert not service.request_subscription(store, mailer, signer, "ada@example.org")
     # an edition goes to confirmed subscribers only: the pending address gets nothing
     edition = store.create_edition("First edition", "Hello", author=None)
     report = send_edition(store, mailer, signer, edition.id, options=FAST)
@@ -75,7 +77,7 @@ def test_double_opt_in_mails_nothing_before_confirmation(parts, smtp_server: Smt
 def test_forged_expired_and_other_purpose_tokens_are_refused(parts, monkeypatch) -> None:  # noqa: ANN001
     store, _, signer = parts
     real_time = time.time
-    subscriber = store.request("bob@example.org")
+    subscriber, _ = store.request("bob@example.org")
     confirm = signer.sign(service.CONFIRM, {"e": "bob@example.org"})
     unsubscribe = service.unsubscribe_token(signer, subscriber.id)
     with pytest.raises(AccessDeniedError, match="not valid"):

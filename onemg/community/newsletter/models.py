@@ -21,6 +21,8 @@ class Subscriber(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     confirmed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     left_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: When the last confirmation mail went out (at most one per few minutes per address).
+    asked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Edition(Base):

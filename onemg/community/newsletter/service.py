@@ -28,13 +28,16 @@ CONFIRM = "newsletter.confirm"
 UNSUBSCRIBE = "newsletter.unsubscribe"
 #: A confirmation link works for three days.
 CONFIRM_MAX_AGE_S = 3 * 24 * 3600
+#: At most one confirmation mail per address in this time, however often the form is sent.
+ASK_AGAIN_AFTER_S = 10 * 60
 LIST_ID = "1+MG newsletter <newsletter.onemg>"
 
 
 def request_subscription(
     store: NewsletterStore, mailer: Mailer, signer: LinkSigner, address: str
 ) -> bool:
-    """Ask to subscribe ``address``: a confirmation mail goes out unless it is confirmed already.
+    """Ask to subscribe ``address``: a confirmation mail goes out unless it is confirmed already
+    or one went out less than :data:`ASK_AGAIN_AFTER_S` ago.
 
     Returns True when a confirmation mail was sent. The page says the same either way, so it
     does not tell anyone whether an address is subscribed.
@@ -43,8 +46,8 @@ def request_subscription(
         InvalidInputError: the address is not valid.
         MailError: the confirmation could not be sent.
     """
-    subscriber = store.request(check_email(address))
-    if subscriber.state == CONFIRMED:
+    subscriber, ask = store.request(check_email(address), ask_again_after_s=ASK_AGAIN_AFTER_S)
+    if not ask:
         return False
     token = signer.sign(CONFIRM, {"e": subscriber.email})
     link = mailer.link(f"newsletter/confirm?token={token}")

@@ -76,10 +76,12 @@ class NewsletterStore:
                 row = s.scalar(select(Subscriber).where(Subscriber.email == (email or "").lower()))
             return SubscriberView(row.id, row.email, row.state) if row else None
 
-    def request(self, email: str) -> SubscriberView:
+    def request(self, email: str, *, ask_again_after_s: float = 0) -> tuple[SubscriberView, bool]:
         """Record a subscription request: a new or former subscriber becomes ``pending``.
 
-        A confirmed subscriber stays confirmed (asking twice changes nothing).
+        A confirmed subscriber stays confirmed (asking twice changes nothing). Returns the
+        subscriber and whether to mail a confirmation now: not when confirmed, nor when the last
+        one went out less than ``ask_again_after_s`` ago (so the form cannot flood a mailbox).
         """
         email = email.lower()
         for _ in range(2):
@@ -91,8 +93,13 @@ class NewsletterStore:
                         s.add(row)
                     elif row.state != CONFIRMED:
                         row.state, row.left_at = PENDING, None
+                    ask = row.state == PENDING and (
+                        row.asked_at is None or row.asked_at <= _now() - ask_again_after_s
+                    )
+                    if ask:
+                        row.asked_at = _now()
                     s.flush()
-                    return SubscriberView(row.id, row.email, row.state)
+                    return SubscriberView(row.id, row.email, row.state), ask
             except SqlIntegrityError:
                 continue  # the same address asked at the same moment: read it again
         raise NotFoundError(f"cannot record the subscription of {email}; try again")

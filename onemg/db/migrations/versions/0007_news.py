@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("confirmed_at", sa.BigInteger(), nullable=True),
         sa.Column("left_at", sa.BigInteger(), nullable=True),
+        sa.Column("asked_at", sa.BigInteger(), nullable=True),
     )
     op.create_table(
         "newsletter_editions",
