@@ -46,8 +46,13 @@ class Hub:
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """Run ``onemg ARGS`` against this hub's data directory."""
-        return subprocess.run([*CLI, *args, "--data-dir", str(self.data_dir)],
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [*CLI, *args, "--data-dir", str(self.data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
 
 def make_hub(root: Path, smtp: SmtpServer, *, demo: bool = True) -> Hub:
@@ -55,13 +60,17 @@ def make_hub(root: Path, smtp: SmtpServer, *, demo: bool = True) -> Hub:
     port = free_port()
     data_dir = root / "hub"
     data_dir.mkdir(parents=True)
-    mail = smtp.mail_settings(public_url=f"http://127.0.0.1:{port}/",
-                              sender="1+MG news <news@onemg.test>")
-    lines = [f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {str(v).lower()}"
-             for k, v in mail.items()]
+    mail = smtp.mail_settings(
+        public_url=f"http://127.0.0.1:{port}/", sender="1+MG news <news@onemg.test>"
+    )
+    lines = [
+        f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {str(v).lower()}" for k, v in mail.items()
+    ]
     (data_dir / "hub.toml").write_text(
         'data_dir = "."\n\n[beacon]\nbeacon_id = "eu.onemg.test-hub"\n\n[mail]\n'
-        + "\n".join(line.replace("'", '"') for line in lines) + "\n")
+        + "\n".join(line.replace("'", '"') for line in lines)
+        + "\n"
+    )
     hub = Hub(data_dir, port, smtp)
     web = hub.web()
     try:
@@ -89,9 +98,21 @@ def serve_hub() -> Iterator[Callable[[Hub], str]]:
     def start(hub: Hub) -> str:
         log = open(hub.data_dir / "hub.log", "wb")  # noqa: SIM115 (closed with the process)
         proc = subprocess.Popen(
-            [*CLI, "hub", "serve", "--data-dir", str(hub.data_dir), "--port", str(hub.port),
-             "--log-level", "warning"],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"})
+            [
+                *CLI,
+                "hub",
+                "serve",
+                "--data-dir",
+                str(hub.data_dir),
+                "--port",
+                str(hub.port),
+                "--log-level",
+                "warning",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
         procs.append(proc)
         deadline = time.monotonic() + 60
         while True:
@@ -101,8 +122,10 @@ def serve_hub() -> Iterator[Callable[[Hub], str]]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the hub did not start: "
-                            + (hub.data_dir / "hub.log").read_text(errors="replace")[-2000:])
+                pytest.fail(
+                    "the hub did not start: "
+                    + (hub.data_dir / "hub.log").read_text(errors="replace")[-2000:]
+                )
             time.sleep(0.2)
 
     yield start

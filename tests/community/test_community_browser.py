@@ -20,7 +20,7 @@ import pytest
 
 from onemg.community.newsletter.store import CONFIRMED, NewsletterStore
 from tests.browser import assert_accessible
-from tests.community.conftest import CLI, PASSWORD, Hub
+from tests.community.news_hub import CLI, PASSWORD, Hub
 from tests.mailserver import text_of
 
 pytestmark = pytest.mark.slow
@@ -46,8 +46,10 @@ def _login(page, base: str, username: str, target: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("width", [1100, 390])
-def test_visitor_reads_subscribes_confirms_and_unsubscribes(browser, live: Hub, width: int) -> None:  # noqa: ANN001
-    base = live.url
+def test_visitor_reads_subscribes_confirms_and_unsubscribes(
+    browser, news_live: Hub, width: int
+) -> None:  # noqa: ANN001
+    base = news_live.url
     page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
     csp: list[str] = []
     page.on("console", lambda m: csp.append(m.text) if "Content Security" in m.text else None)
@@ -73,30 +75,30 @@ def test_visitor_reads_subscribes_confirms_and_unsubscribes(browser, live: Hub, 
     page.click("button:has-text('Subscribe')")
     page.wait_for_selector("div.notice.ok")
     assert_accessible(page)
-    confirmation = live.smtp.wait_for(1, to=address)[0]
+    confirmation = news_live.smtp.wait_for(1, to=address)[0]
     page.goto(_link(text_of(confirmation), "/newsletter/confirm?token="))
     assert_accessible(page)
     page.click("button:has-text('Confirm my subscription')")
     page.wait_for_selector("text=Your address is confirmed")
     assert_accessible(page)
 
-    web = live.web()
+    web = news_live.web()
     try:
         store = NewsletterStore(web.engine)
         assert store.subscriber(email=address).state == CONFIRMED
         edition = store.create_edition(f"Edition for {width}", "Hello from **1+MG**", author=None)
     finally:
         web.dispose()
-    result = live.cli("community", "newsletter", "send", str(edition.id))
+    result = news_live.cli("community", "newsletter", "send", str(edition.id))
     assert result.returncode == 0, result.stderr
-    mail = live.smtp.wait_for(2, to=address)[1]
+    mail = news_live.smtp.wait_for(2, to=address)[1]
     assert mail["Subject"] == f"Edition for {width}"
     page.goto(_link(text_of(mail), "/newsletter/unsubscribe?token="))
     assert_accessible(page)
     page.click("button:has-text('Unsubscribe')")
     page.wait_for_selector("text=You are unsubscribed")
     assert_accessible(page)
-    web = live.web()
+    web = news_live.web()
     try:
         assert NewsletterStore(web.engine).subscriber(email=address).state == "unsubscribed"
     finally:
@@ -117,9 +119,9 @@ def _wait(condition, what: str, timeout: float = 60) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
-def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, live: Hub) -> None:  # noqa: ANN001
+def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, news_live: Hub) -> None:  # noqa: ANN001
     addresses = [f"member{n:02d}@example.org" for n in range(20)]
-    web = live.web()
+    web = news_live.web()
     store = NewsletterStore(web.engine)
     for address in addresses:
         store.set_state(store.request(address)[0].id, CONFIRMED)
@@ -140,7 +142,7 @@ def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, live: H
                 "send",
                 str(edition.id),
                 "--data-dir",
-                str(live.data_dir),
+                str(news_live.data_dir),
                 "--batch-size",
                 "5",
                 "--pause",
@@ -149,11 +151,13 @@ def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, live: H
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait(lambda: sent() >= n_sent and len(live.smtp.messages) >= n_sent, f"{n_sent} mails")
+        _wait(
+            lambda: sent() >= n_sent and len(news_live.smtp.messages) >= n_sent, f"{n_sent} mails"
+        )
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(10) == -signal.SIGKILL
         # killed between batches: the ledger and the server agree, nothing is in doubt
-        assert sent() == n_sent == len(live.smtp.messages)
+        assert sent() == n_sent == len(news_live.smtp.messages)
         assert store.progress(edition.id)["sending"] == 0
 
     try:
@@ -162,7 +166,7 @@ def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, live: H
 
         # the editor sees the progress in the web page and resumes there
         page = browser.new_context(viewport={"width": 390, "height": 900}).new_page()
-        _login(page, live.url, "ed", f"/newsletter/admin/editions/{edition.id}")
+        _login(page, news_live.url, "ed", f"/newsletter/admin/editions/{edition.id}")
         assert "Delivered to 10 of 20" in page.inner_text("label[for=progress]")
         assert page.get_attribute("progress", "value") == "10"
         assert_accessible(page)
@@ -180,16 +184,16 @@ def test_killed_send_resumes_and_everyone_gets_exactly_one_mail(browser, live: H
     finally:
         web.dispose()
 
-    live.smtp.wait_for(20)
+    news_live.smtp.wait_for(20)
     time.sleep(0.5)  # nothing more is on its way
-    received = Counter(str(m["To"]) for m in live.smtp.messages)
+    received = Counter(str(m["To"]) for m in news_live.smtp.messages)
     assert received == Counter(addresses)  # each of the 20 exactly once, nobody else
-    assert len({m["Message-ID"] for m in live.smtp.messages}) == 20
+    assert len({m["Message-ID"] for m in news_live.smtp.messages}) == 20
 
 
-def test_editor_pages_are_accessible_on_a_phone(browser, live: Hub) -> None:  # noqa: ANN001
+def test_editor_pages_are_accessible_on_a_phone(browser, news_live: Hub) -> None:  # noqa: ANN001
     page = browser.new_context(viewport={"width": 390, "height": 900}).new_page()
-    _login(page, live.url, "ed", "/news/admin")
+    _login(page, news_live.url, "ed", "/news/admin")
     assert page.locator("tbody tr").count() == 8
     assert_accessible(page)
     page.click("a:has-text('Write a new post')")
@@ -204,9 +208,9 @@ def test_editor_pages_are_accessible_on_a_phone(browser, live: Hub) -> None:  # 
     assert_accessible(page)
     page.click("button:has-text('Publish')")
     page.wait_for_selector("button:has-text('Withdraw')")
-    page.goto(live.url + "/news?tag=workshop")
+    page.goto(news_live.url + "/news?tag=workshop")
     assert page.locator("ul.post-list > li").count() == 1
-    page.goto(live.url + "/newsletter/admin")
+    page.goto(news_live.url + "/newsletter/admin")
     assert_accessible(page)
     page.fill("#subject", "Draft edition")
     page.fill("#body", "Hello")

@@ -14,7 +14,7 @@ from PIL import Image as PilImage
 
 from onemg.access.store import AuditStore
 from onemg.community.newsletter.store import NewsletterStore
-from tests.community.conftest import PASSWORD, Hub
+from tests.community.news_hub import PASSWORD, Hub
 from tests.mailserver import text_of
 
 HTML = {"accept": "text/html"}
@@ -53,8 +53,8 @@ def _audit(hub: Hub) -> list[tuple[str, str, str]]:
         web.dispose()
 
 
-def test_visitors_read_pages_tags_and_the_feed(live: Hub) -> None:
-    with _client(live) as c:
+def test_visitors_read_pages_tags_and_the_feed(news_live: Hub) -> None:
+    with _client(news_live) as c:
         r = c.get("/news")
         assert r.status_code == 200
         assert "unsafe-inline" not in r.headers["content-security-policy"]
@@ -76,12 +76,13 @@ def test_visitors_read_pages_tags_and_the_feed(live: Hub) -> None:
         assert not parsed.bozo
         assert len(parsed.entries) == 8
         assert (
-            parsed.entries[0].link == f"{live.url}/news/1-mg-b1mg-stakeholder-forum-13-october-2022"
+            parsed.entries[0].link
+            == f"{news_live.url}/news/1-mg-b1mg-stakeholder-forum-13-october-2022"
         )
 
 
-def test_editor_writes_uploads_publishes_and_every_decision_is_audited(live: Hub) -> None:
-    with _client(live) as c:
+def test_editor_writes_uploads_publishes_and_every_decision_is_audited(news_live: Hub) -> None:
+    with _client(news_live) as c:
         _login(c, "ed")
         form = c.get("/news/admin/new").text
         fields = {
@@ -114,11 +115,11 @@ def test_editor_writes_uploads_publishes_and_every_decision_is_audited(live: Hub
         image_url = re.search(r'src="(/news/images/[^"]+)"', edit).group(1)
         # drafts are not public
         slug = "forum-b-2023-b"
-        assert httpx.get(f"{live.url}/news/{slug}", headers=HTML).status_code == 404
-        assert httpx.get(live.url + image_url, headers=HTML).status_code == 404
+        assert httpx.get(f"{news_live.url}/news/{slug}", headers=HTML).status_code == 404
+        assert httpx.get(news_live.url + image_url, headers=HTML).status_code == 404
         r = c.post(f"/news/admin/{post_id}/publish", data={"csrf_token": _csrf(edit)})
         assert r.status_code == 303
-        page = httpx.get(f"{live.url}/news/{slug}", headers=HTML)
+        page = httpx.get(f"{news_live.url}/news/{slug}", headers=HTML)
         assert page.status_code == 200
         body = page.text.split('<main id="main">')[1]
         assert "<script" not in body  # the script is inert text or gone
@@ -127,7 +128,7 @@ def test_editor_writes_uploads_publishes_and_every_decision_is_audited(live: Hub
         assert "Forum &lt;b&gt;2023&lt;/b&gt;" in body
         assert "<strong>bold</strong>" in body
         assert "26 January 2023, 09:30 CET" in body
-        image = httpx.get(live.url + image_url)
+        image = httpx.get(news_live.url + image_url)
         assert image.headers["content-type"] == "image/png"
         assert image.headers["x-content-type-options"] == "nosniff"
         assert image.content == _png()
@@ -152,18 +153,18 @@ def test_editor_writes_uploads_publishes_and_every_decision_is_audited(live: Hub
             == 303
         )
         assert c.get(edit_url).status_code == 404
-        assert httpx.get(live.url + image_url).status_code == 404
-    entries = _audit(live)
+        assert httpx.get(news_live.url + image_url).status_code == 404
+    entries = _audit(news_live)
     resource = f"news/{post_id}"
     for action in ("news.create", "news.publish", "news.unpublish", "news.delete"):
         assert (action, resource, "granted") in entries, action
 
 
-def test_non_editors_get_403_and_forms_need_a_csrf_token(live: Hub) -> None:
-    anonymous = httpx.get(f"{live.url}/news/admin", headers=HTML)
+def test_non_editors_get_403_and_forms_need_a_csrf_token(news_live: Hub) -> None:
+    anonymous = httpx.get(f"{news_live.url}/news/admin", headers=HTML)
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/login?next=")
-    with _client(live) as c:
+    with _client(news_live) as c:
         _login(c, "reader")
         assert c.get("/news/admin").status_code == 403
         assert c.get("/newsletter/admin").status_code == 403
@@ -174,17 +175,17 @@ def test_non_editors_get_403_and_forms_need_a_csrf_token(live: Hub) -> None:
         )
         assert r.status_code == 403
         assert c.post("/news/admin/1/publish", data={"csrf_token": token}).status_code == 403
-    assert ("news.create", "news/new", "denied") in _audit(live)
-    with _client(live) as c:
+    assert ("news.create", "news/new", "denied") in _audit(news_live)
+    with _client(news_live) as c:
         _login(c, "ed")
         r = c.post("/news/admin/1/unpublish", data={"csrf_token": "made-up"})
         assert r.status_code == 403
         assert "this form has expired" in r.text
-        assert "The Beyond 1 Million" in httpx.get(f"{live.url}/news", headers=HTML).text
+        assert "The Beyond 1 Million" in httpx.get(f"{news_live.url}/news", headers=HTML).text
 
 
-def test_subscribe_confirm_and_one_click_unsubscribe_over_http(live: Hub) -> None:
-    with _client(live) as c:
+def test_subscribe_confirm_and_one_click_unsubscribe_over_http(news_live: Hub) -> None:
+    with _client(news_live) as c:
         r = c.post(
             "/newsletter/subscribe",
             data={"csrf_token": _csrf(c.get("/newsletter").text), "email": "dora@example.org"},
@@ -196,26 +197,26 @@ def test_subscribe_confirm_and_one_click_unsubscribe_over_http(live: Hub) -> Non
         )
         assert r.status_code == 400
         assert "write it like name@example.org" in r.text
-    mail = live.smtp.wait_for(1, to="dora@example.org")[0]
+    mail = news_live.smtp.wait_for(1, to="dora@example.org")[0]
     link = next(w for w in text_of(mail).split() if "/newsletter/confirm?token=" in w)
     token = link.split("token=")[1]
     # forged and other-purpose tokens are refused at once
     assert httpx.get(link[:-3] + "xyz", headers=HTML).status_code == 403
     assert (
         httpx.post(
-            f"{live.url}/newsletter/unsubscribe",
+            f"{news_live.url}/newsletter/unsubscribe",
             params={"token": token},
             data={"List-Unsubscribe": "One-Click"},
         ).status_code
         == 403
     )
-    with _client(live) as c:
-        page = c.get(link.replace(f"http://127.0.0.1:{live.port}", ""))
+    with _client(news_live) as c:
+        page = c.get(link.replace(f"http://127.0.0.1:{news_live.port}", ""))
         assert page.status_code == 200
         r = c.post("/newsletter/confirm", data={"csrf_token": _csrf(page.text), "token": token})
         assert r.status_code == 200
         assert "Your address is confirmed" in r.text
-    web = live.web()
+    web = news_live.web()
     try:
         store = NewsletterStore(web.engine)
         subscriber = store.subscriber(email="dora@example.org")
@@ -223,7 +224,7 @@ def test_subscribe_confirm_and_one_click_unsubscribe_over_http(live: Hub) -> Non
     finally:
         web.dispose()
     # an editor writes an edition; a subject with a line break is refused
-    with _client(live) as c:
+    with _client(news_live) as c:
         _login(c, "ed")
         admin = c.get("/newsletter/admin").text
         r = c.post(
@@ -237,29 +238,29 @@ def test_subscribe_confirm_and_one_click_unsubscribe_over_http(live: Hub) -> Non
             data={"csrf_token": _csrf(r.text), "subject": "Edition one", "body": "Hello **all**"},
         )
         assert r.status_code == 303
-    result = live.cli("community", "newsletter", "send", "1")
+    result = news_live.cli("community", "newsletter", "send", "1")
     assert result.returncode == 0, result.stderr
     assert "this run sent 1" in result.stdout
-    edition = live.smtp.wait_for(2, to="dora@example.org")[1]
+    edition = news_live.smtp.wait_for(2, to="dora@example.org")[1]
     assert "Bcc" not in str(edition)
     url = edition["List-Unsubscribe"].strip("<>")
     # RFC 8058: a POST without cookies or CSRF token, with the signed token, unsubscribes
     assert httpx.post(url, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     assert httpx.post(url.split("?")[0], data={"List-Unsubscribe": "One-Click"}).status_code == 403
-    web = live.web()
+    web = news_live.web()
     try:
         assert NewsletterStore(web.engine).subscriber(email="dora@example.org").state == (
             "unsubscribed"
         )
     finally:
         web.dispose()
-    archive = httpx.get(f"{live.url}/newsletter/editions/1", headers=HTML)
+    archive = httpx.get(f"{news_live.url}/newsletter/editions/1", headers=HTML)
     assert archive.status_code == 200
     assert "<strong>all</strong>" in archive.text
 
 
 @pytest.mark.parametrize("path", ["/newsletter/editions/99", "/newsletter/confirm?token=abc"])
-def test_bad_links_give_a_page_a_person_understands(live: Hub, path: str) -> None:
-    r = httpx.get(live.url + path, headers=HTML)
+def test_bad_links_give_a_page_a_person_understands(news_live: Hub, path: str) -> None:
+    r = httpx.get(news_live.url + path, headers=HTML)
     assert r.status_code in (403, 404)
     assert "<h1>Error</h1>" in r.text or "Error" in r.text

@@ -2,7 +2,7 @@
 deliveries).
 
 Revision ID: 0007_news
-Revises: 0010_portal_notify (re-chained onto main's newest at rebase)
+Revises: 0008_events (re-chained onto main's newest at rebase)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_news"
-down_revision = "0010_portal_notify"
+down_revision = "0008_events"
 branch_labels = None
 depends_on = None
 
