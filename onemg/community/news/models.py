@@ -1,4 +1,4 @@
-"""SQL tables of the news (created by migration ``0007_news``)."""
+"""SQL tables of the news (created by migration ``0009_news``)."""
 
 from __future__ import annotations
 

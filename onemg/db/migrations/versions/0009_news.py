@@ -1,8 +1,8 @@
 """The community site's news (posts, tags, images) and newsletter (subscribers, editions,
 deliveries).
 
-Revision ID: 0007_news
-Revises: 0008_events (re-chained onto main's newest at rebase)
+Revision ID: 0009_news
+Revises: 0008_events
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_news"
+revision = "0009_news"
 down_revision = "0008_events"
 branch_labels = None
 depends_on = None
