@@ -38,6 +38,7 @@ screenshots:
 	@$(MAKE) --no-print-directory $(STAMP)
 	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/portal/test_portal_browser.py tests/portal/test_portal_frequencies.py -k "1100 or committee or frequencies_in"
 	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/community/test_events_browser.py
+	ONEMG_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/community/test_community_browser.py -k "visitor and 1100"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache demo-data

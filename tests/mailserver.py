@@ -33,12 +33,17 @@ class MailSink:
         self.envelopes: list[tuple[str, list[str]]] = []
         #: Recipients answered with a permanent failure (550), to test bounces.
         self.reject: set[str] = set()
+        #: Recipients answered with a temporary failure (451) this many more times, to test retries.
+        self.defer: dict[str, int] = {}
         self._lock = threading.Lock()
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
                           rcpt_options: list[str]) -> str:
         if address in self.reject:
             return "550 5.1.1 no such user here"
+        if self.defer.get(address, 0) > 0:
+            self.defer[address] -= 1
+            return "451 4.3.0 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -128,6 +128,8 @@ def create_hub_app(
     # Mail out (notifications, newsletter) and signed links in mails; both made on first use.
     app.state.mailer = Lazy(lambda: mailer_for(settings))
     app.state.link_signer = Lazy(lambda: LinkSigner.for_data_dir(settings.data_dir))
+    # Files the community site keeps (news images) live in the hub's data directory.
+    app.state.data_dir = settings.data_dir
     if network.broker:
         broker_verifier, broker_credentials = wire_broker(app, settings, network, database)
         verifier = verifier or broker_verifier

@@ -11,6 +11,7 @@ from onemg.community.events.service import EventService, SessionDraft
 from onemg.community.events.wiring import build_service
 from onemg.settings import Settings
 from onemg.web.pages import WebServices
+from tests.community.news_hub import news_hub, news_live, serve_hub  # noqa: F401  (news tests)
 
 
 class Clock:
