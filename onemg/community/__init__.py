@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 #: The parts of the site, each a module with ``mount(app, database)``; mounted in this order.
-PARTS: tuple[str, ...] = ("onemg.community.events",)
+PARTS: tuple[str, ...] = ("onemg.community.events", "onemg.community.stakeholders")
 
 
 def mount_community(app: FastAPI, database: Callable[[], Engine]) -> None:
