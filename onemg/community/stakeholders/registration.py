@@ -2,7 +2,8 @@
 profile changes, the directory, and withdrawal that really deletes.
 
 A registration is kept as ``pending`` until a coordinator approves or declines it; approval
-needs the person's e-mail address confirmed (through a signed link) and grants the hub's
+needs the person's e-mail address confirmed (the hub account's signed link,
+:mod:`onemg.web.account`) and grants the hub's
 ``stakeholder`` site role (:func:`onemg.access.site_roles.change_site_role`, audited).
 """
 
@@ -22,8 +23,6 @@ from onemg.community.stakeholders.vocab import (
 )
 from onemg.errors import InvalidInputError, NotFoundError, WorkflowError
 
-CONFIRM_PURPOSE = "stakeholder-email"
-CONFIRM_MAX_AGE_S = 3 * 24 * 3600
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -125,44 +124,6 @@ class Registrations:
             f"roles={','.join(p.roles)}",
         )
         return record
-
-    def confirmation_token(self, sub: str, email: str) -> str:
-        """The signed token of the link that confirms ``email`` for account ``sub``."""
-        return self._d.signer().sign(CONFIRM_PURPOSE, {"sub": sub, "email": email})
-
-    def send_confirmation(self, sub: str, email: str, link: str) -> None:
-        """Mail the confirmation link (``link`` is the full URL with the token)."""
-        from onemg.mail import compose
-
-        mailer = self._d.mailer()
-        mailer.send(
-            compose(
-                sender=mailer.sender,
-                to=email,
-                subject="Confirm your e-mail address (1+MG portal)",
-                text=(
-                    "You registered with the 1+MG Stakeholder Coordination Portal.\n\n"
-                    f"Confirm your e-mail address by opening this link within 3 days:\n{link}\n\n"
-                    "If this was not you, ignore this message: nothing happens without "
-                    "the confirmation.\n"
-                ),
-            )
-        )
-
-    def confirm_email(self, token: str) -> str:
-        """Mark the address in ``token`` confirmed; the account's subject.
-
-        Raises:
-            AccessDeniedError: the link is altered, expired or for something else.
-            WorkflowError: the account's address changed since the mail was sent.
-        """
-        payload = self._d.signer().verify(CONFIRM_PURPOSE, token, max_age_s=CONFIRM_MAX_AGE_S)
-        sub, email = str(payload["sub"]), str(payload["email"])
-        if self._d.accounts.email_of(sub) != email:
-            raise WorkflowError("this link is for an address the account no longer uses")
-        self._d.accounts.set_email(sub, email, verified=True)
-        self._d.record(sub, "stakeholders.email_confirmed", f"stakeholder:{sub}", "ok")
-        return sub
 
     # --- coordinators' decisions ---------------------------------------------------------
     def pending(self, viewer: Viewer | None) -> list[tuple[MemberRecord, bool]]:

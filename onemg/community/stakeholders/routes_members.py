@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +15,8 @@ from onemg.community.stakeholders.registration import check_profile
 from onemg.community.stakeholders.vocab import COUNTRIES, COUNTRY_LABELS, GROUP_LABELS, GROUPS
 from onemg.community.stakeholders.wiring import portal, viewer
 from onemg.errors import ConflictError, InvalidInputError, OnemgError, RateLimitedError
+from onemg.mail import MailError
+from onemg.web.account import send_confirmation
 from onemg.web.pages import (
     check_csrf,
     current_session,
@@ -21,6 +25,8 @@ from onemg.web.pages import (
     require_user,
     web,
 )
+
+log = logging.getLogger(__name__)
 
 #: Registrations allowed per client address per hour (an abuse brake, not a login throttle).
 REGISTRATIONS_PER_HOUR = 5
@@ -134,31 +140,12 @@ def create_router() -> APIRouter:
             request.state.set_cookie = web(request).sessions.login(current_session(request), sub)
         address = accounts.email_of(sub)
         if accounts.verified_email(sub) is None and address:
-            token = service.confirmation_token(sub, address)
-            link = portal(request).deps.mailer().link(f"/stakeholders/confirm?token={token}")
-            service.send_confirmation(sub, address, link)
+            username = web(request).username(sub)
+            try:
+                await asyncio.to_thread(send_confirmation, request, sub, username, address)
+            except MailError:
+                log.warning("stakeholder registration: the confirmation mail was not sent")
         return sub
-
-    @router.get("/confirm")
-    def confirm_form(request: Request, token: str = "") -> Response:
-        return render(
-            request,
-            "stakeholders/confirm.html",
-            {"token": token, "done": False},
-            title="Confirm your e-mail address",
-        )
-
-    @router.post("/confirm")
-    async def confirm(request: Request) -> Response:
-        await check_csrf(request)
-        form = await request.form()
-        portal(request).registrations.confirm_email(forms.text(form, "token"))
-        return render(
-            request,
-            "stakeholders/confirm.html",
-            {"token": "", "done": True},
-            title="Confirm your e-mail address",
-        )
 
     @router.get("/me")
     def me(request: Request, registered: str = "", saved: str = "") -> Response:

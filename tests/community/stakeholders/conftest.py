@@ -53,34 +53,66 @@ class Hub:
             self.web.site_roles.grant(sub, role, at=int(self.clock()))
         return Viewer(sub, frozenset(roles))
 
-    def member(self, name: str, *, roles: tuple[str, ...] = ("early_reviewer",),
-               groups: tuple[str, ...] = ("academics",), named: bool = False,
-               listed: bool = False, coordinator: Viewer, country: str = "FI",
-               expertise: tuple[str, ...] = ("rare diseases",)) -> Viewer:
+    def member(
+        self,
+        name: str,
+        *,
+        roles: tuple[str, ...] = ("early_reviewer",),
+        groups: tuple[str, ...] = ("academics",),
+        named: bool = False,
+        listed: bool = False,
+        coordinator: Viewer,
+        country: str = "FI",
+        expertise: tuple[str, ...] = ("rare diseases",),
+    ) -> Viewer:
         """An approved member (registered, confirmed and approved by ``coordinator``)."""
         who = self.account(name)
         self.portal.registrations.register(
-            who.sub, profile(name, roles=roles, groups=groups, named=named, listed=listed,
-                             country=country, expertise=expertise), consent=True)
+            who.sub,
+            profile(
+                name,
+                roles=roles,
+                groups=groups,
+                named=named,
+                listed=listed,
+                country=country,
+                expertise=expertise,
+            ),
+            consent=True,
+        )
         self.portal.registrations.decide(coordinator, who.sub, approve=True)
         return Viewer(who.sub, frozenset({"stakeholder"}))
 
 
-def profile(name: str, *, roles: tuple[str, ...] = ("early_reviewer",),
-            groups: tuple[str, ...] = ("academics",), named: bool = False,
-            listed: bool = False, country: str = "FI",
-            expertise: tuple[str, ...] = ("rare diseases",)) -> Profile:
+def profile(
+    name: str,
+    *,
+    roles: tuple[str, ...] = ("early_reviewer",),
+    groups: tuple[str, ...] = ("academics",),
+    named: bool = False,
+    listed: bool = False,
+    country: str = "FI",
+    expertise: tuple[str, ...] = ("rare diseases",),
+) -> Profile:
     """A valid registration profile."""
-    return Profile(name=f"{name.title()} Person", organisation=f"{name} institute",
-                   country=country, groups=groups, expertise=expertise, roles=roles,
-                   directory_opt_in=listed, named_in_reports=named)
+    return Profile(
+        name=f"{name.title()} Person",
+        organisation=f"{name} institute",
+        country=country,
+        groups=groups,
+        expertise=expertise,
+        roles=roles,
+        directory_opt_in=listed,
+        named_in_reports=named,
+    )
 
 
 @pytest.fixture
 def hub(tmp_path: Path, db_url: str, smtp_server: SmtpServer) -> Iterator[Hub]:
     """The portal over SQLite and PostgreSQL, mailing to a local SMTP server."""
     settings = Settings(data_dir=tmp_path / "hub", database_url=db_url).replace(
-        mail=MailSettings(**smtp_server.mail_settings()))
+        mail=MailSettings(**smtp_server.mail_settings())
+    )
     web = WebServices.for_settings(settings)
     clock = Clock()
     mailer = mailer_for(settings)
@@ -126,10 +158,12 @@ def live_hub(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[LiveHub]:
     base = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=tmp_path / "hub").replace(
         access=AccessSettings(public_url=base + "/"),
-        mail=MailSettings(**smtp_server.mail_settings(public_url=base + "/")))
+        mail=MailSettings(**smtp_server.mail_settings(public_url=base + "/")),
+    )
     app = create_hub_app(settings, NetworkConfig(), refresh_on_start=False)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

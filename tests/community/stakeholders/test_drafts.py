@@ -11,11 +11,17 @@ from onemg.errors import InvalidInputError
 
 
 def test_markdown_is_numbered_by_heading_and_blank_line() -> None:
-    text = ("Preamble line.\n\n# Scope\n\nFirst\nstill first.\n\n```\ncode\n\nstill code\n```\n\n"
-            "## Roles\n\n- a\n- b\n\n# Empty\n")
+    text = (
+        "Preamble line.\n\n# Scope\n\nFirst\nstill first.\n\n```\ncode\n\nstill code\n```\n\n"
+        "## Roles\n\n- a\n- b\n\n# Empty\n"
+    )
     sections = dr.split_sections(text)
     assert [(s.number, s.title) for s in sections] == [
-        (1, "Introduction"), (2, "Scope"), (3, "Roles"), (4, "Empty")]
+        (1, "Introduction"),
+        (2, "Scope"),
+        (3, "Roles"),
+        (4, "Empty"),
+    ]
     assert [(p.key, p.text) for s in sections for p in s.paragraphs] == [
         ("1.1", "Preamble line."),
         ("2.1", "First\nstill first."),
@@ -29,8 +35,10 @@ def test_pdf_text_becomes_sections_and_paragraphs() -> None:
     import weasyprint
 
     words = " ".join(["interoperable"] * 60)
-    html = (f"<h2>1 Introduction</h2><p>The first paragraph. {words}</p><p>The second one.</p>"
-            "<h2>2 Access to data</h2><p>Visas open the record level.</p>")
+    html = (
+        f"<h2>1 Introduction</h2><p>The first paragraph. {words}</p><p>The second one.</p>"
+        "<h2>2 Access to data</h2><p>Visas open the record level.</p>"
+    )
     text = dr.pdf_to_markdown(weasyprint.HTML(string=html).write_pdf(), "draft.pdf")
     sections = dr.split_sections(text)
     assert [s.title for s in sections] == ["Introduction", "Access to data"]
@@ -53,9 +61,9 @@ def test_diff_matches_difflib_and_keeps_lines_that_start_with_dashes() -> None:
     old = "a\nb\n--- not a header\nc\n"
     new = "a\nB\n--- not a header\nc\n+++ also kept\n"
     lines = dr.diff_versions(old, new)
-    expected = list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="",
-                                         n=2))[2:]
-    assert [("@" if d.kind == "hunk" else {"add": "+", "del": "-", "same": " "}[d.kind])
-            for d in lines] == [e[0] for e in expected]
+    expected = list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2))[2:]
+    assert [
+        ("@" if d.kind == "hunk" else {"add": "+", "del": "-", "same": " "}[d.kind]) for d in lines
+    ] == [e[0] for e in expected]
     assert ("add", "+++ also kept") in [(d.kind, d.text) for d in lines]
     assert dr.diff_versions("same\n", "same\n") == []

@@ -36,8 +36,9 @@ DAY = 24 * 3600
 def setup(hub: Hub):  # noqa: ANN201
     coord = hub.account("coord", roles=("coordinator",))
     lead = hub.account("lead", roles=("wp_leader",))
-    draft = hub.portal.reviews.create_draft(lead, title="Draft recommendations", wp="wp2",
-                                            filename="draft.md", data=DRAFT)
+    draft = hub.portal.reviews.create_draft(
+        lead, title="Draft recommendations", wp="wp2", filename="draft.md", data=DRAFT
+    )
     return coord, lead, draft
 
 
@@ -45,16 +46,22 @@ def test_a_round_from_comments_to_the_consolidated_report(hub: Hub, setup) -> No
     coord, lead, draft = setup
     reviews = hub.portal.reviews
     deadline = int(hub.clock()) + 7 * DAY
-    rid = reviews.open_round(lead, draft, kind="early_review", title="Early review",
-                             deadline=deadline, groups=["citizens", "academics"])
+    rid = reviews.open_round(
+        lead,
+        draft,
+        kind="early_review",
+        title="Early review",
+        deadline=deadline,
+        groups=["citizens", "academics"],
+    )
     alice = hub.member("alice", coordinator=coord, groups=("citizens",), named=True)
     bob = hub.member("bob", coordinator=coord, groups=("academics",))
     hta = hub.member("hta", coordinator=coord, groups=("hta",))  # not in the round's groups
-    validator = hub.member("val", coordinator=coord, roles=("validator",),
-                           groups=("citizens",))  # not an early reviewer
+    validator = hub.member(
+        "val", coordinator=coord, roles=("validator",), groups=("citizens",)
+    )  # not an early reviewer
     view = reviews.view(alice, rid)
-    assert [(s.number, s.title) for s in view.sections] == [(1, "Purpose"),
-                                                            (2, "Recommendations")]
+    assert [(s.number, s.title) for s in view.sections] == [(1, "Purpose"), (2, "Recommendations")]
     assert [p.key for p in view.sections[1].paragraphs] == ["2.1", "2.2"]
     for outsider in (hta, validator, None):
         with pytest.raises(AccessDeniedError, match="participants only"):
@@ -65,7 +72,7 @@ def test_a_round_from_comments_to_the_consolidated_report(hub: Hub, setup) -> No
         reviews.comment(alice, rid, paragraph="9.9", body="x")
     c1 = reviews.comment(alice, rid, paragraph="1.2", body="Say which law applies.")
     c2 = reviews.comment(bob, rid, paragraph="2.1", body="Name the Beacon version.")
-    c3 = reviews.comment(bob, rid, paragraph="", body="=HYPERLINK(\"http://x\")")
+    c3 = reviews.comment(bob, rid, paragraph="", body='=HYPERLINK("http://x")')
     with pytest.raises(AccessDeniedError, match="WP leader or a stakeholder coordinator"):
         reviews.dispose(alice, c1, disposition="accepted", response="")
     reviews.dispose(lead, c1, disposition="partly_accepted", response="National law, noted.")
@@ -89,16 +96,23 @@ def test_a_round_from_comments_to_the_consolidated_report(hub: Hub, setup) -> No
     assert report.named == (("Alice Person", "alice institute", "FI"),)
     rows = list(csv.reader(io.StringIO(report_csv(report))))
     assert rows[0][:3] == ["kind", "paragraph", "contributor"]
-    assert rows[3][4] == "'=HYPERLINK(\"http://x\")"  # no formula in a spreadsheet
+    assert rows[3][4] == '\'=HYPERLINK("http://x")'  # no formula in a spreadsheet
 
 
 def test_validation_verdicts_are_tallied_by_group_in_the_pdf(hub: Hub, setup) -> None:  # noqa: ANN001
     coord, lead, draft = setup
     reviews = hub.portal.reviews
-    rid = reviews.open_round(lead, draft, kind="validation", title="Validation",
-                             deadline=int(hub.clock()) + DAY, groups=[])
-    v1 = hub.member("v1", coordinator=coord, roles=("validator",), groups=("citizens", "hta"),
-                    named=True)
+    rid = reviews.open_round(
+        lead,
+        draft,
+        kind="validation",
+        title="Validation",
+        deadline=int(hub.clock()) + DAY,
+        groups=[],
+    )
+    v1 = hub.member(
+        "v1", coordinator=coord, roles=("validator",), groups=("citizens", "hta"), named=True
+    )
     v2 = hub.member("v2", coordinator=coord, roles=("validator",), groups=("hta",))
     v3 = hub.member("v3", coordinator=coord, roles=("validator",), groups=("industry",))
     early = hub.member("early", coordinator=coord, roles=("early_reviewer",))
@@ -116,11 +130,17 @@ def test_validation_verdicts_are_tallied_by_group_in_the_pdf(hub: Hub, setup) ->
     reviews.close(coord, rid)
     report = build_report(hub.portal.deps, reviews, coord, rid)
     assert dict(report.tally) == {
-        "Citizens and patient organisations": {"endorse": 1, "endorse_with_changes": 0,
-                                               "do_not_endorse": 0},
+        "Citizens and patient organisations": {
+            "endorse": 1,
+            "endorse_with_changes": 0,
+            "do_not_endorse": 0,
+        },
         "HTA bodies": {"endorse": 1, "endorse_with_changes": 1, "do_not_endorse": 0},
-        "Industry (diagnostic, pharmaceutical, ICT)": {"endorse": 0, "endorse_with_changes": 0,
-                                                       "do_not_endorse": 1},
+        "Industry (diagnostic, pharmaceutical, ICT)": {
+            "endorse": 0,
+            "endorse_with_changes": 0,
+            "do_not_endorse": 1,
+        },
         "All validators": {"endorse": 1, "endorse_with_changes": 1, "do_not_endorse": 1},
     }
     from onemg.community.stakeholders.reminders import format_deadline
@@ -128,20 +148,39 @@ def test_validation_verdicts_are_tallied_by_group_in_the_pdf(hub: Hub, setup) ->
     pdf = PdfReader(io.BytesIO(report_pdf(report, {"deadline": format_deadline})))
     text = " ".join((p.extract_text() or "") for p in pdf.pages)
     text = " ".join(text.split())
-    for expected in ("Consolidated report: Validation", "HTA bodies", "All validators",
-                     "Clear and complete.", "Add costs.", "V1 Person"):
+    for expected in (
+        "Consolidated report: Validation",
+        "HTA bodies",
+        "All validators",
+        "Clear and complete.",
+        "Add costs.",
+        "V1 Person",
+    ):
         assert expected in text, expected
 
 
 def test_a_stakeholder_cannot_read_another_rounds_comments(hub: Hub, setup) -> None:  # noqa: ANN001
     coord, lead, draft = setup
     reviews = hub.portal.reviews
-    other = hub.portal.reviews.create_draft(lead, title="Other", wp="WP3", filename="o.md",
-                                            data=b"# X\n\nY.\n")
-    mine = reviews.open_round(lead, draft, kind="early_review", title="Mine",
-                              deadline=int(hub.clock()) + DAY, groups=["citizens"])
-    theirs = reviews.open_round(lead, other, kind="early_review", title="Theirs",
-                                deadline=int(hub.clock()) + DAY, groups=["industry"])
+    other = hub.portal.reviews.create_draft(
+        lead, title="Other", wp="WP3", filename="o.md", data=b"# X\n\nY.\n"
+    )
+    mine = reviews.open_round(
+        lead,
+        draft,
+        kind="early_review",
+        title="Mine",
+        deadline=int(hub.clock()) + DAY,
+        groups=["citizens"],
+    )
+    theirs = reviews.open_round(
+        lead,
+        other,
+        kind="early_review",
+        title="Theirs",
+        deadline=int(hub.clock()) + DAY,
+        groups=["industry"],
+    )
     me = hub.member("me", coordinator=coord, groups=("citizens",))
     them = hub.member("them", coordinator=coord, groups=("industry",))
     reviews.comment(them, theirs, paragraph="1.1", body="secret remark")
@@ -153,9 +192,15 @@ def test_a_stakeholder_cannot_read_another_rounds_comments(hub: Hub, setup) -> N
     with pytest.raises(AccessDeniedError):
         build_report(hub.portal.deps, reviews, me, theirs)
     # A round whose comments are shared is readable by every approved stakeholder.
-    shared = reviews.open_round(lead, other, kind="early_review", title="Shared",
-                                deadline=int(hub.clock()) + DAY, groups=["industry"],
-                                comments_shared=True)
+    shared = reviews.open_round(
+        lead,
+        other,
+        kind="early_review",
+        title="Shared",
+        deadline=int(hub.clock()) + DAY,
+        groups=["industry"],
+        comments_shared=True,
+    )
     assert reviews.view(me, shared).participant is False
 
 
@@ -168,17 +213,25 @@ def test_only_the_owner_or_a_coordinator_manages_a_draft(hub: Hub, setup) -> Non
         reviews.create_draft(member, title="x", wp="WP1", filename="x.md", data=b"# a\n\nb\n")
     for who in (other_lead, member):
         with pytest.raises(AccessDeniedError):
-            reviews.open_round(who, draft, kind="early_review", title="x",
-                               deadline=int(hub.clock()) + DAY, groups=[])
+            reviews.open_round(
+                who,
+                draft,
+                kind="early_review",
+                title="x",
+                deadline=int(hub.clock()) + DAY,
+                groups=[],
+            )
     with pytest.raises(InvalidInputError, match="upload Markdown"):
         reviews.add_version(lead, draft, filename="x.docx", data=b"PK..")
     with pytest.raises(InvalidInputError, match="work package 'Q1'"):
         reviews.create_draft(lead, title="x", wp="Q1", filename="x.md", data=b"a")
     with pytest.raises(InvalidInputError, match="deadline: choose a moment in the future"):
-        reviews.open_round(lead, draft, kind="early_review", title="x",
-                           deadline=int(hub.clock()) - 1, groups=[])
-    reviews.add_version(coord, draft, filename="v2.md",
-                        data=DRAFT.replace(b"Use passports", b"Use GA4GH passports"))
+        reviews.open_round(
+            lead, draft, kind="early_review", title="x", deadline=int(hub.clock()) - 1, groups=[]
+        )
+    reviews.add_version(
+        coord, draft, filename="v2.md", data=DRAFT.replace(b"Use passports", b"Use GA4GH passports")
+    )
     lines = reviews.diff(lead, draft, 1, 2)
     assert [(d.kind, d.text) for d in lines if d.kind in ("add", "del")] == [
         ("del", "Use passports and visas for access."),
@@ -191,10 +244,8 @@ def test_only_the_owner_or_a_coordinator_manages_a_draft(hub: Hub, setup) -> Non
 def test_deadlines_are_read_in_the_given_zone() -> None:
     # 12:00 in Brussels in winter is 11:00 UTC; in summer 10:00 UTC.
     assert parse_deadline("2027-01-20T12:00") == calendar.timegm((2027, 1, 20, 11, 0, 0))
-    assert parse_deadline("2027-07-20T12:00") == calendar.timegm(
-        (2027, 7, 20, 10, 0, 0))
-    assert parse_deadline("2027-07-20T12:00", "UTC") == calendar.timegm(
-        (2027, 7, 20, 12, 0, 0))
+    assert parse_deadline("2027-07-20T12:00") == calendar.timegm((2027, 7, 20, 10, 0, 0))
+    assert parse_deadline("2027-07-20T12:00", "UTC") == calendar.timegm((2027, 7, 20, 12, 0, 0))
     with pytest.raises(InvalidInputError, match="like 2026-12-20T12:00"):
         parse_deadline("tomorrow")
     with pytest.raises(InvalidInputError, match="time zone 'Mars/Base'"):
@@ -204,8 +255,14 @@ def test_deadlines_are_read_in_the_given_zone() -> None:
 def test_reminders_go_once_to_participants_who_have_not_contributed(hub: Hub, setup) -> None:  # noqa: ANN001
     coord, lead, draft = setup
     reviews = hub.portal.reviews
-    rid = reviews.open_round(lead, draft, kind="early_review", title="Soon",
-                             deadline=int(hub.clock()) + 5 * DAY, groups=[])
+    rid = reviews.open_round(
+        lead,
+        draft,
+        kind="early_review",
+        title="Soon",
+        deadline=int(hub.clock()) + 5 * DAY,
+        groups=[],
+    )
     quiet = hub.member("quiet", coordinator=coord)
     busy = hub.member("busy", coordinator=coord)
     reviews.comment(busy, rid, paragraph="", body="done")
@@ -225,12 +282,26 @@ def test_reminders_go_once_to_participants_who_have_not_contributed(hub: Hub, se
 def test_documents_follow_their_access_level_and_count_downloads(hub: Hub, setup) -> None:  # noqa: ANN001
     coord, lead, draft = setup
     lib = hub.portal.library
-    rid = hub.portal.reviews.open_round(lead, draft, kind="early_review", title="R",
-                                        deadline=int(hub.clock()) + DAY, groups=["citizens"])
-    ids = {access: lib.upload(coord, title=f"{access} doc", description="", access=access,
-                              round_id=rid if access == "round" else None,
-                              filename=f"{access}.txt", data=access.encode())
-           for access in ("public", "stakeholders", "round", "wp")}
+    rid = hub.portal.reviews.open_round(
+        lead,
+        draft,
+        kind="early_review",
+        title="R",
+        deadline=int(hub.clock()) + DAY,
+        groups=["citizens"],
+    )
+    ids = {
+        access: lib.upload(
+            coord,
+            title=f"{access} doc",
+            description="",
+            access=access,
+            round_id=rid if access == "round" else None,
+            filename=f"{access}.txt",
+            data=access.encode(),
+        )
+        for access in ("public", "stakeholders", "round", "wp")
+    }
     inside = hub.member("in", coordinator=coord, groups=("citizens",))
     outside = hub.member("out", coordinator=coord, groups=("industry",))
     seen = lambda who: sorted(d.access for d in lib.documents(who))  # noqa: E731
@@ -250,8 +321,22 @@ def test_documents_follow_their_access_level_and_count_downloads(hub: Hub, setup
     doc = next(d for d in lib.documents(lead) if d.id == ids["wp"])
     assert [(v.number, v.downloads) for v in doc.versions] == [(1, 2), (2, 1)]
     with pytest.raises(AccessDeniedError):
-        lib.upload(inside, title="x", description="", access="public", round_id=None,
-                   filename="x.txt", data=b"x")
+        lib.upload(
+            inside,
+            title="x",
+            description="",
+            access="public",
+            round_id=None,
+            filename="x.txt",
+            data=b"x",
+        )
     with pytest.raises(InvalidInputError, match="access level 'secret'"):
-        lib.upload(coord, title="x", description="", access="secret", round_id=None,
-                   filename="x.txt", data=b"x")
+        lib.upload(
+            coord,
+            title="x",
+            description="",
+            access="secret",
+            round_id=None,
+            filename="x.txt",
+            data=b"x",
+        )
