@@ -136,6 +136,16 @@ class LiveHub:
     url: str
     web: WebServices
     smtp: SmtpServer
+    settings: Settings
+
+    def portal(self) -> StakeholderPortal:
+        """The portal's services over the hub's database (mailing the local SMTP server)."""
+        mailer = mailer_for(self.settings)
+        return build_portal(
+            self.web,
+            mailer=lambda: mailer,
+            signer=lambda: LinkSigner.for_data_dir(self.settings.data_dir),
+        )
 
     def account(self, name: str, *, roles: tuple[str, ...] = ()) -> str:
         """Make an account with a confirmed address and site ``roles``; its subject."""
@@ -172,7 +182,7 @@ def live_hub(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[LiveHub]:
             pytest.fail("the hub did not start")
         time.sleep(0.05)
     web = WebServices.for_settings(settings)
-    yield LiveHub(base, web, smtp_server)
+    yield LiveHub(base, web, smtp_server, settings)
     server.should_exit = True
     thread.join(10)
     web.dispose()
