@@ -24,11 +24,17 @@ __all__ = ["StakeholderPortal", "mount"]
 
 def mount(app: FastAPI, database: Callable[[], Engine]) -> None:
     """Add the portal's pages to the hub ``app`` (the page foundation is installed first)."""
-    from onemg.community.stakeholders import routes_library, routes_members, routes_reviews, wiring
+    from onemg.community.stakeholders import (
+        routes_library,
+        routes_members,
+        routes_reviews,
+        routes_workshops,
+        wiring,
+    )
     from onemg.web.pages import install_page_errors, install_pages
 
     install_pages(app, database, template_packages=("onemg.community.stakeholders",))
     install_page_errors(app)
     wiring.attach(app)
-    for module in (routes_members, routes_reviews, routes_library):
+    for module in (routes_members, routes_reviews, routes_library, routes_workshops):
         app.include_router(module.create_router())

@@ -56,6 +56,8 @@ class Deps:
     mailer: Callable[[], Any]
     signer: Callable[[], Any]
     clock: Callable[[], float] = field(default=time.time)
+    #: The community site's event service provider (workshops), None without the events part.
+    events: Callable[[], Any] | None = None
 
     def now(self) -> int:
         """The current time, epoch seconds."""

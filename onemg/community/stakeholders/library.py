@@ -1,8 +1,9 @@
 """The document library: versioned files with access levels and download counts.
 
 Access levels: ``public`` (everyone), ``stakeholders`` (approved stakeholders, WP leaders and
-coordinators), ``round`` (the participants and owners of one review round) and ``wp`` (work
-package members: holders of the WP leader role, and coordinators). Coordinators and WP leaders
+coordinators), ``round`` (the participants and owners of one review round), ``workshop`` (the
+members who accepted an invitation to one workshop: its materials) and ``wp`` (work package
+members: holders of the WP leader role, and coordinators). Coordinators and WP leaders
 upload; every refused download and every download of a non-public file is audited.
 """
 
@@ -16,6 +17,7 @@ from onemg.community.stakeholders.context import Deps, Viewer, require
 from onemg.community.stakeholders.reviews import Reviews
 from onemg.community.stakeholders.store import DocumentRecord, FileRecord
 from onemg.community.stakeholders.vocab import ACCESS_LABELS, pick
+from onemg.community.stakeholders.workshops import Workshops
 from onemg.errors import AccessDeniedError, InvalidInputError
 
 MAX_FILE_BYTES = 20_000_000
@@ -25,9 +27,10 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 class Library:
     """Documents, their versions and who may download them."""
 
-    def __init__(self, deps: Deps, reviews: Reviews) -> None:
+    def __init__(self, deps: Deps, reviews: Reviews, workshops: Workshops) -> None:
         self._d = deps
         self._reviews = reviews
+        self._workshops = workshops
 
     def may_read(self, viewer: Viewer | None, doc: DocumentRecord) -> bool:
         """Whether ``viewer`` may see and download ``doc``."""
@@ -43,6 +46,8 @@ class Library:
             return viewer.has("wp_leader")
         if doc.access == "round" and doc.round_id is not None:
             return self._reviews.may_see(viewer, self._d.store.round(doc.round_id))
+        if doc.access == "workshop" and doc.event_id is not None:
+            return self._workshops.takes_part(viewer.sub, doc.event_id)
         return False
 
     def documents(self, viewer: Viewer | None) -> list[DocumentRecord]:
@@ -59,6 +64,7 @@ class Library:
         round_id: int | None,
         filename: str,
         data: bytes,
+        event_id: str | None = None,
     ) -> int:
         """Add a document with its first file (coordinators and WP leaders); its id."""
         actor = require(viewer, "coordinator", "wp_leader")
@@ -72,12 +78,19 @@ class Library:
                     "round: choose the review round whose participants may read the document"
                 )
             self._d.store.round(round_id)
+        if access == "workshop":
+            if not event_id:
+                raise InvalidInputError(
+                    "workshop: choose the workshop whose participants may read the document"
+                )
+            self._workshops.event(event_id)
         name, ctype = self._check_file(filename, data)
         doc_id = self._d.store.add_document(
             title=title,
             description=description.strip()[:5000],
             access=access,
             round_id=round_id if access == "round" else None,
+            event_id=event_id if access == "workshop" else None,
             by=actor.sub,
             at=self._d.now(),
         )

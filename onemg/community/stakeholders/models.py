@@ -130,6 +130,8 @@ class Document(Base):
     round_id: Mapped[int | None] = mapped_column(
         ForeignKey("stk_rounds.id", ondelete="SET NULL"), nullable=True
     )
+    #: The workshop (an event id of the community site) whose participants may read it.
+    event_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[str] = mapped_column(String(128))
 

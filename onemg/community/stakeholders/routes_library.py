@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from onemg.community.stakeholders import forms
+from onemg.community.stakeholders.service import StakeholderPortal
 from onemg.community.stakeholders.vocab import ACCESS_LABELS, ACCESS_LEVELS
 from onemg.community.stakeholders.wiring import portal, viewer
+from onemg.errors import UnavailableError
 from onemg.web.pages import SECURITY_HEADERS, check_csrf, redirect, render, require_user
+
+
+def _workshops(service: StakeholderPortal) -> list[Any]:
+    try:
+        return service.workshops.upcoming()
+    except UnavailableError:  # no events part on this hub: no workshop materials
+        return []
 
 
 def create_router() -> APIRouter:
@@ -31,6 +41,7 @@ def create_router() -> APIRouter:
                 "access_levels": ACCESS_LEVELS,
                 "can_upload": can_upload,
                 "rounds": service.reviews.rounds_for(who) if can_upload else [],
+                "workshops": _workshops(service) if can_upload else [],
             },
             title="Documents",
         )
@@ -47,6 +58,7 @@ def create_router() -> APIRouter:
             description=forms.text(form, "description"),
             access=forms.text(form, "access"),
             round_id=forms.optional_int(form, "round_id"),
+            event_id=forms.text(form, "event_id") or None,
             filename=filename,
             data=data,
         )

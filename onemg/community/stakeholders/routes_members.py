@@ -164,7 +164,7 @@ def create_router() -> APIRouter:
                 "verified": accounts.verified_email(user.sub) is not None,
                 "registered": bool(registered),
                 "saved": bool(saved),
-                "invitations": [],
+                "invitations": service.workshops.invitations_of(user.sub) if member else [],
             },
             title="My registration",
         )

@@ -7,14 +7,16 @@ from onemg.community.stakeholders.context import Deps
 from onemg.community.stakeholders.library import Library
 from onemg.community.stakeholders.registration import Registrations
 from onemg.community.stakeholders.reviews import Reviews
+from onemg.community.stakeholders.workshops import Workshops
 
 
 class StakeholderPortal:
-    """Registration, review rounds, the library and related actions over one set of deps."""
+    """Registration, workshops, review rounds, the library and related actions."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.registrations = Registrations(deps)
         self.reviews = Reviews(deps)
-        self.library = Library(deps, self.reviews)
+        self.workshops = Workshops(deps, self.registrations)
+        self.library = Library(deps, self.reviews, self.workshops)
         self.actions = Actions(deps)

@@ -117,6 +117,7 @@ class DocumentRecord:
     description: str
     access: str
     round_id: int | None
+    event_id: str | None
     created_at: int
     created_by: str
     versions: tuple[FileRecord, ...] = ()
@@ -397,7 +398,15 @@ class StakeholderStore:
 
     # --- documents ------------------------------------------------------------------------
     def add_document(
-        self, *, title: str, description: str, access: str, round_id: int | None, by: str, at: int
+        self,
+        *,
+        title: str,
+        description: str,
+        access: str,
+        round_id: int | None,
+        by: str,
+        at: int,
+        event_id: str | None = None,
     ) -> int:
         """A new document's id."""
         with self._session.begin() as s:
@@ -406,6 +415,7 @@ class StakeholderStore:
                 description=description,
                 access=access,
                 round_id=round_id,
+                event_id=event_id,
                 created_at=at,
                 created_by=by,
             )

@@ -54,6 +54,7 @@ ACCESS_LEVELS: tuple[tuple[str, str], ...] = (
     ("public", "Public"),
     ("stakeholders", "Registered stakeholders"),
     ("round", "Participants of one review round"),
+    ("workshop", "Participants of one workshop"),
     ("wp", "Work package members"),
 )
 ACCESS_LABELS = dict(ACCESS_LEVELS)

@@ -9,14 +9,18 @@ from fastapi import FastAPI, Request
 from onemg.community.stakeholders.context import Deps, Viewer
 from onemg.community.stakeholders.service import StakeholderPortal
 from onemg.community.stakeholders.store import StakeholderStore
+from onemg.errors import UnavailableError
 from onemg.lazy import Lazy
 from onemg.web.pages import WebServices, page_user
 
 
-def build_portal(web: WebServices, *, mailer: Any, signer: Any) -> StakeholderPortal:
+def build_portal(
+    web: WebServices, *, mailer: Any, signer: Any, events: Any = None
+) -> StakeholderPortal:
     """The portal over the hub's database, accounts, site roles and audit log.
 
-    ``mailer`` and ``signer`` are providers (called when a mail or a link is made).
+    ``mailer``, ``signer`` and ``events`` (the events part's service, for workshops) are
+    providers, called when needed.
     """
     return StakeholderPortal(
         Deps(
@@ -27,6 +31,7 @@ def build_portal(web: WebServices, *, mailer: Any, signer: Any) -> StakeholderPo
             usernames=web.username,
             mailer=mailer,
             signer=signer,
+            events=events,
         )
     )
 
@@ -34,8 +39,18 @@ def build_portal(web: WebServices, *, mailer: Any, signer: Any) -> StakeholderPo
 def attach(app: FastAPI) -> None:
     """Keep the lazily-built portal on ``app.state.stakeholders``."""
     web = app.state.web
+
+    def events() -> Any:
+        # The events part keeps its service on app.state.events (mounted before or after us).
+        service = getattr(app.state, "events", None)
+        if service is None:
+            raise UnavailableError("workshops need the events part of the community site")
+        return service()
+
     app.state.stakeholders = Lazy(
-        lambda: build_portal(web, mailer=app.state.mailer, signer=app.state.link_signer)
+        lambda: build_portal(
+            web, mailer=app.state.mailer, signer=app.state.link_signer, events=events
+        )
     )
 
 

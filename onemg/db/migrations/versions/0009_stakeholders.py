@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("description", _T, nullable=False),
         sa.Column("access", sa.String(16), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=True),
+        sa.Column("event_id", sa.String(64), nullable=True),
         sa.Column("created_at", _BIG, nullable=False),
         sa.Column("created_by", sa.String(128), nullable=False),
         _fk("round_id", "stk_rounds", "SET NULL"),
