@@ -271,3 +271,76 @@ def test_validator_verdict_then_coordinator_closes_with_a_pdf_report(
     )
     ctx.close()
     cctx.close()
+
+
+def test_workshop_invitation_accepted_and_materials_shown(
+    browser,
+    live_hub: LiveHub,  # noqa: ANN001
+) -> None:
+    events_wiring = pytest.importorskip("onemg.community.events.wiring")
+    base = live_hub.url
+    events_wiring.build_service(live_hub.web).create(
+        id="ws-rare",
+        name="Rare disease data workshop",
+        timezone="Europe/Brussels",
+        start="2099-03-01T09:00",
+        end="2099-03-01T17:00",
+        wp="WP1",
+    )
+    portal = live_hub.portal()
+    coord = Viewer(live_hub.account("coord", roles=("coordinator",)), frozenset({"coordinator"}))
+    sub = live_hub.account("expert")
+    portal.registrations.register(
+        sub,
+        Profile(
+            "Erin Expert",
+            "Rare org",
+            "EE",
+            ("clinicians",),
+            ("rare diseases",),
+            ("workshop_expert",),
+        ),
+        consent=True,
+    )
+    portal.registrations.decide(coord, sub, approve=True)
+
+    cctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    cpage = cctx.new_page()
+    _login(cpage, base, "coord", "/stakeholders/workshops")
+    assert_accessible(cpage)
+    cpage.select_option("#event", "ws-rare")
+    cpage.fill("#expertise", "rare")
+    cpage.click("button:has-text('Find experts')")
+    cpage.wait_for_selector("text=Erin Expert")
+    assert_accessible(cpage)
+    cpage.click("button:has-text('Send the invitations')")
+    cpage.wait_for_selector("td:has-text('invited')")
+    assert_accessible(cpage)
+    cpage.goto(f"{base}/stakeholders/documents")
+    cpage.fill("#title", "Workshop agenda")
+    cpage.select_option("#access", "workshop")
+    cpage.select_option("#event_id", "ws-rare")
+    cpage.set_input_files(
+        "#file",
+        files=[{"name": "agenda.txt", "mimeType": "text/plain", "buffer": b"09:00 welcome"}],
+    )
+    cpage.click("button:has-text('Add the document')")
+    cpage.wait_for_selector("text=Workshop agenda")
+    mail = live_hub.smtp.wait_for(2, to="expert@example.org")[-1]
+    assert mail["Subject"] == "Invitation: Rare disease data workshop"
+
+    ctx = browser.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    _login(page, base, "expert", "/stakeholders/me")
+    page.click("a:has-text('Rare disease data workshop')")
+    page.wait_for_selector("#invitation-status")
+    assert "Workshop agenda" not in page.inner_text("#main")
+    assert_accessible(page)
+    page.click("button:has-text('Accept')")
+    page.wait_for_selector("text=Workshop agenda")
+    assert "accepted" in page.inner_text("#invitation-status")
+    assert page.request.get(f"{base}/stakeholders/documents/1/download").body() == (
+        b"09:00 welcome"
+    )
+    ctx.close()
+    cctx.close()
