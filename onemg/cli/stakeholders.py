@@ -1,7 +1,7 @@
 """``onemg community remind``: reminders before the deadlines of stakeholder review rounds.
 
-:func:`add_commands` adds the portal's commands to the ``onemg community`` group; until the
-group has other commands, :func:`register` makes it.
+:func:`register` adds the portal's commands to the ``onemg community`` group that an earlier
+command module made (list this module after it in :mod:`onemg.cli.commands`), or makes it.
 """
 
 from __future__ import annotations
@@ -74,9 +74,11 @@ def add_commands(community: typer.Typer) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``onemg community`` (with the portal's commands) to ``app``."""
-    community = typer.Typer(
-        help="The community site: the stakeholder portal's reminders.", no_args_is_help=True
-    )
+    """Add the portal's commands to ``onemg community`` (made here if no module made it yet)."""
+    for group in app.registered_groups:
+        if group.name == "community" and group.typer_instance is not None:
+            add_commands(group.typer_instance)
+            return
+    community = typer.Typer(help="The community site.", no_args_is_help=True)
     add_commands(community)
     app.add_typer(community, name="community")
