@@ -3,8 +3,6 @@ server, and a real hub (uvicorn on a free loopback port) for the page and browse
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from onemg.mail import mailer_for
 from onemg.settings import AccessSettings, MailSettings, Settings
 from onemg.web.pages import WebServices
 from onemg.web.signed_links import LinkSigner
+from tests.appserver import free_port, serving
 from tests.mailserver import SmtpServer
 
 PASSWORD = "correct horse battery"
@@ -123,12 +122,6 @@ def hub(tmp_path: Path, db_url: str, smtp_server: SmtpServer) -> Iterator[Hub]:
     web.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class LiveHub:
     """A running hub: its URL, its data directory and its services (same database)."""
@@ -159,32 +152,19 @@ class LiveHub:
 @pytest.fixture
 def live_hub(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[LiveHub]:
     """A real hub on a free loopback port, mailing to the local SMTP server."""
-    import uvicorn
-
     from onemg.network.config import NetworkConfig
     from onemg.web.hub_app import create_hub_app
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=tmp_path / "hub").replace(
         access=AccessSettings(public_url=base + "/"),
         mail=MailSettings(**smtp_server.mail_settings(public_url=base + "/")),
     )
     app = create_hub_app(settings, NetworkConfig(), refresh_on_start=False)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the hub did not start")
-        time.sleep(0.05)
     web = WebServices.for_settings(settings)
-    yield LiveHub(base, web, smtp_server, settings)
-    server.should_exit = True
-    thread.join(10)
+    with serving(app, port):
+        yield LiveHub(base, web, smtp_server, settings)
     web.dispose()
 
 
