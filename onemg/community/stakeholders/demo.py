@@ -8,7 +8,6 @@ random password, made on first load and kept in ``<data_dir>/stakeholders-demo-p
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -182,16 +181,13 @@ def load_demo_hub(data_dir: Path, *, echo: Callable[[str], None] = print) -> str
     """Load the demo into the hub data directory ``data_dir`` (once); a login hint."""
     from onemg.community.stakeholders.wiring import build_portal
     from onemg.errors import NotFoundError
+    from onemg.secret_files import load_or_create_password
     from onemg.settings import Settings
     from onemg.web.pages import WebServices
     from onemg.web.signed_links import LinkSigner
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    secret = data_dir / "stakeholders-demo-password.txt"
-    if not secret.exists():
-        secret.write_text(secrets.token_urlsafe(12) + "\n")
-        secret.chmod(0o600)
-    password = secret.read_text().strip()
+    password = load_or_create_password(data_dir / "stakeholders-demo-password.txt")
     web = WebServices.for_settings(Settings(data_dir=data_dir))
     try:
         portal = build_portal(
