@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from onemg.access.site_roles import change_site_role
 from onemg.community.stakeholders.context import Deps, Viewer, require
@@ -21,7 +22,7 @@ from onemg.community.stakeholders.vocab import (
     ROLE_LABELS,
     pick_many,
 )
-from onemg.errors import InvalidInputError, NotFoundError, WorkflowError
+from onemg.errors import InvalidInputError, NotFoundError, UnavailableError, WorkflowError
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -218,12 +219,23 @@ class Registrations:
         self._d.record(sub, "stakeholders.withdraw", f"stakeholder:{sub}", "deleted", f"rows={n}")
         return n
 
-    def delete_account(self, sub: str) -> None:
-        """Withdraw and delete the hub account itself (site roles and all)."""
+    def delete_account(self, sub: str) -> list[Any]:
+        """Withdraw, delete the person's event registrations and the hub account itself.
+
+        Returns the event registrations promoted from a waiting list meanwhile (the caller
+        mails them, as the events part does for any cancellation).
+        """
         self.withdraw(sub)
+        promoted: list[Any] = []
+        if self._d.events is not None:
+            try:
+                promoted = self._d.events().forget(sub=sub)
+            except UnavailableError:
+                pass  # no events part on this hub: nothing to forget there
         self._d.site_roles.forget(sub)
         self._d.accounts.delete(sub)
         self._d.record(sub, "account.delete", f"user:{sub}", "deleted")
+        return promoted
 
     # --- directory ------------------------------------------------------------------------
     def directory(

@@ -202,7 +202,13 @@ def create_router() -> APIRouter:
         form = await request.form()
         if not forms.flag(form, "confirm"):
             raise InvalidInputError("tick the box to confirm that your account is deleted")
-        portal(request).registrations.delete_account(user.sub)
+        promoted = portal(request).registrations.delete_account(user.sub)
+        if promoted:  # places the person held went to the next on the waiting lists
+            from onemg.community.events.wiring import events, notifier
+
+            note = notifier(request)
+            for reg in promoted:
+                note.promoted(events(request).get(reg.event_id), reg)
         session = current_session(request)
         if session is not None:
             web(request).sessions.end(session)

@@ -79,3 +79,26 @@ def test_invite_matching_experts_who_accept_and_then_read_the_materials(hub: Hub
     ]
     ((invitation, event),) = workshops.invitations_of(expert.sub)
     assert event.name == "Rare disease data workshop"
+
+
+def test_account_deletion_also_deletes_event_registrations(hub: Hub) -> None:
+    events_wiring = pytest.importorskip("onemg.community.events.wiring")
+    events = events_wiring.build_service(hub.web)
+    hub.portal.deps.events = lambda: events
+    events.create(
+        id="forum",
+        name="Stakeholder forum",
+        timezone="Europe/Brussels",
+        start="2099-10-13T09:00",
+        end="2099-10-13T17:00",
+        registration=True,
+        capacity=1,
+    )
+    coord = hub.account("coord", roles=("coordinator",))
+    gone = hub.member("gone", coordinator=coord)
+    events.register("forum", email="gone@example.org", name="Gone", sub=gone.sub)
+    nxt = events.register("forum", email="next@example.org", name="Next")
+    assert nxt.status == "waiting"
+    promoted = hub.portal.registrations.delete_account(gone.sub)
+    assert [r.email for r in promoted] == ["next@example.org"]
+    assert [r.email for r in events.registrations("forum")] == ["next@example.org"]

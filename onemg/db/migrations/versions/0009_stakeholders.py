@@ -2,7 +2,7 @@
 comments, verdicts, the document library, related actions and workshop invitations.
 
 Revision ID: 0009_stakeholders
-Revises: 0010_portal_notify
+Revises: 0008_events
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_stakeholders"
-down_revision = "0010_portal_notify"
+down_revision = "0008_events"
 branch_labels = None
 depends_on = None
 
