@@ -39,3 +39,25 @@ def load_or_create_secret(path: Path, *, size: int = 32) -> bytes:
             f"{path}: damaged secret ({len(secret)} bytes, expected {size}); delete it to make a "
             "new one (links and URLs signed with the old one stop working)")
     return secret
+
+
+
+def load_or_create_password(path: Path) -> str:
+    """A random password kept as text in ``path`` (mode 0600), made on first use.
+
+    Demo accounts share such a password, so no default password ships with onemg; the file
+    can be read with ``cat``.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # made meanwhile by another process
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(12) + "\n")
+    password = path.read_text().strip()
+    if not password:
+        raise AccessDeniedError(f"{path} is empty; delete it to make a new password")
+    return password

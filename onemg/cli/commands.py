@@ -19,6 +19,7 @@ _GROUPS = (
     "onemg.cli.doctor",  # onemg doctor
     "onemg.cli.researcher",  # onemg login, passport, apply, applications, query, duo
     "onemg.cli.community",  # onemg community newsletter ..., onemg community news ...
+    "onemg.cli.stakeholders",  # onemg community remind (after any module that makes "community")
 )
 
 

@@ -19,6 +19,7 @@ PARTS: tuple[str, ...] = (
     "onemg.community.events",
     "onemg.community.news",
     "onemg.community.newsletter",
+    "onemg.community.stakeholders",
 )
 
 

@@ -444,12 +444,16 @@ def run_demo(plan: DemoPlan, *, fresh: bool = False, echo: Echo = print) -> int:
         from onemg.community.news.demo import load_demo_news_hub  # the news of the community site
 
         load_demo_news_hub(plan.root / "hub", echo=echo)
+        from onemg.community.stakeholders.demo import load_demo_hub as load_stakeholders
+
+        stakeholders_login = load_stakeholders(plan.root / "hub", echo=echo)
         echo(f"starting {len(plan.countries)} nodes and the hub ...")
         network.start()
         _print_banner(plan, echo)
         echo(f"Maturity Level Model: {plan.hub_url}/mlm ({mlm_login})")
         echo(f"Events: {plan.hub_url}{events_path} (calendar: {plan.hub_url}/events.ics)")
         echo(f"Community news: {plan.hub_url}/news (newsletter: {plan.hub_url}/newsletter)")
+        echo(f"Stakeholder portal: {plan.hub_url}/stakeholders ({stakeholders_login})")
         reported: set[str] = set()
         while "hub" not in (dead := network.exited()):
             # A node may die (or be killed to try the fault tolerance): the hub keeps answering

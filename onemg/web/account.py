@@ -40,6 +40,26 @@ def _page(request: Request, *, notice: str | None = None, error: str | None = No
     }, status=status, title="Your account")
 
 
+def send_confirmation(request: Request, sub: str, username: str, address: str) -> None:
+    """Mail ``address`` the signed link that confirms it for account ``sub`` (audited).
+
+    Used by this page and by every form that takes an address (the stakeholder registration).
+
+    Raises:
+        MailError: the mail could not be sent.
+    """
+    web(request).audit.record(user=sub, action="account.email", resource=f"user:{sub}",
+                              result="changed", reason="confirmation sent", origin="hub-web")
+    out = mailer(request)
+    token = link_signer(request).sign(CONFIRM, {"sub": sub, "email": address})
+    link = out.link(f"account/email/confirm?token={token}")
+    out.send(compose(
+        sender=out.sender, to=address, subject="Confirm your e-mail address for the 1+MG hub",
+        text=(f"Someone (we hope you, as {username}) gave this address to the 1+MG hub.\n"
+              f"Confirm it within two days by opening:\n{link}\n\n"
+              "If it was not you, ignore this mail: nothing will be sent here.\n")))
+
+
 def account_router() -> APIRouter:
     """The account page and the address confirmation link."""
     router = APIRouter(include_in_schema=False)
@@ -58,18 +78,8 @@ def account_router() -> APIRouter:
             return _page(request, error=str(exc), status=400)
         services = web(request)
         services.accounts.set_email(user.sub, address, verified=False)
-        services.audit.record(user=user.sub, action="account.email", resource=f"user:{user.sub}",
-                              result="changed", reason="confirmation sent", origin="hub-web")
-        out = mailer(request)
-        token = link_signer(request).sign(CONFIRM, {"sub": user.sub, "email": address})
-        link = out.link(f"account/email/confirm?token={token}")
-        message = compose(
-            sender=out.sender, to=address, subject="Confirm your e-mail address for the 1+MG hub",
-            text=(f"Someone (we hope you, as {user.username}) gave this address to the 1+MG hub.\n"
-                  f"Confirm it within two days by opening:\n{link}\n\n"
-                  "If it was not you, ignore this mail: nothing will be sent here.\n"))
         try:
-            await asyncio.to_thread(out.send, message)
+            await asyncio.to_thread(send_confirmation, request, user.sub, user.username, address)
         except MailError as exc:
             return _page(request, error=f"The confirmation mail could not be sent ({exc}). "
                                         "Try again later.", status=503)

@@ -85,41 +85,18 @@ def demo_copy(demo_data_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_hub(demo_copy: Path) -> Iterator[str]:
     """A real hub (uvicorn on a free loopback port) over a copy of the demo data; its URL."""
-    import threading
-    import time
-
-    import uvicorn
-
     from onemg.network.config import NetworkConfig
     from onemg.web.hub_app import create_hub_app
+    from tests.appserver import free_port, serving
 
-    port = _free_port()
+    port = free_port()
     settings = Settings(data_dir=demo_copy).replace(
         access=AccessSettings(public_url=f"http://127.0.0.1:{port}/")
     )
     # broker on: the hub also issues access tokens (the JSON API's Bearer login)
     app = create_hub_app(settings, NetworkConfig(broker=True), refresh_on_start=False)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the hub did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(app, port) as url:
+        yield url

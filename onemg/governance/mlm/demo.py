@@ -114,19 +114,14 @@ def load_demo_hub(data_dir: Path, *, echo: Callable[[str], None] = print) -> str
     The demo accounts get a random password, generated on first load and kept in
     ``data_dir/mlm-demo-password.txt`` (no default password ships with onemg).
     """
-    import secrets
-
     from onemg.cli.mlm import demo_account_maker
     from onemg.governance.mlm.wiring import build_service
+    from onemg.secret_files import load_or_create_password
     from onemg.settings import Settings
     from onemg.web.pages import WebServices
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    secret = data_dir / "mlm-demo-password.txt"
-    if not secret.exists():
-        secret.write_text(secrets.token_urlsafe(12) + "\n")
-        secret.chmod(0o600)
-    password = secret.read_text().strip()
+    password = load_or_create_password(data_dir / "mlm-demo-password.txt")
     web = WebServices.for_settings(Settings(data_dir=data_dir))
     try:
         service = build_service(web)
