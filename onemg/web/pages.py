@@ -210,6 +210,23 @@ def require_site_role(request: Request, *roles: str) -> WebUser:
     return user
 
 
+def audit_page(request: Request, user: WebUser | None, action: str, resource: str,
+               result: str = "granted", reason: str = "") -> None:
+    """Record a page action (or its refusal) in the hub's audit log, as the web origin."""
+    web(request).audit.record(user=user.sub if user else None, action=action, resource=resource,
+                              result=result, reason=reason, origin="hub-web")
+
+
+def require_site_role_audited(request: Request, role: str, *, action: str,
+                              resource: str) -> WebUser:
+    """:func:`require_site_role`, with a refusal audited before the 403."""
+    try:
+        return require_site_role(request, role)
+    except AccessDeniedError as exc:
+        audit_page(request, page_user(request), action, resource, "denied", str(exc))
+        raise
+
+
 def mailer(request: Request) -> Any:
     """The hub's :class:`~onemg.mail.Mailer` (``[mail]`` settings; see docs/mail.md)."""
     return request.app.state.mailer()

@@ -24,17 +24,18 @@ from onemg.community.news.service import (
     validate_post,
 )
 from onemg.community.news.store import NewsStore
-from onemg.errors import AccessDeniedError, InvalidInputError, NotFoundError
+from onemg.errors import InvalidInputError, NotFoundError
 from onemg.times import SITE_ZONE, in_zone, instant_in_zone, iso_utc
 from onemg.web.markdown import render_markdown
 from onemg.web.pages import (
     SECURITY_HEADERS,
     WebUser,
+    audit_page,
     check_csrf,
     page_user,
     redirect,
     render,
-    require_site_role,
+    require_site_role_audited,
     web,
 )
 
@@ -51,31 +52,12 @@ def _data_dir(request: Request) -> Path:
     return request.app.state.data_dir
 
 
-def _audit(
-    request: Request,
-    user: WebUser | None,
-    action: str,
-    resource: str,
-    result: str = "granted",
-    reason: str = "",
-) -> None:
-    web(request).audit.record(
-        user=user.sub if user else None,
-        action=action,
-        resource=resource,
-        result=result,
-        reason=reason,
-        origin="hub-web",
-    )
+_audit = audit_page
 
 
 def _editor(request: Request, action: str, resource: str = "news") -> WebUser:
     """The logged-in editor; a refusal is audited before the 403."""
-    try:
-        return require_site_role(request, EDITOR)
-    except AccessDeniedError as exc:
-        _audit(request, page_user(request), action, resource, "denied", str(exc))
-        raise
+    return require_site_role_audited(request, EDITOR, action=action, resource=resource)
 
 
 def _shown(post: Post) -> dict[str, object]:

@@ -17,18 +17,19 @@ from fastapi.responses import Response
 from onemg.community.newsletter import service
 from onemg.community.newsletter.sending import SendOptions, send_edition, total_and_done
 from onemg.community.newsletter.store import NewsletterStore
-from onemg.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from onemg.errors import ConflictError, InvalidInputError, NotFoundError
 from onemg.times import in_zone, iso_utc
 from onemg.web.markdown import render_markdown
 from onemg.web.pages import (
     WebUser,
+    audit_page,
     check_csrf,
     link_signer,
     mailer,
     page_user,
     redirect,
     render,
-    require_site_role,
+    require_site_role_audited,
     web,
 )
 
@@ -40,30 +41,12 @@ def _store(request: Request) -> NewsletterStore:
     return NewsletterStore(web(request).engine)
 
 
-def _audit(
-    request: Request,
-    user: WebUser | None,
-    action: str,
-    resource: str,
-    result: str = "granted",
-    reason: str = "",
-) -> None:
-    web(request).audit.record(
-        user=user.sub if user else None,
-        action=action,
-        resource=resource,
-        result=result,
-        reason=reason,
-        origin="hub-web",
-    )
+_audit = audit_page
 
 
 def _editor(request: Request, action: str, resource: str = "newsletter") -> WebUser:
-    try:
-        return require_site_role(request, EDITOR)
-    except AccessDeniedError as exc:
-        _audit(request, page_user(request), action, resource, "denied", str(exc))
-        raise
+    """The logged-in editor; a refusal is audited before the 403."""
+    return require_site_role_audited(request, EDITOR, action=action, resource=resource)
 
 
 def _sends(request: Request) -> dict[int, threading.Thread]:
