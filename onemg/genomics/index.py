@@ -239,6 +239,15 @@ class VariantIndex:
         idx = self._carriers.members(row)
         return idx, self._homs.flags(row, idx.size)
 
+    def max_allele_frequency(self, rows: np.ndarray | list[int]) -> float:
+        """The highest allele frequency (AC/AN) among ``rows`` (0.0 for none)."""
+        rows = self._check_rows(rows)
+        if rows.size == 0:
+            return 0.0
+        ac = self._a["ac"][rows].astype(np.float64)
+        an = self._a["an"][rows].astype(np.float64)
+        return float(np.max(np.divide(ac, an, out=np.zeros_like(ac), where=an > 0)))
+
     def carrier_count(self, row: int) -> int:
         """Individuals carrying ``row`` (stored; O(1))."""
         return int(self._carriers.count[self._check_row(row)])
