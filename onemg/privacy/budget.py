@@ -107,11 +107,16 @@ class BudgetStore:
                 key = {"subject": subject, "dataset_id": c.dataset_id, "ledger": c.ledger}
                 # First statement of the transaction is a write, so SQLite takes its write
                 # lock at once (no read-then-upgrade deadlock between workers).
-                fresh = conn.execute(
-                    self._insert(paid)
-                    .values(**key, answer_key=c.answer_key, cost_micro=cost, at=now)
-                    .on_conflict_do_nothing()
-                ).rowcount
+                # RETURNING tells whether the row was new (rowcount is -1 on psycopg).
+                fresh = (
+                    conn.execute(
+                        self._insert(paid)
+                        .values(**key, answer_key=c.answer_key, cost_micro=cost, at=now)
+                        .on_conflict_do_nothing()
+                        .returning(paid.c.answer_key)
+                    ).first()
+                    is not None
+                )
                 conn.execute(
                     self._insert(ledger)
                     .values(**key, spent_micro=0, answers=0, updated_at=now)
