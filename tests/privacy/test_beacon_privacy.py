@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from onemg.db import open_database
 from onemg.privacy.budget import BudgetStore
 from onemg.privacy.keys import NOISE_KEY
 from onemg.privacy.policy import yes_cost
-from onemg.db import open_database
 from tests.beacon.node_data import datasets
 from tests.privacy.conftest import bearer, serve, variant_url
 
@@ -66,7 +66,8 @@ async def test_anonymous_callers_get_no_rare_answers(make_node, profile):
     assert common.json()["responseSummary"]["numTotalResults"] == carriers(COMMON)
     refusals = [e for e in audit.entries if e["result"] == "denied"]
     # One audit row per refused request, naming no variant.
-    assert len(refusals) == 2 and all("anonymous" in e["reason"] for e in refusals)
+    assert len(refusals) == 2
+    assert all("anonymous" in e["reason"] for e in refusals)
     assert [e["result"] for e in audit.entries].count("granted") == 1
 
 
@@ -168,7 +169,8 @@ async def test_forged_or_expired_passport_spends_and_gets_nothing(make_node, pri
     store = BudgetStore(open_database(f"sqlite:///{privacy_node / 'node.db'}"))
     assert store.spent(victim, "ds-fi", "risk") == pytest.approx(0.2, abs=0)
     assert store.spent("anonymous", "ds-fi", "risk") == 0
-    assert audit.entries[-1]["user"] == "anonymous" and audit.entries[-1]["result"] == "denied"
+    assert audit.entries[-1]["user"] == "anonymous"
+    assert audit.entries[-1]["result"] == "denied"
 
 
 async def test_filtered_counts_are_noised_and_budgeted(make_node, privacy_node):
@@ -187,7 +189,8 @@ async def test_filtered_counts_are_noised_and_budgeted(make_node, privacy_node):
     for body in (a, b):
         assert body["responseSummary"]["countPrecision"] == "imprecise"
         assert body["responseSummary"]["countAdjustedTo"][0].startswith("~")
-    assert third.status_code == 403 and "epsilon" in third.json()["error"]["errorMessage"]
+    assert third.status_code == 403
+    assert "epsilon" in third.json()["error"]["errorMessage"]
     assert negated.status_code in (400, 403)
     store = BudgetStore(open_database(f"sqlite:///{privacy_node / 'node.db'}"))
     assert store.spent(user, "ds-fi", "epsilon") == pytest.approx(1.0, abs=0)

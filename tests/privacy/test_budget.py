@@ -25,7 +25,8 @@ def test_spent_exactly_then_refused_and_repeats_are_free(db_url: str) -> None:
         store.charge("u", [charge("q5")], now=9)
     assert (exc.value.spent, exc.value.limit, exc.value.ledger) == (1.0, 1.0, "risk")
     (again,) = store.charge("u", [charge("q3")], now=10)  # already paid: free
-    assert again.new is False and again.spent == 1.0
+    assert again.new is False
+    assert again.spent == 1.0
     assert store.answers("u", "ds-a", "risk") == 5
     # Other users, datasets and ledgers are separate.
     store.charge("v", [charge("q5")], now=11)
@@ -42,7 +43,8 @@ def test_one_request_is_paid_all_or_nothing(db_url: str) -> None:
     # Nothing of the refused request was spent, and its answers are not marked paid.
     assert store.spent("u", "ds-a", "risk") == 0
     (paid,) = store.charge("u", [charge("x", 0.5, ds="ds-a")], now=3)
-    assert paid.new is True and paid.spent == 0.5
+    assert paid.new is True
+    assert paid.spent == 0.5
 
 
 def test_budget_survives_a_restart(db_url: str) -> None:
@@ -57,7 +59,8 @@ def test_budget_survives_a_restart(db_url: str) -> None:
 
 def test_micro_units_round_costs_up_and_limits_down() -> None:
     assert to_micro(0.2, up=True) == 200_000
-    assert to_micro(1e-7, up=True) == 1 and to_micro(1e-7, up=False) == 0
+    assert to_micro(1e-7, up=True) == 1
+    assert to_micro(1e-7, up=False) == 0
     assert to_micro(1.6094379, up=False) == 1_609_437
 
 
