@@ -11,6 +11,7 @@ carried by at least one individual of a set.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -301,8 +302,7 @@ def _override(ds: DatasetHandle) -> dict[str, Any] | None:
     return descriptor.get("privacy") if isinstance(descriptor, dict) else None
 
 
-def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int,
-           request: BeaconRequest) -> AnswerFacts:
+def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int) -> AnswerFacts:
     """What the privacy guard needs to know about one dataset's exact answer."""
     ds = hit.ds
     # Below the record tier of the dataset: protected. A caller holding it could list the
@@ -325,7 +325,7 @@ def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int,
         variant=hit.variant,
         max_af=index.max_allele_frequency(rows) if rows is not None else 0.0,
         filtered=hit.within is not None,
-        answer_key=_answer_key(hit, target, rows),
+        key=functools.cache(lambda: _answer_key(hit, target, rows)),
         override=_override(ds), people=people)
 
 
@@ -383,7 +383,7 @@ def answer(
                           entry_type=target.path)
         hits, unknown = _hits(store, request, target, vq, source, decision)
         guard = privacy or floor_only(settings.k_anonymity)
-        facts = [_facts(hit, target, principal, settings.k_anonymity, request) for hit in hits]
+        facts = [_facts(hit, target, principal, settings.k_anonymity) for hit in hits]
         disclosure = guard.disclose(facts, principal)
     except (PrivacyRefusedError, BudgetSpentError) as exc:
         # Refused by the privacy rules: one denial for the request, nothing granted.

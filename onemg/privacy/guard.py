@@ -60,12 +60,18 @@ class AnswerFacts:
     max_af: float = 0.0
     #: A filter or a path id narrows the individuals.
     filtered: bool = False
-    #: A digest of what the answer counts (rows, individual set, entry type, version).
-    answer_key: str = ""
+    #: Gives a digest of what the answer counts (rows, individual set, entry type, version);
+    #: computed only for answers that are perturbed or paid for.
+    key: Callable[[], str] | None = None
     #: The descriptor's ``privacy`` object.
     override: Mapping[str, Any] | None = None
     #: Carriers behind the answer (computed only when an exact rare "yes" is costed).
     people: Callable[[], int] | None = None
+
+    @property
+    def answer_key(self) -> str:
+        """The digest of what the answer counts (see ``key``)."""
+        return self.key() if self.key is not None else ""
 
 
 @dataclass
@@ -163,6 +169,9 @@ class PrivacyGuard:
             return ReportedCount(f.count), None
         if p.budgets and not authenticated and f.variant and f.max_af < p.public_min_af:
             return None, None
+        if f.few_people:
+            # Fewer than k people behind a count of their variants: theirs alone, noisy or not.
+            return suppressed(self.k), None
         rare = f.variant and f.max_af < p.rare_af
         budgeted = p.budgets and authenticated
         if p.perturb and (rare or f.filtered):
@@ -187,8 +196,6 @@ class PrivacyGuard:
                 )
             return _reported(noisy, floor=0 if rare else self.k), {"perturbation": noisy.describe()}
         count = floor_count(f.count, self.k, protect=True)
-        if count.exact and f.few_people:
-            count = suppressed(self.k)
         if budgeted and rare and count.exists:
             carriers = f.people() if f.people is not None else f.count
             cost = yes_cost(carriers, f.n)

@@ -43,8 +43,11 @@ def bearer(name: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def privacy_node(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A node data dir with ds-fi (40 people) and ds-ee (30 people) ingested."""
-    return ingest_node(tmp_path_factory.mktemp("privacy_node"), datasets(),
-                       tmp_path_factory.mktemp("privacy_sources"))
+    return ingest_node(
+        tmp_path_factory.mktemp("privacy_node"),
+        datasets(),
+        tmp_path_factory.mktemp("privacy_sources"),
+    )
 
 
 @pytest.fixture
@@ -54,19 +57,23 @@ def make_node(privacy_node: Path) -> Callable[..., tuple[FastAPI, MemoryAuditSin
     def make(profile: str = "budget+perturb", **knobs: float) -> tuple[FastAPI, MemoryAuditSink]:
         settings = load_settings(privacy_node, environ={}).replace(
             beacon=BeaconSettings(k_anonymity=5),
-            privacy=PrivacySettings(profile=profile, **{**TEST_PRIVACY, **knobs}))
+            privacy=PrivacySettings(profile=profile, **{**TEST_PRIVACY, **knobs}),
+        )
         audit = MemoryAuditSink()
         return create_node_app(settings, verifier=SubjectVerifier(), audit=audit), audit
 
     return make
 
 
-def variant_url(key: str, *, granularity: str = "count", dataset: str = "ds-fi",
-                entry: str = "individuals") -> str:
+def variant_url(
+    key: str, *, granularity: str = "count", dataset: str = "ds-fi", entry: str = "individuals"
+) -> str:
     """A Beacon sequence query for ``contig:pos:ref:alt`` (VCF pos; Beacon start is pos-1)."""
     contig, pos, ref, alt = key.split(":")
-    return (f"/api/{entry}?referenceName={contig}&start={int(pos) - 1}&referenceBases={ref}"
-            f"&alternateBases={alt}&requestedGranularity={granularity}&datasetIds={dataset}")
+    return (
+        f"/api/{entry}?referenceName={contig}&start={int(pos) - 1}&referenceBases={ref}"
+        f"&alternateBases={alt}&requestedGranularity={granularity}&datasetIds={dataset}"
+    )
 
 
 @contextlib.asynccontextmanager

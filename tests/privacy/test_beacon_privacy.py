@@ -37,8 +37,11 @@ async def test_profile_none_is_really_unprotected(make_node):
     async with serve(app) as c:
         body = (await c.get(variant_url(SINGLETON))).json()
         boolean = (await c.get(variant_url(SINGLETON, granularity="boolean"))).json()
-    assert body["responseSummary"] == {"exists": True, "numTotalResults": 1,
-                                       "countPrecision": "exact"}
+    assert body["responseSummary"] == {
+        "exists": True,
+        "numTotalResults": 1,
+        "countPrecision": "exact",
+    }
     assert boolean["responseSummary"]["exists"] is True
 
 
@@ -47,10 +50,17 @@ async def test_k_floor_profile_is_todays_behaviour(make_node):
     async with serve(app) as c:
         single = (await c.get(variant_url(SINGLETON))).json()["responseSummary"]
         common = (await c.get(variant_url(COMMON))).json()["responseSummary"]
-    assert single == {"exists": False, "numTotalResults": 0, "countPrecision": "imprecise",
-                      "countAdjustedTo": ["<5"]}
-    assert common == {"exists": True, "numTotalResults": carriers(COMMON),
-                      "countPrecision": "exact"}
+    assert single == {
+        "exists": False,
+        "numTotalResults": 0,
+        "countPrecision": "imprecise",
+        "countAdjustedTo": ["<5"],
+    }
+    assert common == {
+        "exists": True,
+        "numTotalResults": carriers(COMMON),
+        "countPrecision": "exact",
+    }
 
 
 @pytest.mark.parametrize("profile", ["budget", "budget+perturb"])
@@ -78,12 +88,25 @@ async def test_perturbed_answers_say_so_and_are_consistent(make_node):
         first = (await c.get(variant_url(SINGLETON), headers=bearer(alice))).json()
         again = (await c.get(variant_url(SINGLETON), headers=bearer(alice))).json()
         # The same question in other words (chr7, POST): the same draw.
-        post = (await c.post("/api/individuals", headers=bearer(alice), json={
-            "meta": {"apiVersion": "2.0"}, "query": {
-                "requestParameters": {"referenceName": "chr7", "start": [1009],
-                                      "referenceBases": "A", "alternateBases": "G",
-                                      "datasetIds": ["ds-fi"]},
-                "requestedGranularity": "count"}})).json()
+        post = (
+            await c.post(
+                "/api/individuals",
+                headers=bearer(alice),
+                json={
+                    "meta": {"apiVersion": "2.0"},
+                    "query": {
+                        "requestParameters": {
+                            "referenceName": "chr7",
+                            "start": [1009],
+                            "referenceBases": "A",
+                            "alternateBases": "G",
+                            "datasetIds": ["ds-fi"],
+                        },
+                        "requestedGranularity": "count",
+                    },
+                },
+            )
+        ).json()
         mine = [(await c.get(variant_url(k), headers=bearer(alice))).json() for k in RARE]
         theirs = [(await c.get(variant_url(k), headers=bearer(bob))).json() for k in RARE]
     summary = first["responseSummary"]
@@ -155,7 +178,10 @@ async def test_exact_budget_profile_charges_the_evidence_of_a_yes(make_node, pri
     assert store.spent(user, "ds-fi", "risk") == 0.001504
     assert store.answers(user, "ds-fi", "risk") == 1
     assert [e["result"] for e in audit.entries if e["user"] == user] == [
-        "granted", "granted", "denied"]
+        "granted",
+        "granted",
+        "denied",
+    ]
 
 
 async def test_forged_or_expired_passport_spends_and_gets_nothing(make_node, privacy_node):
@@ -163,8 +189,9 @@ async def test_forged_or_expired_passport_spends_and_gets_nothing(make_node, pri
     victim = fresh()
     async with serve(app) as c:
         assert (await c.get(variant_url(RARE[0]), headers=bearer(victim))).status_code == 200
-        bad = await c.get(variant_url(RARE[1]),
-                          headers={"Authorization": f"Bearer forged:{victim}"})
+        bad = await c.get(
+            variant_url(RARE[1]), headers={"Authorization": f"Bearer forged:{victim}"}
+        )
         assert bad.status_code == 401
     store = BudgetStore(open_database(f"sqlite:///{privacy_node / 'node.db'}"))
     assert store.spent(victim, "ds-fi", "risk") == pytest.approx(0.2, abs=0)
@@ -209,3 +236,26 @@ async def test_noise_secret_stays_out_of_logs_and_audit(make_node, privacy_node,
     for form in (secret.hex(), secret.hex().upper(), repr(secret)[2:-1]):
         assert form not in text
     assert all(secret not in str(e).encode("latin-1", "replace") for e in audit.entries)
+
+
+async def test_variants_of_a_handful_of_people_stay_suppressed_under_noise(make_node):
+    """Two people have seizures and hypertension: the count of their variants is theirs alone,
+    so it is withheld (not merely noised) in every protected profile."""
+    url = (
+        "/api/g_variants?requestedGranularity=count&datasetIds=ds-fi"
+        "&filters=HP:0001250&filters=HP:0000822"
+    )
+    for profile in ("k-floor", "budget+perturb"):
+        app, _ = make_node(profile)
+        async with serve(app) as c:
+            body = (await c.get(url, headers=bearer(fresh()))).json()
+        assert body["responseSummary"] == {
+            "exists": False,
+            "numTotalResults": 0,
+            "countPrecision": "imprecise",
+            "countAdjustedTo": ["<5"],
+        }
+    app, _ = make_node("none")
+    async with serve(app) as c:
+        body = (await c.get(url, headers=bearer(fresh()))).json()
+    assert body["responseSummary"]["numTotalResults"] > 0  # the baseline shows them

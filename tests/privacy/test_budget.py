@@ -11,8 +11,9 @@ from onemg.db import open_database
 from onemg.privacy.budget import BudgetSpentError, BudgetStore, Charge, to_micro
 
 
-def charge(key: str, cost: float = 0.2, *, limit: float = 1.0, ds: str = "ds-a",
-           ledger: str = "risk") -> Charge:
+def charge(
+    key: str, cost: float = 0.2, *, limit: float = 1.0, ds: str = "ds-a", ledger: str = "risk"
+) -> Charge:
     return Charge(ds, ledger, key, cost, limit)
 
 

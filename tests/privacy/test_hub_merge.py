@@ -15,8 +15,9 @@ from onemg.network.registry import MemberState
 from tests.beacon_schema import validate_beacon_response
 from tests.privacy.conftest import bearer, serve, variant_url
 
-QUERY = from_get("individuals", {"requestedGranularity": "count"},
-                 "requestedGranularity=count", max_page=1000)
+QUERY = from_get(
+    "individuals", {"requestedGranularity": "count"}, "requestedGranularity=count", max_page=1000
+)
 
 
 def _outcome(cc: str, body: dict) -> MemberOutcome:
@@ -26,15 +27,19 @@ def _outcome(cc: str, body: dict) -> MemberOutcome:
 
 
 def _exact(cc: str, count: int) -> MemberOutcome:
-    return _outcome(cc, entry_body(StubConfig(country=cc, beacon_id=f"b.{cc}",
-                                              counts=(count,)), "count"))
+    return _outcome(
+        cc, entry_body(StubConfig(country=cc, beacon_id=f"b.{cc}", counts=(count,)), "count")
+    )
 
 
 async def test_perturbed_member_keeps_the_network_total_noisy(make_node) -> None:
     app, _ = make_node("budget+perturb", budget=100)
     async with serve(app) as c:
-        noisy = (await c.get(variant_url("7:1020:A:G", dataset="ds-fi,ds-ee"),
-                             headers=bearer("hub-user"))).json()
+        noisy = (
+            await c.get(
+                variant_url("7:1020:A:G", dataset="ds-fi,ds-ee"), headers=bearer("hub-user")
+            )
+        ).json()
     node_total = noisy["responseSummary"]
     assert node_total["countPrecision"] == "imprecise"
     assert node_total["countAdjustedTo"][0].startswith("~")  # the node's own total, two sets
@@ -46,8 +51,7 @@ async def test_perturbed_member_keeps_the_network_total_noisy(make_node) -> None
     assert status == 200
     summary = body["responseSummary"]
     assert summary["countPrecision"] == "imprecise"
-    assert summary["countAdjustedTo"] == [
-        f"~{part.lower + 40}-{part.upper + 40}"]
+    assert summary["countAdjustedTo"] == [f"~{part.lower + 40}-{part.upper + 40}"]
     assert summary["numTotalResults"] == node_total["numTotalResults"] + 40
     # The member's result sets (with their perturbation notes) reach the researcher as given.
     fi_sets = [rs for rs in body["response"]["resultSets"] if rs["info"]["country"] == "FI"]
@@ -59,8 +63,7 @@ async def test_floored_member_keeps_the_total_imprecise(make_node) -> None:
     app, _ = make_node("k-floor")
     async with serve(app) as c:
         floored = (await c.get(variant_url("7:1010:A:G"))).json()
-    status, body = merge_entry([_outcome("FI", floored), _exact("EE", 12)], QUERY,
-                               beacon_id="h")
+    status, body = merge_entry([_outcome("FI", floored), _exact("EE", 12)], QUERY, beacon_id="h")
     assert body["responseSummary"]["countPrecision"] == "imprecise"
     assert body["responseSummary"]["countAdjustedTo"] == ["12-16"]  # 0..4 plus 12
 

@@ -31,19 +31,23 @@ def test_same_key_same_draw_other_key_other_draw() -> None:
     parts = ("alice", "ds-fi", "rare", "k1")
     first = noisy_count(3, epsilon=0.2, secret=SECRET, parts=parts)
     assert noisy_count(3, epsilon=0.2, secret=SECRET, parts=parts) == first
-    others = {noisy_count(3, epsilon=0.2, secret=SECRET, parts=(f"user{i}", *parts[1:])).count
-              for i in range(30)}
+    others = {
+        noisy_count(3, epsilon=0.2, secret=SECRET, parts=(f"user{i}", *parts[1:])).count
+        for i in range(30)
+    }
     assert len(others) > 5  # other users: independent draws
-    other_secret = {noisy_count(3, epsilon=0.2, secret=bytes([i]) * 32, parts=parts).count
-                    for i in range(30)}
+    other_secret = {
+        noisy_count(3, epsilon=0.2, secret=bytes([i]) * 32, parts=parts).count for i in range(30)
+    }
     assert len(other_secret) > 5
 
 
 def test_draws_follow_the_discrete_laplace_like_opendp() -> None:
     """Our keyed sampler and OpenDP's make_laplace (integers, scale 1) against the exact pmf."""
     n, epsilon = 20_000, 1.0
-    ours = Counter(discrete_laplace(*keyed_uniforms(SECRET, str(i)), epsilon=epsilon)
-                   for i in range(n))
+    ours = Counter(
+        discrete_laplace(*keyed_uniforms(SECRET, str(i)), epsilon=epsilon) for i in range(n)
+    )
     dp.enable_features("contrib")
     mechanism = dp.m.make_laplace(dp.atom_domain(T=int), dp.absolute_distance(T=int), scale=1.0)
     theirs = Counter(mechanism(0) for _ in range(n))
@@ -70,10 +74,20 @@ def test_exists_is_randomised_response_for_counts_zero_and_one() -> None:
     """exists = noisy > 0: a singleton says yes w.p. 1/(1+a), an absent allele w.p. a/(1+a)."""
     eps, n = 0.5, 20_000
     a = math.exp(-eps)
-    yes1 = sum(noisy_count(1, epsilon=eps, secret=SECRET, parts=("u", str(i))).count > 0
-               for i in range(n)) / n
-    yes0 = sum(noisy_count(0, epsilon=eps, secret=SECRET, parts=("u", str(i))).count > 0
-               for i in range(n)) / n
+    yes1 = (
+        sum(
+            noisy_count(1, epsilon=eps, secret=SECRET, parts=("u", str(i))).count > 0
+            for i in range(n)
+        )
+        / n
+    )
+    yes0 = (
+        sum(
+            noisy_count(0, epsilon=eps, secret=SECRET, parts=("u", str(i))).count > 0
+            for i in range(n)
+        )
+        / n
+    )
     assert yes1 == pytest.approx(1 / (1 + a), abs=0.015)
     assert yes0 == pytest.approx(a / (1 + a), abs=0.015)
     assert yes1 / yes0 == pytest.approx(math.exp(eps), rel=0.08)  # the likelihood ratio

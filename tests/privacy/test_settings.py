@@ -30,16 +30,18 @@ def test_loader_reads_the_section_and_the_profile_variable(tmp_path) -> None:
     assert settings_from_mapping(raw, data_dir=tmp_path, environ=env).privacy.profile == "none"
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ({"profile": "strict"}, "profile 'strict' is not one of"),
-    ({"budget": 0}, "budget must be a positive number"),
-    ({"rare_af": 1.5}, r"rare_af must be an allele frequency in \[0, 1\]"),
-    ({"budjet": 1}, r"unknown setting\(s\) \['budjet'\]"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"profile": "strict"}, "profile 'strict' is not one of"),
+        ({"budget": 0}, "budget must be a positive number"),
+        ({"rare_af": 1.5}, r"rare_af must be an allele frequency in \[0, 1\]"),
+        ({"budjet": 1}, r"unknown setting\(s\) \['budjet'\]"),
+    ],
+)
 def test_bad_privacy_settings_say_what_and_where(tmp_path, raw, message) -> None:
     with pytest.raises(InvalidInputError, match=message):
-        settings_from_mapping({"privacy": raw}, data_dir=tmp_path, source="node.toml",
-                              environ={})
+        settings_from_mapping({"privacy": raw}, data_dir=tmp_path, source="node.toml", environ={})
 
 
 def test_descriptor_knobs_match_the_settings() -> None:
@@ -48,8 +50,11 @@ def test_descriptor_knobs_match_the_settings() -> None:
 
 
 def test_descriptor_override_per_dataset_and_tier() -> None:
-    raw = {"id": "ds", "country": "FI",
-           "privacy": {"budget": 3.0, "tiers": {"PUBLIC": {"public_min_af": 0.2}}}}
+    raw = {
+        "id": "ds",
+        "country": "FI",
+        "privacy": {"budget": 3.0, "tiers": {"PUBLIC": {"public_min_af": 0.2}}},
+    }
     privacy = validate_descriptor(raw, "dataset.json")["privacy"]
     base = PrivacySettings()
     public = effective(base, privacy, "PUBLIC")
@@ -59,12 +64,15 @@ def test_descriptor_override_per_dataset_and_tier() -> None:
     assert effective(base, None, "PUBLIC") is base
 
 
-@pytest.mark.parametrize(("privacy", "message"), [
-    ({"profile": "loose"}, "`privacy.profile`: 'loose' is not one of none, k-floor"),
-    ({"tiers": {"PUBLICK": {}}}, "privacy.tiers.PUBLICK"),
-    ({"rare_epsilon": -1}, "`privacy.rare_epsilon`"),
-    ({"buget": 1}, "`privacy.buget`: unknown key"),
-])
+@pytest.mark.parametrize(
+    ("privacy", "message"),
+    [
+        ({"profile": "loose"}, "`privacy.profile`: 'loose' is not one of none, k-floor"),
+        ({"tiers": {"PUBLICK": {}}}, "privacy.tiers.PUBLICK"),
+        ({"rare_epsilon": -1}, "`privacy.rare_epsilon`"),
+        ({"buget": 1}, "`privacy.buget`: unknown key"),
+    ],
+)
 def test_bad_descriptor_privacy_names_the_field(privacy, message) -> None:
     with pytest.raises(InvalidInputError, match=message):
         validate_descriptor({"id": "ds", "country": "FI", "privacy": privacy}, "dataset.json")
