@@ -99,6 +99,10 @@ class BudgetStore:
         Raises:
             BudgetSpentError: a ledger cannot pay; nothing of the request was spent.
         """
+        repeats = self._repeats(subject, charges)
+        if len(repeats) == len(charges):
+            # Every answer was paid for before: a read, no write lock (the common repeat).
+            return repeats
         out: list[Spent] = []
         ledger, paid = Ledger.__table__, ChargeRow.__table__
         with self._engine.begin() as conn:
@@ -152,6 +156,36 @@ class BudgetStore:
                     )
                 out.append(Spent(c.dataset_id, c.ledger, row / MICRO, c.limit))
         return out
+
+    def _repeats(self, subject: str, charges: Sequence[Charge]) -> list[Spent]:
+        """The charges already paid for, with their ledgers' state (one read)."""
+        ledger, paid = Ledger.__table__, ChargeRow.__table__
+        keys = [c.answer_key for c in charges]
+        query = (
+            select(paid.c.dataset_id, paid.c.ledger, paid.c.answer_key, ledger.c.spent_micro)
+            .join(
+                ledger,
+                (ledger.c.subject == paid.c.subject)
+                & (ledger.c.dataset_id == paid.c.dataset_id)
+                & (ledger.c.ledger == paid.c.ledger),
+            )
+            .where(paid.c.subject == subject, paid.c.answer_key.in_(keys))
+        )
+        with self._engine.connect() as conn:
+            found = {
+                (r.dataset_id, r.ledger, r.answer_key): r.spent_micro for r in conn.execute(query)
+            }
+        return [
+            Spent(
+                c.dataset_id,
+                c.ledger,
+                found[(c.dataset_id, c.ledger, c.answer_key)] / MICRO,
+                c.limit,
+                new=False,
+            )
+            for c in charges
+            if (c.dataset_id, c.ledger, c.answer_key) in found
+        ]
 
     def spent(self, subject: str, dataset_id: str, ledger: str) -> float:
         """What ``subject`` has spent on ``ledger`` of ``dataset_id`` (0 when nothing)."""

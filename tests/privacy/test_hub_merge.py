@@ -78,3 +78,21 @@ def test_node_total_of_noisy_parts_is_labelled_soft() -> None:
     assert not combined.exact
     assert combined.adjusted_to == "~10-23"
     assert combined.noisy
+
+
+def test_portal_words_never_present_noise_as_certain() -> None:
+    from onemg.network.counts import read_count
+    from onemg.portal.search import count_text
+
+    noisy = read_count(
+        {"resultsCount": 7, "countPrecision": "imprecise", "countAdjustedTo": ["~2-12"]},
+        count_key="resultsCount",
+    )
+    floored = read_count(
+        {"resultsCount": 0, "countPrecision": "imprecise", "countAdjustedTo": ["<5"]},
+        count_key="resultsCount",
+    )
+    assert count_text(noisy) == (
+        "about 7 (with privacy noise: between 2 and 12 with 99% probability)"
+    )
+    assert count_text(floored) == "fewer than 5"
