@@ -1,7 +1,7 @@
 """Privacy: per-user risk and epsilon budgets per dataset, and the answers already paid for.
 
 Revision ID: 0006_privacy
-Revises: 0005_portal
+Revises: 0010_portal_notify
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_privacy"
-down_revision = "0005_portal"
+down_revision = "0010_portal_notify"
 branch_labels = None
 depends_on = None
 
