@@ -49,6 +49,10 @@ from onemg.security import AuditSink, Principal
 from onemg.settings import BeaconSettings
 
 _MAX_CASES = 1000  # caseLevelData entries per variant record
+#: What ``info.privacy`` says about perturbed answers (docs/privacy.md).
+PERTURBED_NOTE = ("answers about rare alleles and filtered counts from these datasets carry "
+                  "privacy noise (countPrecision imprecise, countAdjustedTo ~L-U: the 99% "
+                  "interval); asking again gives the same answer")
 #: The audit ``action`` of every Beacon entry-request decision.
 AUDIT_ACTION = "beacon.query"
 
@@ -422,6 +426,11 @@ def answer(
         info["warnings"] = [f"dataset(s) {', '.join(u.ids)}: {u}" for u in unknown]
     if coarser:
         info["coarserDatasets"] = coarser
+    perturbed = [hit.ds.id for hit, extra in zip(hits, disclosure.infos, strict=True) if extra]
+    if perturbed:
+        # Said at the top too: a boolean answer has no result set to carry it.
+        info["privacy"] = {"perturbedDatasets": perturbed, "about": PERTURBED_NOTE}
+
     def disclosed(hit: _Hit, rows: np.ndarray, people: int) -> bool:
         # The hint says a variant exists: only where the answer itself could say so, and
         # never about a rare allele where the privacy rules perturb or refuse those.

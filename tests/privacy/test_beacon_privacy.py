@@ -107,6 +107,9 @@ async def test_perturbed_answers_say_so_and_are_consistent(make_node):
                 },
             )
         ).json()
+        boolean = (
+            await c.get(variant_url(SINGLETON, granularity="boolean"), headers=bearer(alice))
+        ).json()
         mine = [(await c.get(variant_url(k), headers=bearer(alice))).json() for k in RARE]
         theirs = [(await c.get(variant_url(k), headers=bearer(bob))).json() for k in RARE]
     summary = first["responseSummary"]
@@ -116,6 +119,10 @@ async def test_perturbed_answers_say_so_and_are_consistent(make_node):
     if rs is not None:
         assert rs["info"]["perturbation"]["epsilon"] == 0.2
     assert again["responseSummary"] == summary
+    assert first["info"]["privacy"]["perturbedDatasets"] == ["ds-fi"]
+    # The boolean answer is the same draw (exists = noisy count > 0), and says it is perturbed.
+    assert boolean["responseSummary"] == {"exists": summary["numTotalResults"] > 0}
+    assert boolean["info"]["privacy"]["perturbedDatasets"] == ["ds-fi"]
     assert post["responseSummary"] == summary
     counts_a = [b["responseSummary"]["numTotalResults"] for b in mine]
     counts_b = [b["responseSummary"]["numTotalResults"] for b in theirs]

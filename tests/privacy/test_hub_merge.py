@@ -56,6 +56,9 @@ async def test_perturbed_member_keeps_the_network_total_noisy(make_node) -> None
     # The member's result sets (with their perturbation notes) reach the researcher as given.
     fi_sets = [rs for rs in body["response"]["resultSets"] if rs["info"]["country"] == "FI"]
     assert all(rs["countPrecision"] == "imprecise" for rs in fi_sets)
+    members = {m["id"]: m for m in body["info"]["network"]["members"]}
+    assert members["fi"]["privacy"]["perturbedDatasets"] == ["ds-fi", "ds-ee"]
+    assert "privacy" not in members["ee"]
     validate_beacon_response(body)
 
 
