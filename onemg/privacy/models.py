@@ -1,4 +1,4 @@
-"""SQL tables of the privacy capability (created by migration ``0006_privacy``).
+"""SQL tables of the privacy capability (created by migration ``0009_privacy``).
 
 Budget amounts are integers in micro-units (1e-6 nat or epsilon), so sums are exact on SQLite and
 PostgreSQL alike and "spent exactly as specified" holds to the last unit.

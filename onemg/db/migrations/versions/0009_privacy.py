@@ -1,7 +1,7 @@
 """Privacy: per-user risk and epsilon budgets per dataset, and the answers already paid for.
 
-Revision ID: 0006_privacy
-Revises: 0010_portal_notify
+Revision ID: 0009_privacy
+Revises: 0008_events
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_privacy"
-down_revision = "0010_portal_notify"
+revision = "0009_privacy"
+down_revision = "0008_events"
 branch_labels = None
 depends_on = None
 
