@@ -107,6 +107,68 @@ class CatalogueSettings:
     harvest_interval_s: float = 3600.0
 
 
+#: The privacy profiles of ``[privacy] profile`` (docs/privacy.md): configurations (a)-(e).
+PRIVACY_PROFILES: tuple[str, ...] = ("none", "k-floor", "budget", "perturb", "budget+perturb")
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """Defences against re-identification below the record tier (docs/privacy.md).
+
+    ``profile`` selects the mechanisms: ``none`` (exact answers, no floor: a baseline for
+    measurements only), ``k-floor`` (counts below ``[beacon] k_anonymity`` suppressed),
+    ``budget`` (k-floor plus per-user risk budgets), ``perturb`` (noisy rare-allele answers and
+    noisy filtered counts) and ``budget+perturb`` (both; the default). A dataset descriptor's
+    ``privacy`` object overrides any of these knobs for that dataset, and per tier.
+    """
+
+    profile: str = "budget+perturb"
+    #: Risk budget per user and dataset, in nats of membership evidence (ln 5: whatever the
+    #: attack, its power is at most 5 x its false-positive rate).
+    budget: float = 1.6094
+    #: Answers resting on alleles rarer than this (allele frequency in the dataset) are "rare".
+    rare_af: float = 0.01
+    #: Privacy loss (epsilon) of one perturbed rare-allele answer; charged to ``budget``.
+    rare_epsilon: float = 0.2
+    #: Epsilon of one noisy filtered (cohort) count, charged to ``count_budget``.
+    count_epsilon: float = 1.0
+    #: Epsilon budget per user and dataset for filtered counts.
+    count_budget: float = 50.0
+    #: Anonymous callers get variant answers only for alleles at least this frequent (0: off).
+    public_min_af: float = 0.01
+
+    def __post_init__(self) -> None:
+        if self.profile not in PRIVACY_PROFILES:
+            raise InvalidInputError(
+                f"[privacy] profile {self.profile!r} is not one of {list(PRIVACY_PROFILES)}")
+        for name in ("budget", "rare_epsilon", "count_epsilon", "count_budget"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise InvalidInputError(f"[privacy] {name} must be a positive number, "
+                                        f"got {value!r}")
+        for name in ("rare_af", "public_min_af"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not 0 <= value <= 1:
+                raise InvalidInputError(f"[privacy] {name} must be an allele frequency in "
+                                        f"[0, 1], got {value!r}")
+
+    @property
+    def budgets(self) -> bool:
+        """Whether risk budgets are kept."""
+        return self.profile in ("budget", "budget+perturb")
+
+    @property
+    def perturb(self) -> bool:
+        """Whether rare-allele answers and filtered counts are perturbed."""
+        return self.profile in ("perturb", "budget+perturb")
+
+    @property
+    def floor(self) -> bool:
+        """Whether the k floor applies (every profile but ``none``)."""
+        return self.profile != "none"
+
+
 @dataclass(frozen=True)
 class MailSettings:
     """Outgoing e-mail of the hub (notifications, newsletter, confirmations; docs/mail.md).
@@ -141,6 +203,7 @@ class Settings:
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     @property
     def db_url(self) -> str:
@@ -180,9 +243,10 @@ def settings_from_mapping(
     """Build :class:`Settings` from parsed TOML (``raw``), the environment and overrides.
 
     The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]``, ``[retrieval]``,
-    ``[catalogue]``, ``[mail]`` and top-level fields from ``raw``; then ``ONEMG_<FIELD>``
-    environment variables for top-level fields (``ONEMG_DATABASE_URL``); then ``overrides`` that
-    are not ``None``.
+    ``[catalogue]``, ``[mail]``, ``[privacy]`` and top-level fields from ``raw``; then
+    ``ONEMG_<FIELD>`` environment variables for top-level fields (``ONEMG_DATABASE_URL``) and
+    ``ONEMG_PRIVACY_PROFILE`` for ``[privacy] profile`` (to run one node in each configuration
+    of a measurement); then ``overrides`` that are not ``None``.
     """
     env = os.environ if environ is None else environ
     raw = dict(raw)
@@ -191,8 +255,13 @@ def settings_from_mapping(
     retrieval = _section(RetrievalSettings, raw.pop("retrieval", {}), f"{source} [retrieval]")
     catalogue = _section(CatalogueSettings, raw.pop("catalogue", {}), f"{source} [catalogue]")
     mail = _section(MailSettings, raw.pop("mail", {}), f"{source} [mail]")
+    privacy_raw = dict(raw.pop("privacy", {}))
+    if env.get("ONEMG_PRIVACY_PROFILE"):
+        privacy_raw["profile"] = env["ONEMG_PRIVACY_PROFILE"]
+    privacy = _section(PrivacySettings, privacy_raw, f"{source} [privacy]")
     top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "retrieval",
-                                                           "catalogue", "mail", "data_dir"}
+                                                           "catalogue", "mail", "privacy",
+                                                           "data_dir"}
     unknown = set(raw) - top
     if unknown:
         raise InvalidInputError(
@@ -204,7 +273,7 @@ def settings_from_mapping(
             raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(data_dir=Path(data_dir), beacon=beacon, access=access, retrieval=retrieval,
-                    catalogue=catalogue, mail=mail, **raw)
+                    catalogue=catalogue, mail=mail, privacy=privacy, **raw)
 
 
 def load_settings(

@@ -36,6 +36,17 @@ def pg_cluster() -> Iterator[PgCluster]:
 _db_counter = itertools.count()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _k_floor_profile() -> Iterator[None]:
+    """Nodes built by the loader (and node processes) run today's k floor, not the default
+    ``budget+perturb`` profile: the suite tests exact Beacon behaviour everywhere but in
+    tests/privacy, whose tests set their privacy settings explicitly (docs/privacy.md)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONEMG_PRIVACY_PROFILE", "k-floor")
+    yield
+    mp.undo()
+
+
 @pytest.fixture
 def postgres_url(pg_cluster: PgCluster) -> str:
     """A fresh, empty PostgreSQL database for one test."""

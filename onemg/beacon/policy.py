@@ -182,6 +182,9 @@ class ReportedCount:
     adjusted_to: int | str | None = None
     #: The interval holding the true count (``None``: the count itself is exact).
     bounds: tuple[int, int] | None = None
+    #: True for a noisy count (onemg.privacy): ``bounds`` is then its 99% interval, not a
+    #: certainty, and ``adjusted_to`` reads ``"~L-U"``.
+    noisy: bool = False
 
     @property
     def exists(self) -> bool:
@@ -224,7 +227,9 @@ def total(parts: Iterable[ReportedCount]) -> ReportedCount:
         return parts[0]
     low = sum(p.interval[0] for p in parts)
     high = sum(p.interval[1] for p in parts)
-    return ReportedCount(count, exact=False, adjusted_to=f"{low}-{high}", bounds=(low, high))
+    noisy = any(p.noisy for p in parts)
+    label = f"~{low}-{high}" if noisy else f"{low}-{high}"
+    return ReportedCount(count, exact=False, adjusted_to=label, bounds=(low, high), noisy=noisy)
 
 
 # Narrowing rules ---------------------------------------------------------------------------

@@ -122,7 +122,8 @@ async def _answer(request: Request, breq: BeaconRequest, target: EntryType,
     def call() -> dict[str, Any]:
         return service.answer(state.store, breq, target, principal,
                               settings=state.settings.beacon, audit=state.audit,
-                              source=source, origin=origin)
+                              privacy=getattr(state, "privacy", None), source=source,
+                              origin=origin)
 
     # Every decision is audited, but the node's sink only queues it in memory (no SQL here);
     # authenticated requests (passport checks may touch SQL) go to the thread pool.

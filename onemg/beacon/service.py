@@ -11,6 +11,7 @@ carried by at least one individual of a set.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,13 +24,13 @@ from onemg.beacon.frequencies import disclose, population_counts
 from onemg.beacon.policy import (
     ANONYMOUS_USER,
     TIER_CREDENTIAL,
+    Decision,
     decide,
     differencing_filters,
     filter_tier,
     floor_count,
     record_scope,
     resource_of,
-    suppressed,
     total,
     unlocked_by,
 )
@@ -39,6 +40,9 @@ from onemg.beacon.variants import VariantRequest, parse_variant
 from onemg.catalogue.filters import UnknownFilterError
 from onemg.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from onemg.individual_set import IndividualSet
+from onemg.privacy.audit import HeldAudit
+from onemg.privacy.budget import BudgetSpentError
+from onemg.privacy.guard import AnswerFacts, PrivacyGuard, PrivacyRefusedError, floor_only
 from onemg.protocol.filters import filter_summary
 from onemg.protocol.request import BeaconRequest
 from onemg.protocol.vocabulary import BY_PATH, EntryType
@@ -46,6 +50,10 @@ from onemg.security import AuditSink, Principal
 from onemg.settings import BeaconSettings
 
 _MAX_CASES = 1000  # caseLevelData entries per variant record
+#: What ``info.privacy`` says about perturbed answers (docs/privacy.md).
+PERTURBED_NOTE = ("answers about rare alleles and filtered counts from these datasets carry "
+                  "privacy noise (countPrecision imprecise, countAdjustedTo ~L-U: the 99% "
+                  "interval); asking again gives the same answer")
 #: The audit ``action`` of every Beacon entry-request decision.
 AUDIT_ACTION = "beacon.query"
 
@@ -72,6 +80,8 @@ class _Hit:
     within: IndividualSet | None = None
     #: g_variants: the rows matching the variant query before any filter narrowed them.
     unfiltered: np.ndarray | None = None
+    #: The answer rests on matched variant rows (a variant query or a variant path id).
+    variant: bool = False
 
 
 def _requested(store: NodeData, request: BeaconRequest) -> list[DatasetHandle]:
@@ -248,7 +258,8 @@ def _compute(store: NodeData, ds: DatasetHandle, target: EntryType, request: Bea
         unfiltered = rows
         if within is not None and rows.size:
             rows = index.rows_carried_by(rows, within)
-        return _Hit(ds, int(rows.size), rows=rows, within=within, unfiltered=unfiltered)
+        return _Hit(ds, int(rows.size), rows=rows, within=within, unfiltered=unfiltered,
+                    variant=vq is not None or src_rows is not None)
     rows = src_rows
     if vq is not None:
         rows = _rows(ds, vq) if rows is None else np.intersect1d(rows, _rows(ds, vq))
@@ -257,42 +268,19 @@ def _compute(store: NodeData, ds: DatasetHandle, target: EntryType, request: Bea
         count = len(members) if members is not None else ds.n
         if need_members and members is None:
             members = IndividualSet.all(ds.n)
-        return _Hit(ds, count, members=members)
+        return _Hit(ds, count, members=members, within=within)
     if not need_members:
         # The hot path: one popcount per row, no set is materialised.
-        return _Hit(ds, index.count_carriers(rows, within=within) if rows.size else 0)
+        return _Hit(ds, index.count_carriers(rows, within=within) if rows.size else 0,
+                    rows=rows, within=within, variant=True)
     members = index.carrier_set(rows, within=within) if rows.size else IndividualSet.empty(ds.n)
-    return _Hit(ds, len(members), members=members)
+    return _Hit(ds, len(members), members=members, rows=rows, within=within, variant=True)
 
 
-def answer(
-    store: NodeData,
-    request: BeaconRequest,
-    target: EntryType,
-    principal: Principal,
-    *,
-    settings: BeaconSettings,
-    audit: AuditSink,
-    source: Source | None = None,
-    origin: str | None = None,
-) -> dict[str, Any]:
-    """Answer one entry request (``/{target}``, ``/{target}/{id}`` or ``/{src}/{id}/{target}``).
-
-    Raises:
-        InvalidInputError: malformed parameters or filters unknown to every dataset in scope.
-        NotFoundError: an unknown dataset id, or a path id found in no dataset in scope.
-        AccessDeniedError: an authenticated caller asked for more than it may see.
-    """
-    if target.collection and (source is None or source.entry == target.path):
-        return _collections(store, request, target, settings, source)
-    vq = parse_variant(request.variant_params, gene_region=store.gene_region)
-    readable = _narrowing_checks(store, request, target, source, principal, audit=audit,
-                                 origin=origin)
-    handles = _scope(store, request, source, readable)
-    decision = decide(request.granularity, [(h.id, h.access) for h in handles], principal,
-                      audit=audit, action=AUDIT_ACTION, origin=origin,
-                      entry_type=target.path)
-    granularity = decision.granularity
+def _hits(store: NodeData, request: BeaconRequest, target: EntryType,
+          vq: VariantRequest | None, source: Source | None, decision: Decision
+          ) -> tuple[list[_Hit], list[UnknownFilterError]]:
+    """Each answered dataset's exact answer (and the datasets that do not know a filter)."""
     hits: list[_Hit] = []
     unknown: list[UnknownFilterError] = []
     for ds in (store.handles[d] for d in decision.dataset_ids):
@@ -313,20 +301,116 @@ def answer(
             and not hits:
         raise NotFoundError(f"{BY_PATH[source.entry].id} {source.id!r} is not in any dataset "
                             "you may query on this node")
+    return hits, unknown
+
+
+def _override(ds: DatasetHandle) -> dict[str, Any] | None:
+    """The dataset descriptor's ``privacy`` object (docs/privacy.md)."""
+    descriptor = getattr(ds.info, "descriptor", None)
+    return descriptor.get("privacy") if isinstance(descriptor, dict) else None
+
+
+def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int) -> AnswerFacts:
+    """What the privacy guard needs to know about one dataset's exact answer."""
+    ds = hit.ds
+    # Below the record tier of the dataset: protected. A caller holding it could list the
+    # records anyway, so its counts are exact at every granularity.
+    protect = ds.access.get("record") not in principal.tiers_for(ds.id)
+    if not protect:
+        return AnswerFacts(ds.id, ds.n, hit.count, protect=False)
+    rows = hit.rows if hit.variant and hit.rows is not None else None
+    index = ds.index
+
+    def people() -> int:
+        return index.count_carriers(rows, within=hit.within) if rows is not None \
+            and rows.size else 0
+
+    return AnswerFacts(
+        ds.id, ds.n, hit.count, protect=True,
+        # Fewer than k people behind the answer (filters down to a handful, a tiny dataset):
+        # even a large count (their variants) is theirs alone.
+        few_people=_few_people(hit, target, k),
+        variant=hit.variant,
+        max_af=index.max_allele_frequency(rows) if rows is not None else 0.0,
+        filtered=hit.within is not None,
+        key=functools.cache(lambda: _answer_key(hit, target, rows)),
+        override=_override(ds), people=people)
+
+
+def _answer_key(hit: _Hit, target: EntryType, rows: np.ndarray | None) -> str:
+    """A digest of what an answer counts: the same for every wording of the same question."""
+    h = hashlib.sha256()
+    h.update(f"{hit.ds.id}\x1f{hit.ds.version}\x1f{target.path}\x1f".encode())
+    h.update(b"rows:" + (np.sort(rows).astype(np.int64).tobytes() if rows is not None else b"-"))
+    h.update(b"within:" + (hit.within.bits.tobytes() if hit.within is not None else b"-"))
+    return h.hexdigest()[:32]
+
+
+def _refusal_reason(exc: Exception) -> str:
+    if isinstance(exc, BudgetSpentError):
+        return (f"{exc.ledger} budget spent on {exc.dataset_id} "
+                f"({exc.spent:.6g}/{exc.limit:g})")
+    return "rare-allele query from an anonymous caller"
+
+
+def answer(
+    store: NodeData,
+    request: BeaconRequest,
+    target: EntryType,
+    principal: Principal,
+    *,
+    settings: BeaconSettings,
+    audit: AuditSink,
+    privacy: PrivacyGuard | None = None,
+    source: Source | None = None,
+    origin: str | None = None,
+) -> dict[str, Any]:
+    """Answer one entry request (``/{target}``, ``/{target}/{id}`` or ``/{src}/{id}/{target}``).
+
+    ``privacy`` discloses the counts (floors, perturbation, risk budgets: ``onemg.privacy``);
+    without it counts get the k floor alone. The per-dataset decisions are audited once the
+    disclosure is known: a request the privacy rules refuse leaves one denial, as every other
+    refusal does.
+
+    Raises:
+        InvalidInputError: malformed parameters or filters unknown to every dataset in scope.
+        NotFoundError: an unknown dataset id, or a path id found in no dataset in scope.
+        AccessDeniedError: an authenticated caller asked for more than it may see; the privacy
+            rules refuse the answer (anonymous rare-allele query, budget spent).
+    """
+    if target.collection and (source is None or source.entry == target.path):
+        return _collections(store, request, target, settings, source)
+    vq = parse_variant(request.variant_params, gene_region=store.gene_region)
+    readable = _narrowing_checks(store, request, target, source, principal, audit=audit,
+                                 origin=origin)
+    handles = _scope(store, request, source, readable)
+    held = HeldAudit()
+    try:
+        decision = decide(request.granularity, [(h.id, h.access) for h in handles], principal,
+                          audit=held, action=AUDIT_ACTION, origin=origin,
+                          entry_type=target.path)
+        hits, unknown = _hits(store, request, target, vq, source, decision)
+        guard = privacy or floor_only(settings.k_anonymity)
+        facts = [_facts(hit, target, principal, settings.k_anonymity) for hit in hits]
+        disclosure = guard.disclose(facts, principal)
+    except (PrivacyRefusedError, BudgetSpentError) as exc:
+        # Refused by the privacy rules: one denial for the request, nothing granted.
+        audit.record(user=principal.subject or ANONYMOUS_USER, action=AUDIT_ACTION,
+                     resource=resource_of(",".join(decision.dataset_ids), target.path),
+                     result="denied", reason=f"requested={request.granularity} returned=none "
+                     f"(403: privacy: {_refusal_reason(exc)})", origin=origin)
+        raise
+    except BaseException:
+        held.replay(audit)
+        raise
+    held.replay(audit, notes=disclosure.notes)
+    granularity = decision.granularity
     k = settings.k_anonymity
     sets = []
     coarser: list[dict[str, Any]] = []
     exists = False
-    for hit in hits:
+    for hit, count, extra in zip(hits, disclosure.counts, disclosure.infos, strict=True):
         g = decision.of(hit.ds.id)
-        # Below the record tier of the dataset: floored. A caller holding it could list the
-        # records anyway, so its counts are exact at every granularity.
-        protect = hit.ds.access.get("record") not in principal.tiers_for(hit.ds.id)
-        count = floor_count(hit.count, k, protect=protect)
-        if protect and count.exact and _few_people(hit, target, k):
-            # Fewer than k people behind the answer (filters down to a handful, a tiny
-            # dataset): even a large count (their variants) is theirs alone.
-            count = suppressed(k)
         exists = exists or count.exists
         if g != request.granularity:
             coarser.append(_coarser(hit.ds, g, request.granularity, count.exists))
@@ -338,19 +422,32 @@ def answer(
             results = _records(store, hit, target, request, controlled=controlled,
                                beacon_id=settings.beacon_id, k=k)
         rs_info: dict[str, Any] = {"returnedGranularity": g} if g != granularity else {}
+        if extra:
+            rs_info.update(extra)
         if g == "count" and target.path == "g_variants":
+            min_af = 0.0 if controlled else guard.listable_min_af(
+                _override(hit.ds), principal, hit.ds.id)
             rs_info.update(_count_frequencies(store, hit, request, controlled=controlled,
-                                              beacon_id=settings.beacon_id, k=k))
+                                              beacon_id=settings.beacon_id, k=k, min_af=min_af))
         sets.append(rsp.ResultSet(hit.ds.id, count, results, rs_info))
     info: dict[str, Any] = {}
     if unknown:
         info["warnings"] = [f"dataset(s) {', '.join(u.ids)}: {u}" for u in unknown]
     if coarser:
         info["coarserDatasets"] = coarser
-    def disclosed(hit: _Hit, people: int) -> bool:
-        # The hint says a variant exists: only where the answer itself could say so.
+    perturbed = [hit.ds.id for hit, extra in zip(hits, disclosure.infos, strict=True) if extra]
+    if perturbed:
+        # Said at the top too: a boolean answer has no result set to carry it.
+        info["privacy"] = {"perturbedDatasets": perturbed, "about": PERTURBED_NOTE}
+
+    def disclosed(hit: _Hit, rows: np.ndarray, people: int) -> bool:
+        # The hint says a variant exists: only where the answer itself could say so, and
+        # never about a rare allele where the privacy rules perturb or refuse those.
         protect = hit.ds.access.get("record") not in principal.tiers_for(hit.ds.id)
-        return floor_count(people, k, protect=protect).exists
+        if not protect:
+            return people > 0
+        return floor_count(people, k, protect=True).exists and guard.hint_allowed(
+            _override(hit.ds), principal, hit.ds.id, hit.ds.index.max_allele_frequency(rows))
 
     if vq is not None and not exists and (hint := _one_based_hint(hits, vq, disclosed)):
         info["hints"] = [hint]
@@ -373,7 +470,7 @@ def _coarser(ds: DatasetHandle, returned: str, requested: str, exists: bool
 
 
 def _one_based_hint(hits: list[_Hit], vq: VariantRequest,
-                    disclosed: Callable[[_Hit, int], bool]) -> str | None:
+                    disclosed: Callable[[_Hit, np.ndarray, int], bool]) -> str | None:
     """A hint when the query would match with ``start - 1``: a VCF POS given as Beacon start.
 
     Given only when the shifted query's own answer would say the variant exists (enough
@@ -390,7 +487,8 @@ def _one_based_hint(hits: list[_Hit], vq: VariantRequest,
     shifted = dataclasses.replace(vq, query=dataclasses.replace(query, start=query.start - 1))
     for hit in hits:
         rows = _rows(hit.ds, shifted)
-        if rows.size and disclosed(hit, hit.ds.index.count_carriers(rows, within=hit.within)):
+        if rows.size and disclosed(hit, rows,
+                                   hit.ds.index.count_carriers(rows, within=hit.within)):
             return (f"no variant starts at {query.start} with these alleles, but one starts at "
                     f"{query.start - 1}: Beacon `start` is 0-based, so a VCF POS p is start "
                     f"p-1. Did you mean start={query.start - 1}?")
@@ -418,14 +516,16 @@ def _frequency(store: NodeData, ds: DatasetHandle, v: Any, *, exact: bool, beaco
 
 
 def _count_frequencies(store: NodeData, hit: _Hit, request: BeaconRequest, *, controlled: bool,
-                       beacon_id: str, k: int) -> dict[str, Any]:
+                       beacon_id: str, k: int, min_af: float = 0.0) -> dict[str, Any]:
     """``info`` of a count-granularity g_variants result set: the allele frequencies.
 
     Each matching variant (a page of them: ``skip``/``limit``) as a ``genomicVariation``
     record with no case data, carrying ``frequencyInPopulations``; filters do not narrow it
     (frequencies are the whole dataset's). Below the CONTROLLED tier a
     variant carried by fewer than ``k`` individuals is not listed (its existence is what the
-    floor hides), and each population is floored (:mod:`onemg.beacon.frequencies`).
+    floor hides), and each population is floored (:mod:`onemg.beacon.frequencies`). Nor is
+    a variant rarer than ``min_af``: where the privacy rules perturb or refuse rare-allele
+    answers, an exact frequency list would give them away for free.
     """
     # Frequencies describe the dataset's variants, not the filtered people: listing only the
     # variants a filtered handful carries would tell their genotypes.
@@ -435,6 +535,8 @@ def _count_frequencies(store: NodeData, hit: _Hit, request: BeaconRequest, *, co
         if hit.ds.n < k:
             rows = rows[:0]
         rows = rows[index.carrier_counts(rows) >= k] if rows.size else rows
+        if min_af > 0 and rows.size:
+            rows = rows[index.allele_frequencies(rows) >= min_af]
     page = rows[request.offset:request.offset + request.limit]
     listed = [variant_record(v, frequency=_frequency(store, hit.ds, v, exact=controlled,
                                                      beacon_id=beacon_id, k=k))
@@ -442,7 +544,9 @@ def _count_frequencies(store: NodeData, hit: _Hit, request: BeaconRequest, *, co
     note = ("allele frequencies per country and sex (whole dataset; filters do not apply) of "
             "the matching variants" +
             ("" if controlled else f" carried by at least {k} individuals; counts below {k} "
-             "are not reported"))
+             "are not reported") +
+            (f"; variants with allele frequency below {min_af:g} are not listed (privacy)"
+             if min_af > 0 else ""))
     return {"variantFrequencies": listed, "variantFrequenciesNote": note,
             "variantFrequenciesListed": int(rows.size)}
 

@@ -112,7 +112,11 @@ def write_node_settings(plan: DemoPlan, country: str) -> Path:
         # The demo approves and grants at once; a real node gives its authority a veto window.
         "veto_window_days = 0\n"
         # The hub is the passport broker: nodes accept passports it signs (aud = the node).
-        f'trusted_issuers = [{{iss = "{hub}", jku = "{hub}oidc/jwks"}}]\n'
+        f'trusted_issuers = [{{iss = "{hub}", jku = "{hub}oidc/jwks"}}]\n\n'
+        # The default, protected profile (docs/privacy.md), named so the demo shows it:
+        # anonymous callers get common variants only; rare-allele answers and filtered counts
+        # are noisy and spend the researcher's risk and epsilon budgets.
+        '[privacy]\nprofile = "budget+perturb"\n'
     )
     return path
 
@@ -358,7 +362,8 @@ def example_queries(plan: DemoPlan) -> list[tuple[str, str]]:
         ),
         (
             "Carriers of HBB E7V (sickle cell, GRCh38 11:5227002 T>A): rare here, so nodes "
-            "report small counts only as adjusted, and the network total says so",
+            "answer anonymous callers about common variants only (docs/privacy.md); with a "
+            "passport the answer is noisy and spends your risk budget",
             f"curl -s '{api}/individuals?referenceName=11&start=5227001&referenceBases=T"
             "&alternateBases=A&requestedGranularity=count'",
         ),
@@ -384,6 +389,8 @@ def summarise(body: dict[str, Any]) -> str:
         part = read_count(rs, count_key="resultsCount")
         if part is not None and not part.exact:
             bounds = f">={part.lower}" if part.upper is None else f"{part.lower}-{part.upper}"
+            if part.soft:
+                bounds = f"within {bounds} with 99% probability (privacy noise)"
             value = f"{value} ({part.precision}: the true count is {bounds})"
         per_country.setdefault(info.get("country", "?"), []).append(f"{rs['id']}: {value}")
     lines = [f"    {c}: {'; '.join(v)}" for c, v in sorted(per_country.items())]

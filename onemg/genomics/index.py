@@ -239,6 +239,18 @@ class VariantIndex:
         idx = self._carriers.members(row)
         return idx, self._homs.flags(row, idx.size)
 
+    def allele_frequencies(self, rows: np.ndarray | list[int]) -> np.ndarray:
+        """The allele frequency (AC/AN, 0.0 where AN is 0) of each of ``rows``."""
+        rows = self._check_rows(rows)
+        ac = self._a["ac"][rows].astype(np.float64)
+        an = self._a["an"][rows].astype(np.float64)
+        return np.divide(ac, an, out=np.zeros_like(ac), where=an > 0)
+
+    def max_allele_frequency(self, rows: np.ndarray | list[int]) -> float:
+        """The highest allele frequency (AC/AN) among ``rows`` (0.0 for none)."""
+        af = self.allele_frequencies(rows)
+        return float(af.max()) if af.size else 0.0
+
     def carrier_count(self, row: int) -> int:
         """Individuals carrying ``row`` (stored; O(1))."""
         return int(self._carriers.count[self._check_row(row)])

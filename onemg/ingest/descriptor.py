@@ -40,6 +40,30 @@ class AccessTiers(_Strict):
         return value.upper() if isinstance(value, str) else value
 
 
+Profile = Literal["none", "k-floor", "budget", "perturb", "budget+perturb"]
+
+
+class PrivacyKnobs(_Strict):
+    """Overrides of ``[privacy]`` settings (``onemg.settings.PrivacySettings``; docs/privacy.md)."""
+
+    profile: Profile | None = None
+    budget: float | None = Field(default=None, gt=0)
+    rare_af: float | None = Field(default=None, ge=0, le=1)
+    rare_epsilon: float | None = Field(default=None, gt=0)
+    count_epsilon: float | None = Field(default=None, gt=0)
+    count_budget: float | None = Field(default=None, gt=0)
+    public_min_af: float | None = Field(default=None, ge=0, le=1)
+
+
+class PrivacyOverride(PrivacyKnobs):
+    """A dataset's privacy settings: knobs for every caller, then per tier the caller holds.
+
+    Example: ``{"profile": "budget+perturb", "tiers": {"PUBLIC": {"public_min_af": 0.05}}}``.
+    """
+
+    tiers: dict[Tier, PrivacyKnobs] | None = None
+
+
 class DataFiles(_Strict):
     """Files of a synth-style country folder, relative to ``dataset.json``."""
 
@@ -78,6 +102,8 @@ class DatasetDescriptor(_Strict):
     counts: dict[str, int] | None = None
     dataUseConditions: dict[str, Any] | None = None  # noqa: N815
     access: AccessTiers = AccessTiers()
+    #: Privacy defences of this dataset (overrides ``[privacy]`` settings; docs/privacy.md).
+    privacy: PrivacyOverride | None = None
     files: DataFiles | None = None
     # DCAT-AP catalogue fields (docs/catalogue.md); unset ones come from [catalogue] settings.
     keywords: list[Annotated[str, Field(min_length=1)]] | None = None
@@ -108,6 +134,9 @@ def _describe(error: Any) -> str:
         field = DatasetDescriptor.model_fields.get(str(error["loc"][0]))
         what = f" ({field.description})" if field is not None and field.description else ""
         return f"`{where}`: required but missing{what}"
+    if kind == "literal_error" and "profile" in error["loc"]:
+        return (f"`{where}`: {error['input']!r} is not one of none, k-floor, budget, perturb, "
+                "budget+perturb")
     if kind == "literal_error":
         return f"`{where}`: {error['input']!r} is not one of PUBLIC, REGISTERED, CONTROLLED"
     msg = str(error["msg"]).removeprefix("Value error, ")

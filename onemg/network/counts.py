@@ -13,6 +13,9 @@ Understood ``countAdjustedTo`` items, for a reported count ``n``:
 - ``"L-U"`` -> ``[L, U]``; ``">N"`` -> ``[N+1, inf)``; ``">=N"`` -> ``[N, inf)``;
   ``"<N"`` -> ``[0, N-1]``; ``"<=N"`` -> ``[0, N]``;
 - ``"immediate ten"`` / ``"immediate hundred"`` (rounded up) -> ``[n-9, n]`` / ``[n-99, n]``;
+- ``"~L-U"`` (a noisy count of onemg's privacy perturbation; docs/privacy.md) -> ``[L, U]``, its
+  99% interval: marked *soft*, so a total that includes it is labelled ``"~L-U"`` too and is
+  never reported as a certainty;
 - an integer ``k``: with ``n == k`` a floor (the true count is below ``k``: onemg nodes'
   privacy floor and pi-api's ``imprecise_count``) -> ``[0, k-1]``; otherwise a rounding unit
   -> ``[n-k+1, n+k-1]``.
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+_SOFT = re.compile(r"^\s*~\s*(\d+)\s*-\s*(\d+)\s*$")
 _BOUND = re.compile(r"^\s*(>=|<=|>|<)\s*(\d+)\s*$")
 _IMMEDIATE = {"immediate ten": 10, "immediate hundred": 100, "immediate thousand": 1000}
 
@@ -43,6 +47,8 @@ class CountPart:
     lower: int
     #: ``None`` means no upper bound is known.
     upper: int | None
+    #: True when ``[lower, upper]`` is a confidence interval of a noisy count, not a certainty.
+    soft: bool = False
 
     @property
     def exact(self) -> bool:
@@ -91,6 +97,11 @@ def read_count(section: Mapping[str, Any], *, count_key: str) -> CountPart | Non
         # countAdjustedTo without a precision still means the count was adjusted.
         precision = "imprecise"
     for item in adjusted:
+        if isinstance(item, str) and (match := _SOFT.match(item)):
+            low, high = int(match[1]), int(match[2])
+            if low <= high:
+                return CountPart(reported, "imprecise", low, high, soft=True)
+            continue
         bounds = _interval(item, reported)
         if bounds is not None:
             return CountPart(reported, precision, bounds[0], bounds[1])
@@ -105,6 +116,8 @@ class CountTotal:
     precision: str
     lower: int
     upper: int | None
+    #: True when some part was a noisy count: the interval is then a confidence interval.
+    soft: bool = False
 
     def summary_fields(self) -> dict[str, Any]:
         """``numTotalResults`` plus the v2.2 precision fields for a responseSummary."""
@@ -118,8 +131,11 @@ class CountTotal:
 
     @property
     def label(self) -> str:
-        """The interval as a v2.2 ``countAdjustedTo`` string: ``"L-U"`` or ``">=L"``."""
-        return f">={self.lower}" if self.upper is None else f"{self.lower}-{self.upper}"
+        """The interval as a v2.2 ``countAdjustedTo`` string: ``"L-U"``, ``">=L"``, or
+        ``"~L-U"`` when it rests on noisy counts."""
+        if self.upper is None:
+            return f">={self.lower}"
+        return f"{'~' if self.soft else ''}{self.lower}-{self.upper}"
 
 
 def total(parts: Iterable[CountPart]) -> CountTotal:
@@ -137,7 +153,8 @@ def total(parts: Iterable[CountPart]) -> CountTotal:
         precision = "rounded"
     else:
         precision = "imprecise"
-    return CountTotal(reported=reported, precision=precision, lower=lower, upper=upper)
+    return CountTotal(reported=reported, precision=precision, lower=lower, upper=upper,
+                      soft=any(p.soft for p in parts))
 
 
 def read_member_total(body: Mapping[str, Any]) -> CountPart | None:
@@ -152,4 +169,5 @@ def read_member_total(body: Mapping[str, Any]) -> CountPart | None:
     combined = total(p for p in parts if p is not None)
     if combined.reported != summary.reported:
         return summary
-    return CountPart(summary.reported, summary.precision, combined.lower, combined.upper)
+    return CountPart(summary.reported, summary.precision, combined.lower, combined.upper,
+                     soft=combined.soft)

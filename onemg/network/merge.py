@@ -14,7 +14,7 @@ Rules (documented for users in docs/network.md):
 - ``info.network.members`` gives each member's own ``returnedGranularity`` and, when some of its
   datasets were answered more coarsely than asked, its ``coarserDatasets`` (which datasets, and
   the credential that would unlock them), and its ``hints`` (e.g. a start that looks 1-based),
-  as the member said.
+  as the member said, and its ``privacy`` note (which datasets' answers carry noise).
 - ``info.network`` lists every member with its status, the reason it failed or was skipped,
   and its latency, so a partial answer says exactly what it is missing.
 """
@@ -101,6 +101,10 @@ def _network_info(outcomes: list[MemberOutcome], extra: dict[str, Any]) -> dict[
             hints = member_info.get("hints")
             if isinstance(hints, list) and hints:
                 entry["hints"] = [str(h) for h in hints]
+            privacy = member_info.get("privacy")
+            if isinstance(privacy, dict) and privacy:
+                # Which of its answers the member perturbed (docs/privacy.md), boolean ones too.
+                entry["privacy"] = privacy
         members.append(entry)
     return {
         "network": {

@@ -144,6 +144,10 @@ def count_text(part: CountPart | None) -> str:
         return "not shown at your access level"
     if part.exact:
         return f"{part.reported:,}"
+    if part.soft and part.upper is not None:
+        # A noisy count (docs/privacy.md): its interval is likely, not certain.
+        return (f"about {part.reported:,} (with privacy noise: between {part.lower:,} and "
+                f"{part.upper:,} with 99% probability)")
     if part.upper is not None and part.lower == 0:
         return f"fewer than {part.upper + 1:,}"
     if part.upper is None:

@@ -24,6 +24,7 @@ from onemg.beacon.store import NodeData
 from onemg.db import open_database
 from onemg.dcat import attach_node_catalogue
 from onemg.lazy import Lazy
+from onemg.privacy.wiring import build_guard
 from onemg.retrieval.wiring import attach_retrieval
 from onemg.security import AuditSink, CredentialVerifier, PublicOnlyVerifier
 from onemg.settings import Settings
@@ -112,6 +113,8 @@ def create_node_app(
     app.include_router(build_router())
     # Controlled access: hash-chained audit, passport clearinghouse, DAC and visa-issuer routes.
     attach_node_access(app, settings, database=database, verifier=verifier, audit=audit)
+    # Privacy: floors, perturbation and risk budgets of every count (onemg.privacy).
+    app.state.privacy = build_guard(settings, database, lambda: app.state.clock())
     # Retrieval: htsget 1.3, signed Crypt4GH blocks and whole files (onemg.retrieval).
     attach_retrieval(app, settings)
     # The committee pages under /dac (onemg.dac): passports from the hub, roles from the node.

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from onemg.beacon import NodeData
 from onemg.errors import AuthenticationError
 from onemg.security import ANONYMOUS, Principal
-from onemg.settings import BeaconSettings, Settings, load_settings
+from onemg.settings import BeaconSettings, PrivacySettings, Settings, load_settings
 from onemg.testing import MemoryAuditSink
 from onemg.web.node_app import create_node_app
 from tests.beacon.node_data import DatasetSpec, datasets, ingest_node
@@ -85,7 +85,8 @@ def open_node_dir(node_specs: list[DatasetSpec], tmp_path_factory: pytest.TempPa
 def node_settings(node: Path, k: int = 5) -> Settings:
     """The node's own settings with the test privacy floor and page size."""
     return load_settings(node, environ={}).replace(
-        beacon=BeaconSettings(k_anonymity=k, max_page_size=50))
+        beacon=BeaconSettings(k_anonymity=k, max_page_size=50),
+        privacy=PrivacySettings(profile="k-floor"))
 
 
 @pytest.fixture

@@ -1,0 +1,259 @@
+"""The one call the Beacon makes to disclose counts: floors, perturbation and budgets together.
+
+:meth:`PrivacyGuard.disclose` takes the exact answer of each dataset in scope (as
+:class:`AnswerFacts`) and returns what may be reported, after the dataset's effective privacy
+settings (:func:`onemg.privacy.policy.effective`) for this caller:
+
+* below the record tier only (a caller who may list the records gets exact counts);
+* ``none``: the exact count, even 1 (a measurement baseline, never a deployment);
+* every other profile keeps the k floor on exact counts (``onemg.beacon.policy``);
+* anonymous callers (profiles with budgets) get variant answers only for alleles at least
+  ``public_min_af`` frequent; otherwise the request is refused (403), the same for an absent
+  variant and a rare one, so the refusal says nothing about presence;
+* rare-allele answers (every matched allele below ``rare_af``, or none matched) are perturbed
+  with ``rare_epsilon`` (profiles with ``perturb``) and cost the risk budget (profiles with
+  ``budget``): ``rare_epsilon`` each, or the evidence of an exact "yes"
+  (:func:`onemg.privacy.policy.yes_cost`) when unperturbed;
+* filtered counts (a filter or a path id narrows the individuals) that are not about a rare
+  allele are perturbed with ``count_epsilon`` and floored at k afterwards; with budgets each new
+  one costs ``count_epsilon`` of the user's ``count_budget``.
+
+Noise is keyed (:mod:`onemg.privacy.perturb`) by the user, the dataset and the answer key, so a
+repeat gets the same answer and costs nothing. The charges of one request are paid in one
+transaction (:class:`onemg.privacy.budget.BudgetStore`), or the request is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from onemg.beacon.policy import ReportedCount, floor_count, suppressed
+from onemg.errors import AccessDeniedError
+from onemg.privacy.budget import BudgetStore, Charge, Spent
+from onemg.privacy.perturb import NoisyCount, noisy_count
+from onemg.privacy.policy import effective, top_tier, yes_cost
+from onemg.security import Principal
+from onemg.settings import PrivacySettings
+
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class AnswerFacts:
+    """One dataset's exact answer, as the guard needs to know it."""
+
+    dataset_id: str
+    #: Individuals in the dataset.
+    n: int
+    #: The exact count the answer reports (individuals, their samples, or variants).
+    count: int
+    #: True below the dataset's record tier (the caller may not list the records).
+    protect: bool
+    #: Fewer than k people behind the answer (``onemg.beacon.service``'s rule).
+    few_people: bool = False
+    #: The answer rests on matched variant rows (a variant query or a variant path id).
+    variant: bool = False
+    #: Highest allele frequency among the matched rows (0 when none matched).
+    max_af: float = 0.0
+    #: A filter or a path id narrows the individuals.
+    filtered: bool = False
+    #: Gives a digest of what the answer counts (rows, individual set, entry type, version);
+    #: computed only for answers that are perturbed or paid for.
+    key: Callable[[], str] | None = None
+    #: The descriptor's ``privacy`` object.
+    override: Mapping[str, Any] | None = None
+    #: Carriers behind the answer (computed only when an exact rare "yes" is costed).
+    people: Callable[[], int] | None = None
+
+    @property
+    def answer_key(self) -> str:
+        """The digest of what the answer counts (see ``key``)."""
+        return self.key() if self.key is not None else ""
+
+
+@dataclass
+class Disclosure:
+    """What may be reported for each :class:`AnswerFacts`, in order."""
+
+    counts: list[ReportedCount] = field(default_factory=list)
+    #: Per answer, the result set's ``info`` additions (``perturbation``), or ``None``.
+    infos: list[dict[str, Any] | None] = field(default_factory=list)
+    #: Per dataset, what to add to its audit entry (budget spent, perturbation).
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+class PrivacyRefusedError(AccessDeniedError):
+    """An answer the privacy settings do not allow this caller (HTTP 403)."""
+
+
+def anonymous_refusal(datasets: Sequence[str], threshold: float) -> str:
+    """The message of a rare-variant query refused to an anonymous caller."""
+    return (
+        f"anonymous queries about variants are answered only for alleles with a frequency "
+        f"of at least {threshold:g} in dataset(s) {', '.join(datasets)} (this one is rarer, "
+        "or absent). Log in and send your passport (`onemg login`, then `onemg passport "
+        "--node CC`): answers about rare alleles are then given with privacy noise and "
+        "counted against your risk budget. Or limit the query with datasetIds to datasets "
+        "where the variant is common"
+    )
+
+
+class PrivacyGuard:
+    """Applies one node's privacy settings (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: PrivacySettings,
+        *,
+        k: int,
+        secret: Callable[[], bytes],
+        budgets: Callable[[], BudgetStore],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.k = k
+        self._secret = secret
+        self._budgets = budgets
+        self._clock = clock
+
+    def settings_for(
+        self, override: Mapping[str, Any] | None, principal: Principal, dataset_id: str
+    ) -> PrivacySettings:
+        """The effective settings of one dataset for ``principal``."""
+        return effective(self.settings, override, top_tier(principal.tiers_for(dataset_id)))
+
+    def disclose(self, facts: Sequence[AnswerFacts], principal: Principal) -> Disclosure:
+        """Decide what each answer may report, and pay for it.
+
+        Raises:
+            PrivacyRefusedError: an anonymous caller asked about a rare allele.
+            onemg.privacy.budget.BudgetSpentError: a budget cannot pay for a new answer.
+        """
+        out = Disclosure()
+        charges: list[Charge] = []
+        gated: list[str] = []
+        threshold = 0.0
+        notes: dict[str, list[str]] = {}
+        user = principal.subject or ANONYMOUS
+        for f in facts:
+            p = self.settings_for(f.override, principal, f.dataset_id)
+            count, info = self._one(f, p, user, principal.authenticated, charges, notes)
+            if count is None:
+                gated.append(f.dataset_id)
+                threshold = max(threshold, p.public_min_af)
+                count = ReportedCount(0)
+            out.counts.append(count)
+            out.infos.append(info)
+        if gated:
+            raise PrivacyRefusedError(anonymous_refusal(gated, threshold))
+        if charges and principal.subject is not None:
+            spent = self._budgets().charge(principal.subject, charges, now=int(self._clock()))
+            for s in spent:
+                notes.setdefault(s.dataset_id, []).append(_spent_note(s))
+        out.notes = {ds: "; ".join(items) for ds, items in notes.items()}
+        return out
+
+    def _one(
+        self,
+        f: AnswerFacts,
+        p: PrivacySettings,
+        user: str,
+        authenticated: bool,
+        charges: list[Charge],
+        notes: dict[str, list[str]],
+    ) -> tuple[ReportedCount | None, dict[str, Any] | None]:
+        if not f.protect or p.profile == "none":
+            return ReportedCount(f.count), None
+        if p.budgets and not authenticated and f.variant and f.max_af < p.public_min_af:
+            return None, None
+        if f.few_people:
+            # Fewer than k people behind a count of their variants: theirs alone, noisy or not.
+            return suppressed(self.k), None
+        rare = f.variant and f.max_af < p.rare_af
+        budgeted = p.budgets and authenticated
+        if p.perturb and (rare or f.filtered):
+            epsilon = p.rare_epsilon if rare else p.count_epsilon
+            kind = "rare" if rare else "count"
+            noisy = noisy_count(
+                f.count,
+                epsilon=epsilon,
+                secret=self._secret(),
+                parts=(user, f.dataset_id, kind, f.answer_key),
+            )
+            notes.setdefault(f.dataset_id, []).append(f"perturbed {kind} epsilon={epsilon:g}")
+            if budgeted:
+                charges.append(
+                    Charge(
+                        f.dataset_id,
+                        "risk" if rare else "epsilon",
+                        f.answer_key,
+                        epsilon,
+                        p.budget if rare else p.count_budget,
+                    )
+                )
+            return _reported(noisy, floor=0 if rare else self.k), {"perturbation": noisy.describe()}
+        count = floor_count(f.count, self.k, protect=True)
+        if budgeted and rare and count.exists:
+            carriers = f.people() if f.people is not None else f.count
+            cost = yes_cost(carriers, f.n)
+            if cost > 0:
+                charges.append(Charge(f.dataset_id, "risk", f.answer_key, cost, p.budget))
+        return count, None
+
+    def hint_allowed(
+        self,
+        override: Mapping[str, Any] | None,
+        principal: Principal,
+        dataset_id: str,
+        max_af: float,
+    ) -> bool:
+        """Whether a hint may reveal that a variant exists (only about common alleles)."""
+        return max_af >= self.listable_min_af(override, principal, dataset_id)
+
+    def listable_min_af(
+        self,
+        override: Mapping[str, Any] | None,
+        principal: Principal,
+        dataset_id: str,
+    ) -> float:
+        """The lowest allele frequency an answer may name outright, beside the counted answer.
+
+        Hints and frequency lists bypass the budget and the noise, so under a profile that
+        protects rare alleles they name only variants the rules treat as common.
+        """
+        p = self.settings_for(override, principal, dataset_id)
+        if p.profile in ("none", "k-floor"):
+            return 0.0
+        return max(p.rare_af, p.public_min_af if not principal.authenticated else 0)
+
+
+def _reported(noisy: NoisyCount, *, floor: int) -> ReportedCount:
+    """A noisy count as reported: below ``floor`` (filtered counts) it is withheld as 0."""
+    if floor > 1 and noisy.count < floor:
+        high = floor - 1 + (noisy.high - noisy.count)
+        return ReportedCount(0, exact=False, adjusted_to=f"~0-{high}", bounds=(0, high), noisy=True)
+    return ReportedCount(
+        noisy.count,
+        exact=False,
+        adjusted_to=f"~{noisy.low}-{noisy.high}",
+        bounds=(noisy.low, noisy.high),
+        noisy=True,
+    )
+
+
+def _spent_note(s: Spent) -> str:
+    what = "risk budget" if s.ledger == "risk" else "epsilon budget"
+    repeat = " (repeat: free)" if not s.new else ""
+    return f"{what} {s.spent:.6g}/{s.limit:g}{repeat}"
+
+
+def floor_only(k: int) -> PrivacyGuard:
+    """A guard with today's k floor alone (for callers that configure no privacy)."""
+
+    def unused() -> Any:
+        raise RuntimeError("the k-floor profile neither draws noise nor keeps budgets")
+
+    return PrivacyGuard(PrivacySettings(profile="k-floor"), k=k, secret=unused, budgets=unused)
