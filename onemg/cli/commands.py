@@ -18,6 +18,7 @@ _GROUPS = (
     "onemg.cli.retrieval",  # onemg keys generate, onemg archive verify, onemg fetch
     "onemg.cli.doctor",  # onemg doctor
     "onemg.cli.researcher",  # onemg login, passport, apply, applications, query, duo
+    "onemg.cli.privacy_attack",  # onemg privacy attack
 )
 
 

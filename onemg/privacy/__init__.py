@@ -1,0 +1,1 @@
+"""Privacy: defences against re-identification, and the attack harness that measures them."""
