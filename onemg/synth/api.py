@@ -172,8 +172,10 @@ def synthesize(
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidInputError(f"seed must be a non-negative integer, got {seed!r}")
     requested = _parse_countries(countries, individuals, load_countries())
-    if isinstance(held_out, bool) or not isinstance(held_out, int) or not (
-        0 <= held_out <= MAX_INDIVIDUALS
+    if (
+        isinstance(held_out, bool)
+        or not isinstance(held_out, int)
+        or not (0 <= held_out <= MAX_INDIVIDUALS)
     ):
         raise InvalidInputError(
             f"held_out must be an integer between 0 and {MAX_INDIVIDUALS}, got {held_out!r}"

@@ -14,6 +14,16 @@ from onemg.privacy.attacks.strategies import ATTACKS, Trace
 from onemg.privacy.attacks.targets import Reference, Target
 
 __all__ = [
-    "ATTACKS", "AttackPlan", "BeaconOracle", "Reference", "Target", "Trace", "attack",
-    "choose_targets", "evaluate", "score_terms", "write_html", "write_json",
+    "ATTACKS",
+    "AttackPlan",
+    "BeaconOracle",
+    "Reference",
+    "Target",
+    "Trace",
+    "attack",
+    "choose_targets",
+    "evaluate",
+    "score_terms",
+    "write_html",
+    "write_json",
 ]

@@ -39,8 +39,9 @@ def roc(scores_in: np.ndarray, scores_out: np.ndarray) -> dict[str, Any]:
     return {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "auc": auc}
 
 
-def evaluate(traces: Sequence[Trace], *, fpr: float = 0.01, max_queries: int,
-             grid: Sequence[int] = GRID) -> dict[str, Any]:
+def evaluate(
+    traces: Sequence[Trace], *, fpr: float = 0.01, max_queries: int, grid: Sequence[int] = GRID
+) -> dict[str, Any]:
     """Power at ``fpr`` per number of questions, ROC at ``max_queries``, first detections."""
     ins = [t for t in traces if t.member]
     outs = [t for t in traces if not t.member]
@@ -55,8 +56,11 @@ def evaluate(traces: Sequence[Trace], *, fpr: float = 0.01, max_queries: int,
     power = [float(detected[:, min(q, width) - 1].mean()) for q in points]
     found = first[first > 0]
     return {
-        "targets_in": len(ins), "targets_out": len(outs), "fpr": fpr,
-        "queries": points, "power": power,
+        "targets_in": len(ins),
+        "targets_out": len(outs),
+        "fpr": fpr,
+        "queries": points,
+        "power": power,
         "power_at_max": power[-1],
         "roc": roc(s_in[:, -1], s_out[:, -1]),
         "first_detection": {

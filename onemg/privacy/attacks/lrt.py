@@ -45,8 +45,9 @@ def answer_probabilities(af: np.ndarray, n: int, delta: float) -> tuple[np.ndarr
     return 1.0 - d_n, 1.0 - delta * d_n1
 
 
-def score_terms(af: np.ndarray, answers: np.ndarray, n: int, delta: float = DEFAULT_DELTA
-                ) -> np.ndarray:
+def score_terms(
+    af: np.ndarray, answers: np.ndarray, n: int, delta: float = DEFAULT_DELTA
+) -> np.ndarray:
     """Each answer's contribution to the score ``-L`` (0 for refused answers, coded -1).
 
     Args:

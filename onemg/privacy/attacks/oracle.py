@@ -39,8 +39,14 @@ class BeaconOracle:
         prefix: path of the Beacon API on that origin.
     """
 
-    def __init__(self, client: httpx.AsyncClient, *, dataset_ids: Sequence[str] | None = None,
-                 token: str | None = None, prefix: str = "/api") -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        dataset_ids: Sequence[str] | None = None,
+        token: str | None = None,
+        prefix: str = "/api",
+    ) -> None:
         self.client = client
         self.dataset_ids = list(dataset_ids) if dataset_ids else None
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -61,16 +67,19 @@ class BeaconOracle:
         response = await self.client.get(self.prefix + path, params=params, headers=self.headers)
         self.stats.sent += 1
         self.stats.statuses[response.status_code] = (
-            self.stats.statuses.get(response.status_code, 0) + 1)
+            self.stats.statuses.get(response.status_code, 0) + 1
+        )
         if response.status_code == 401:
             raise AuthenticationError(
                 f"{response.request.url} answered 401: the token was refused (expired or not "
-                "trusted); take a fresh passport and pass it with --token or --passport-file")
+                "trusted); take a fresh passport and pass it with --token or --passport-file"
+            )
         if response.status_code == 404:
             return {"responseSummary": {"exists": False, "numTotalResults": 0}}
         if response.status_code >= 500:
-            raise OnemgError(f"{response.request.url} failed with {response.status_code}: "
-                             f"{response.text[:200]}")
+            raise OnemgError(
+                f"{response.request.url} failed with {response.status_code}: {response.text[:200]}"
+            )
         if response.status_code >= 400:
             self.stats.refused += 1
             return None
@@ -82,8 +91,13 @@ class BeaconOracle:
             return hit
         chrom, pos, ref, alt = key
         params = self._params("boolean")
-        params.update(referenceName=chrom, start=str(pos - 1), referenceBases=ref,
-                      alternateBases=alt, assemblyId="GRCh38")
+        params.update(
+            referenceName=chrom,
+            start=str(pos - 1),
+            referenceBases=ref,
+            alternateBases=alt,
+            assemblyId="GRCh38",
+        )
         body = await self._get("/g_variants", params)
         summary = (body or {}).get("responseSummary") or {}
         found = summary.get("exists")

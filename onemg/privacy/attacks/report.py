@@ -19,33 +19,55 @@ def _figures(report: dict[str, Any]) -> list[Any]:
     import plotly.graph_objects as go
 
     attacks = report["attacks"]
-    power = go.Figure(layout={"title": f"Power at {report['fpr']:.0%} false-positive rate",
-                              "xaxis": {"title": "questions per target", "type": "log"},
-                              "yaxis": {"title": "power", "range": [0, 1.02]}})
-    curve = go.Figure(layout={"title": f"ROC after {report['max_queries']} questions",
-                              "xaxis": {"title": "false-positive rate"},
-                              "yaxis": {"title": "true-positive rate"}})
-    first = go.Figure(layout={"title": "Questions to first detection (members)",
-                              "xaxis": {"title": "questions", "type": "log"},
-                              "yaxis": {"title": "members"}, "barmode": "overlay"})
+    power = go.Figure(
+        layout={
+            "title": f"Power at {report['fpr']:.0%} false-positive rate",
+            "xaxis": {"title": "questions per target", "type": "log"},
+            "yaxis": {"title": "power", "range": [0, 1.02]},
+        }
+    )
+    curve = go.Figure(
+        layout={
+            "title": f"ROC after {report['max_queries']} questions",
+            "xaxis": {"title": "false-positive rate"},
+            "yaxis": {"title": "true-positive rate"},
+        }
+    )
+    first = go.Figure(
+        layout={
+            "title": "Questions to first detection (members)",
+            "xaxis": {"title": "questions", "type": "log"},
+            "yaxis": {"title": "members"},
+            "barmode": "overlay",
+        }
+    )
     for name, res in attacks.items():
         label = LABELS.get(name, name)
-        power.add_trace(go.Scatter(x=res["queries"], y=res["power"], mode="lines+markers",
-                                   name=label))
-        curve.add_trace(go.Scatter(x=res["roc"]["fpr"], y=res["roc"]["tpr"], mode="lines",
-                                   name=f"{label} (AUC {res['roc']['auc']:.2f})"))
+        power.add_trace(
+            go.Scatter(x=res["queries"], y=res["power"], mode="lines+markers", name=label)
+        )
+        curve.add_trace(
+            go.Scatter(
+                x=res["roc"]["fpr"],
+                y=res["roc"]["tpr"],
+                mode="lines",
+                name=f"{label} (AUC {res['roc']['auc']:.2f})",
+            )
+        )
         hits = [v for v in res["first_detection"]["values"] if v > 0]
         first.add_trace(go.Histogram(x=hits, name=label, opacity=0.6))
-    curve.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
-                               line={"dash": "dot", "color": "grey"}))
+    curve.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dot", "color": "grey"}
+        )
+    )
     return [power, curve, first]
 
 
 def write_html(report: dict[str, Any], path: Path) -> None:
     """A standalone page: summary table and charts; plotly.js is embedded (no CDN)."""
     figures = _figures(report)
-    parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0))
-             for i, f in enumerate(figures)]
+    parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figures)]
     rows = "".join(
         f"<tr><td>{html.escape(LABELS.get(name, name))}</td><td>{res['power_at_max']:.3f}</td>"
         f"<td>{res['roc']['auc']:.3f}</td><td>{res['first_detection']['median'] or '-'}</td>"

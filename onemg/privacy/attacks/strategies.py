@@ -27,8 +27,12 @@ from onemg.privacy.attacks.oracle import NO, REFUSED, YES, BeaconOracle
 from onemg.privacy.attacks.targets import Reference, Target
 
 ATTACKS = ("sb", "raisaro", "ld", "diff")
-LABELS = {"sb": "SB-2015 LRT", "raisaro": "Raisaro 2017 optimal", "ld": "LD inference",
-          "diff": "count differencing"}
+LABELS = {
+    "sb": "SB-2015 LRT",
+    "raisaro": "Raisaro 2017 optimal",
+    "ld": "LD inference",
+    "diff": "count differencing",
+}
 
 
 @dataclass(frozen=True)
@@ -47,33 +51,51 @@ def _rarest_first(target: Target, ref: Reference) -> tuple[list, np.ndarray]:
     return [target.keys[i] for i in order], af[order]
 
 
-async def _plain(target: Target, keys: list, af: np.ndarray, oracle: BeaconOracle, *,
-                 n: int, max_queries: int, delta: float) -> Trace:
+async def _plain(
+    target: Target,
+    keys: list,
+    af: np.ndarray,
+    oracle: BeaconOracle,
+    *,
+    n: int,
+    max_queries: int,
+    delta: float,
+) -> Trace:
     keys, af = keys[:max_queries], af[:max_queries]
     answers = np.array([await oracle.exists(k) for k in keys], dtype=np.int8)
     scores = np.cumsum(score_terms(af, answers, n, delta))
     return Trace(target.id, target.member, scores, int((answers == REFUSED).sum()))
 
 
-async def sb(target: Target, ref: Reference, oracle: BeaconOracle, *, n: int,
-             max_queries: int, delta: float) -> Trace:
+async def sb(
+    target: Target, ref: Reference, oracle: BeaconOracle, *, n: int, max_queries: int, delta: float
+) -> Trace:
     """SB-2015: rarest alleles first."""
     keys, af = _rarest_first(target, ref)
     return await _plain(target, keys, af, oracle, n=n, max_queries=max_queries, delta=delta)
 
 
-async def raisaro(target: Target, ref: Reference, oracle: BeaconOracle, *, n: int,
-                  max_queries: int, delta: float) -> Trace:
+async def raisaro(
+    target: Target, ref: Reference, oracle: BeaconOracle, *, n: int, max_queries: int, delta: float
+) -> Trace:
     """Raisaro 2017: most informative questions first."""
     af = ref.frequencies(target.keys)
     info = information(af, n, delta)
     order = np.lexsort((np.array([k[1] for k in target.keys], dtype=np.int64), -info))
-    return await _plain(target, [target.keys[i] for i in order], af[order], oracle, n=n,
-                        max_queries=max_queries, delta=delta)
+    return await _plain(
+        target,
+        [target.keys[i] for i in order],
+        af[order],
+        oracle,
+        n=n,
+        max_queries=max_queries,
+        delta=delta,
+    )
 
 
-async def ld(target: Target, ref: Reference, oracle: BeaconOracle, *, n: int,
-             max_queries: int, delta: float) -> Trace:
+async def ld(
+    target: Target, ref: Reference, oracle: BeaconOracle, *, n: int, max_queries: int, delta: float
+) -> Trace:
     """LD inference: one answer per block of alleles in perfect LD scores the whole block."""
     keys, af = _rarest_first(target, ref)
     groups = ref.groups(keys)
@@ -100,8 +122,9 @@ async def ld(target: Target, ref: Reference, oracle: BeaconOracle, *, n: int,
     return Trace(target.id, target.member, np.asarray(scores, dtype=np.float64), refused)
 
 
-async def diff(target: Target, ref: Reference, oracle: BeaconOracle, *, n: int,
-               max_queries: int, delta: float) -> Trace:
+async def diff(
+    target: Target, ref: Reference, oracle: BeaconOracle, *, n: int, max_queries: int, delta: float
+) -> Trace:
     """Count differencing: (profile) and (profile + allele) pairs, scored on the profile's size."""
     if not target.filters or max_queries < 2:
         return Trace(target.id, target.member, np.zeros(0), 0)

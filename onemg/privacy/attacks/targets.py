@@ -116,8 +116,9 @@ def read_profiles(cohort: Path) -> dict[str, tuple[str, ...]]:
                 packet = json.loads(line)
                 out[packet["subject"]["id"]] = _profile(packet)
             except (ValueError, KeyError, TypeError) as exc:
-                raise InvalidInputError(f"{path}, line {line_no}: not a Phenopacket ({exc})"
-                                        ) from None
+                raise InvalidInputError(
+                    f"{path}, line {line_no}: not a Phenopacket ({exc})"
+                ) from None
     return out
 
 
@@ -131,8 +132,9 @@ def _genotype_file(cohort: Path) -> Path:
     )
 
 
-def load_members(cohort: Path, ids: Sequence[str], profiles: dict[str, tuple[str, ...]]
-                 ) -> list[Target]:
+def load_members(
+    cohort: Path, ids: Sequence[str], profiles: dict[str, tuple[str, ...]]
+) -> list[Target]:
     """The members ``ids`` of the cohort in folder ``cohort``, with their ALT alleles."""
     from cyvcf2 import VCF
 
@@ -148,12 +150,14 @@ def load_members(cohort: Path, ids: Sequence[str], profiles: dict[str, tuple[str
             for t in np.flatnonzero((g == a).any(axis=1)).tolist():
                 alleles[t].append((chrom, var.POS, var.REF, alt))
     vcf.close()
-    return [Target(i, True, tuple(a), profiles.get(i, ())) for i, a in zip(ids, alleles,
-                                                                           strict=True)]
+    return [
+        Target(i, True, tuple(a), profiles.get(i, ())) for i, a in zip(ids, alleles, strict=True)
+    ]
 
 
-def load_outsiders(panel: Panel, individuals: Sequence[int], profiles: Sequence[tuple[str, ...]]
-                   ) -> list[Target]:
+def load_outsiders(
+    panel: Panel, individuals: Sequence[int], profiles: Sequence[tuple[str, ...]]
+) -> list[Target]:
     """Panel ``individuals`` as non-member targets, with the given borrowed profiles."""
     dosages = panel.dosages(individuals)
     keys = panel.keys()

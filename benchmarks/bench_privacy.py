@@ -1,0 +1,241 @@
+"""Re-identification risk against utility, per privacy configuration (issue 17 §3).
+
+One synthetic cohort and a held-out panel of the same size from the same simulation
+(``onemg synth --held-out``), ingested once into a node. For each configuration the node app
+runs **in-process** (its ASGI app over ``httpx.ASGITransport``; the HTTP server is not what is
+measured, and on a shared 2-core machine it would dominate the run time). ``onemg privacy
+attack`` itself works over real HTTP (tests/privacy/test_attack_e2e.py). Per configuration:
+
+* the four attacks (SB-2015, Raisaro, LD, differencing) on ``--targets`` members and as many
+  non-members, up to ``--queries`` questions each: power at 1% FPR and AUC;
+* utility: the fraction of correct ``exists`` for alleles with AF >= 1% and >= 5% (cohort AF),
+  the mean and max relative error of counts for single-term filters matching >= 20 people, and
+  the number of legitimate questions (gene-range counts, common-variant lookups, phenotype
+  counts, in turn) answered before the first refusal.
+
+Configurations: (a) none: exact (k = 1); (b) k-floor: main's floor (k = 5); (c)-(e) use the
+``[privacy] profile`` setting of the defence work ("budget", "perturb", "budget+perturb"): they
+run when this tree's settings know that section and are reported as unavailable otherwise.
+
+    .venv/bin/python benchmarks/bench_privacy.py                     # small: ~minutes
+    .venv/bin/python benchmarks/bench_privacy.py --individuals 10000 --held-out 10000 \\
+        --targets 200 --queries 10000 --regions chr22:20000001-35000000   # issue size: hours
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+PROFILES = {
+    "a": ("none", 1),
+    "b": ("k-floor", 5),
+    "c": ("budget", 5),
+    "d": ("perturb", 5),
+    "e": ("budget+perturb", 5),
+}
+
+
+def _settings(node: Path, config: str, tmp: Path) -> Any:
+    from onemg.settings import load_settings
+
+    profile, k = PROFILES[config]
+    toml = tmp / f"{config}.toml"
+    text = f"[beacon]\nk_anonymity = {k}\n"
+    if config not in ("a", "b"):
+        text += f'\n[privacy]\nprofile = "{profile}"\n'
+    toml.write_text(text)
+    settings = load_settings(node, config_file=toml, environ={})
+    if (
+        config not in ("a", "b")
+        and getattr(getattr(settings, "privacy", None), "profile", None) != profile
+    ):
+        raise RuntimeError(
+            "this tree's settings have no [privacy] profile (defence work not merged)"
+        )
+    return settings
+
+
+def _cohort_alleles(cohort: Path) -> list[tuple[tuple[str, int, str, str], float]]:
+    from cyvcf2 import VCF
+
+    out = []
+    for var in VCF(str(cohort / "genotypes.vcf.gz")):
+        an = var.INFO["AN"]
+        for alt, ac in zip(var.ALT, np.atleast_1d(var.INFO["AC"]), strict=True):
+            out.append(((var.CHROM.removeprefix("chr"), var.POS, var.REF, alt), ac / an))
+    return out
+
+
+async def _utility(
+    client: httpx.AsyncClient, alleles: list, profiles: dict, rng: Any
+) -> dict[str, Any]:
+    from onemg.privacy.attacks import BeaconOracle
+
+    oracle = BeaconOracle(client, token=None)
+    res: dict[str, Any] = {}
+    for cut in (0.01, 0.05):
+        pool = [k for k, af in alleles if af >= cut]
+        pick = [pool[i] for i in rng.choice(len(pool), min(300, len(pool)), replace=False)]
+        answers = [await oracle.exists(k) for k in pick]
+        res[f"exists_correct_af{int(cut * 100)}"] = float(np.mean([a == 1 for a in answers]))
+    truth: dict[str, int] = {}
+    for terms in profiles.values():
+        for t in terms:
+            if not t.startswith("yearOfBirth"):
+                truth[t] = truth.get(t, 0) + 1
+    errors = []
+    for term, n in sorted(truth.items()):
+        if n >= 20:
+            got = await oracle.count([term])
+            errors.append(1.0 if got is None else abs(got - n) / n)
+    res["count_rel_error_mean"] = float(np.mean(errors)) if errors else None
+    res["count_rel_error_max"] = float(np.max(errors)) if errors else None
+    # A legitimate user's mix, from a fresh account: 1,000 questions or the first refusal.
+    legit = BeaconOracle(client, token=None)
+    common = [k for k, af in alleles if af >= 0.05]
+    terms = sorted(t for t, n in truth.items() if n >= 20)
+    answered = 0
+    for i in range(1000):
+        kind = i % 3
+        if kind == 0:
+            chrom, pos = common[i % len(common)][:2]
+            r = await client.get(
+                "/api/g_variants",
+                params={
+                    "requestedGranularity": "count",
+                    "referenceName": chrom,
+                    "start": str(max(0, pos - 5000)),
+                    "end": str(pos + 5000),
+                },
+            )
+            ok = r.status_code == 200
+        elif kind == 1:
+            ok = await legit.exists(common[(7 * i) % len(common)]) != -1
+        else:
+            ok = await legit.count([terms[i % len(terms)]]) is not None
+        if not ok:
+            break
+        answered += 1
+    res["legit_before_refusal"] = answered
+    return res
+
+
+async def _run_config(
+    node: Path,
+    config: str,
+    synth: Path,
+    targets: list,
+    reference: Any,
+    plan: Any,
+    alleles: list,
+    profiles: dict,
+    tmp: Path,
+) -> dict[str, Any]:
+    from onemg.privacy.attacks import attack
+    from onemg.web.node_app import create_node_app
+
+    app = create_node_app(_settings(node, config, tmp))
+    rng = np.random.default_rng(3)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+            t0 = time.perf_counter()
+            report = await attack(client, targets, reference, plan)
+            report["attack_seconds"] = time.perf_counter() - t0
+            report["utility"] = await _utility(client, alleles, profiles, rng)
+    return report
+
+
+def main() -> None:
+    """Parse arguments, build the cohort, run every configuration, print the table."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--individuals", type=int, default=1000)
+    p.add_argument("--held-out", type=int, default=1000)
+    p.add_argument("--targets", type=int, default=50, help="members and non-members (each)")
+    p.add_argument("--queries", type=int, default=300)
+    p.add_argument("--regions", default="chr22:30000001-31000000")
+    p.add_argument("--configs", default="a,b,c,d,e")
+    p.add_argument("--seed", type=int, default=17)
+    p.add_argument("--json", type=Path, default=None, help="write all reports here")
+    args = p.parse_args()
+
+    from onemg.ingest import ingest, resolve_inputs
+    from onemg.privacy.attacks import AttackPlan, choose_targets
+    from onemg.privacy.attacks.targets import read_profiles
+    from onemg.synth import synthesize
+    from onemg.synth.panel import panel_dir
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_privacy_"))
+    t0 = time.perf_counter()
+    synthesize(
+        tmp / "synth",
+        countries=["FI"],
+        individuals=args.individuals,
+        held_out=args.held_out,
+        seed=args.seed,
+        regions=args.regions.split(","),
+    )
+    node = tmp / "node"
+    ingest(
+        resolve_inputs(source_dir=tmp / "synth" / "fi"),
+        data_dir=node,
+        database_url=f"sqlite:///{node / 'node.db'}",
+    )
+    print(
+        f"cohort {args.individuals} + held-out {args.held_out} ({args.regions}): synth and "
+        f"ingest {time.perf_counter() - t0:.0f} s"
+    )
+    cohort = tmp / "synth" / "fi"
+    targets, reference = choose_targets(
+        cohort,
+        panel_dir(tmp / "synth", "FI"),
+        members=args.targets,
+        outsiders=args.targets,
+        seed=args.seed,
+    )
+    alleles, profiles = _cohort_alleles(cohort), read_profiles(cohort)
+    plan = AttackPlan(max_queries=args.queries)
+    reports: dict[str, Any] = {}
+    for config in args.configs.split(","):
+        try:
+            reports[config] = asyncio.run(
+                _run_config(node, config, cohort, targets, reference, plan, alleles, profiles, tmp)
+            )
+        except Exception as exc:  # noqa: BLE001 - a profile this tree lacks is reported, not fatal
+            print(f"({config}) {PROFILES[config][0]}: unavailable here ({exc})")
+    print(
+        f"\n{args.targets} in + {args.targets} out, up to {args.queries} questions; power at "
+        "1% FPR (AUC); utility"
+    )
+    head = (
+        f"{'config':<22}{'sb':>13}{'raisaro':>13}{'ld':>13}{'diff':>13}"
+        f"{'exists>=1%':>11}{'exists>=5%':>11}{'count err':>10}{'legit':>7}{'s':>6}"
+    )
+    print(head)
+    for config, rep in reports.items():
+        a, u = rep["attacks"], rep["utility"]
+        cells = "".join(
+            f"{a[n]['power_at_max']:>6.2f} ({a[n]['roc']['auc']:.2f})"
+            for n in ("sb", "raisaro", "ld", "diff")
+        )
+        err = u["count_rel_error_mean"]
+        print(
+            f"({config}) {PROFILES[config][0]:<18}{cells}{u['exists_correct_af1']:>11.3f}"
+            f"{u['exists_correct_af5']:>11.3f}{(err if err is not None else float('nan')):>10.3f}"
+            f"{u['legit_before_refusal']:>7}{rep['attack_seconds']:>6.0f}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=1))
+
+
+if __name__ == "__main__":
+    main()
