@@ -35,33 +35,28 @@ from typing import Any
 import httpx
 import numpy as np
 
-PROFILES = {
-    "a": ("none", 1),
-    "b": ("k-floor", 5),
-    "c": ("budget", 5),
-    "d": ("perturb", 5),
-    "e": ("budget+perturb", 5),
-}
-
 
 def _settings(node: Path, config: str, tmp: Path) -> Any:
+    from onemg.privacy.attacks.configurations import settings_toml
     from onemg.settings import load_settings
 
-    profile, k = PROFILES[config]
     toml = tmp / f"{config}.toml"
-    text = f"[beacon]\nk_anonymity = {k}\n"
-    if config not in ("a", "b"):
-        text += f'\n[privacy]\nprofile = "{profile}"\n'
-    toml.write_text(text)
-    settings = load_settings(node, config_file=toml, environ={})
-    if (
-        config not in ("a", "b")
-        and getattr(getattr(settings, "privacy", None), "profile", None) != profile
-    ):
-        raise RuntimeError(
-            "this tree's settings have no [privacy] profile (defence work not merged)"
-        )
-    return settings
+    toml.write_text(settings_toml(config))
+    return load_settings(node, config_file=toml, environ={})
+
+
+class _Accounts:
+    """Registered accounts for the in-process node: token ``u-<name>`` is user ``<name>``."""
+
+    async def verify(self, token: str | None) -> Any:
+        from onemg.errors import AuthenticationError
+        from onemg.security import ANONYMOUS, Principal
+
+        if token is None:
+            return ANONYMOUS
+        if not token.startswith("u-"):
+            raise AuthenticationError("unknown token")
+        return Principal(subject=token[2:], registered=True)
 
 
 def _cohort_alleles(cohort: Path) -> list[tuple[tuple[str, int, str, str], float]]:
@@ -75,23 +70,33 @@ def _cohort_alleles(cohort: Path) -> list[tuple[tuple[str, int, str, str], float
     return out
 
 
+def _term_counts(cohort: Path) -> dict[str, int]:
+    """Individuals per sex term and per ICD-10 diagnosis, from the cohort's Phenopackets."""
+    sexes = {"FEMALE": "NCIT:C16576", "MALE": "NCIT:C20197"}
+    truth: dict[str, int] = {}
+    with (cohort / "individuals.jsonl").open() as fh:
+        for line in fh:
+            packet = json.loads(line)
+            terms = {d["term"]["id"] for d in packet.get("diseases", [])}
+            if (sex := sexes.get(packet["subject"].get("sex", ""))) is not None:
+                terms.add(sex)
+            for t in terms:
+                truth[t] = truth.get(t, 0) + 1
+    return truth
+
+
 async def _utility(
-    client: httpx.AsyncClient, alleles: list, profiles: dict, rng: Any
+    client: httpx.AsyncClient, alleles: list, truth: dict[str, int], rng: Any
 ) -> dict[str, Any]:
     from onemg.privacy.attacks import BeaconOracle
 
-    oracle = BeaconOracle(client, token=None)
+    oracle = BeaconOracle(client, token="u-researcher-utility")
     res: dict[str, Any] = {}
     for cut in (0.01, 0.05):
         pool = [k for k, af in alleles if af >= cut]
         pick = [pool[i] for i in rng.choice(len(pool), min(300, len(pool)), replace=False)]
         answers = [await oracle.exists(k) for k in pick]
         res[f"exists_correct_af{int(cut * 100)}"] = float(np.mean([a == 1 for a in answers]))
-    truth: dict[str, int] = {}
-    for terms in profiles.values():
-        for t in terms:
-            if not t.startswith("yearOfBirth"):
-                truth[t] = truth.get(t, 0) + 1
     errors = []
     for term, n in sorted(truth.items()):
         if n >= 20:
@@ -100,7 +105,7 @@ async def _utility(
     res["count_rel_error_mean"] = float(np.mean(errors)) if errors else None
     res["count_rel_error_max"] = float(np.max(errors)) if errors else None
     # A legitimate user's mix, from a fresh account: 1,000 questions or the first refusal.
-    legit = BeaconOracle(client, token=None)
+    legit = BeaconOracle(client, token="u-researcher-legit")
     common = [k for k, af in alleles if af >= 0.05]
     terms = sorted(t for t, n in truth.items() if n >= 20)
     answered = 0
@@ -110,6 +115,7 @@ async def _utility(
             chrom, pos = common[i % len(common)][:2]
             r = await client.get(
                 "/api/g_variants",
+                headers={"Authorization": "Bearer u-researcher-legit"},
                 params={
                     "requestedGranularity": "count",
                     "referenceName": chrom,
@@ -132,26 +138,36 @@ async def _utility(
 async def _run_config(
     node: Path,
     config: str,
-    synth: Path,
     targets: list,
     reference: Any,
     plan: Any,
     alleles: list,
-    profiles: dict,
+    truth: dict,
     tmp: Path,
+    *,
+    anonymous: bool,
 ) -> dict[str, Any]:
+    from tqdm.auto import tqdm
+
     from onemg.privacy.attacks import attack
     from onemg.web.node_app import create_node_app
 
-    app = create_node_app(_settings(node, config, tmp))
+    app = create_node_app(_settings(node, config, tmp), verifier=_Accounts())
     rng = np.random.default_rng(3)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
             t0 = time.perf_counter()
-            report = await attack(client, targets, reference, plan)
+            # One registered account per target: each target faces a fresh budget (the
+            # attacker's best case against per-user budgets); --anonymous asks as nobody.
+            tokens = [None] if anonymous else [f"u-attacker-{i}" for i in range(len(targets))]
+            with tqdm(total=len(targets), desc=f"({config}) attacks", unit="targets") as bar:
+                report = await attack(
+                    client, targets, reference, plan, tokens=tokens,
+                    on_target=lambda: bar.update(1),
+                )  # fmt: skip
             report["attack_seconds"] = time.perf_counter() - t0
-            report["utility"] = await _utility(client, alleles, profiles, rng)
+            report["utility"] = await _utility(client, alleles, truth, rng)
     return report
 
 
@@ -162,15 +178,18 @@ def main() -> None:
     p.add_argument("--held-out", type=int, default=1000)
     p.add_argument("--targets", type=int, default=50, help="members and non-members (each)")
     p.add_argument("--queries", type=int, default=300)
-    p.add_argument("--regions", default="chr22:30000001-31000000")
+    p.add_argument("--regions", default="chr22:30000001-33000000")
+    p.add_argument("--country", default="DE")
+    p.add_argument("--anonymous", action="store_true", help="attack as an anonymous caller")
     p.add_argument("--configs", default="a,b,c,d,e")
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--json", type=Path, default=None, help="write all reports here")
     args = p.parse_args()
 
+    from onemg.errors import InvalidInputError
     from onemg.ingest import ingest, resolve_inputs
     from onemg.privacy.attacks import AttackPlan, choose_targets
-    from onemg.privacy.attacks.targets import read_profiles
+    from onemg.privacy.attacks.configurations import CONFIGURATIONS, settings_toml
     from onemg.synth import synthesize
     from onemg.synth.panel import panel_dir
 
@@ -178,7 +197,7 @@ def main() -> None:
     t0 = time.perf_counter()
     synthesize(
         tmp / "synth",
-        countries=["FI"],
+        countries=[args.country],
         individuals=args.individuals,
         held_out=args.held_out,
         seed=args.seed,
@@ -186,7 +205,7 @@ def main() -> None:
     )
     node = tmp / "node"
     ingest(
-        resolve_inputs(source_dir=tmp / "synth" / "fi"),
+        resolve_inputs(source_dir=tmp / "synth" / args.country.lower()),
         data_dir=node,
         database_url=f"sqlite:///{node / 'node.db'}",
     )
@@ -194,26 +213,30 @@ def main() -> None:
         f"cohort {args.individuals} + held-out {args.held_out} ({args.regions}): synth and "
         f"ingest {time.perf_counter() - t0:.0f} s"
     )
-    cohort = tmp / "synth" / "fi"
+    cohort = tmp / "synth" / args.country.lower()
     targets, reference = choose_targets(
         cohort,
-        panel_dir(tmp / "synth", "FI"),
+        panel_dir(tmp / "synth", args.country),
         members=args.targets,
         outsiders=args.targets,
         seed=args.seed,
     )
-    alleles, profiles = _cohort_alleles(cohort), read_profiles(cohort)
+    alleles, truth = _cohort_alleles(cohort), _term_counts(cohort)
     plan = AttackPlan(max_queries=args.queries)
     reports: dict[str, Any] = {}
     for config in args.configs.split(","):
         try:
-            reports[config] = asyncio.run(
-                _run_config(node, config, cohort, targets, reference, plan, alleles, profiles, tmp)
-            )
-        except Exception as exc:  # noqa: BLE001 - a profile this tree lacks is reported, not fatal
-            print(f"({config}) {PROFILES[config][0]}: unavailable here ({exc})")
+            settings_toml(config)
+        except InvalidInputError as exc:
+            print(f"({config}) unavailable: {exc}")
+            continue
+        reports[config] = asyncio.run(
+            _run_config(node, config, targets, reference, plan, alleles, truth, tmp,
+                        anonymous=args.anonymous)
+        )  # fmt: skip
     print(
-        f"\n{args.targets} in + {args.targets} out, up to {args.queries} questions; power at "
+        f"\n{args.targets} in + {args.targets} out, up to {args.queries} questions, "
+        f"{'anonymous' if args.anonymous else 'one registered account per target'}; power at "
         "1% FPR (AUC); utility"
     )
     head = (
@@ -229,7 +252,7 @@ def main() -> None:
         )
         err = u["count_rel_error_mean"]
         print(
-            f"({config}) {PROFILES[config][0]:<18}{cells}{u['exists_correct_af1']:>11.3f}"
+            f"({config}) {CONFIGURATIONS[config]:<18}{cells}{u['exists_correct_af1']:>11.3f}"
             f"{u['exists_correct_af5']:>11.3f}{(err if err is not None else float('nan')):>10.3f}"
             f"{u['legit_before_refusal']:>7}{rep['attack_seconds']:>6.0f}"
         )

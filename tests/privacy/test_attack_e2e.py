@@ -1,8 +1,9 @@
 """``onemg privacy attack`` end to end over real HTTP against a real node process.
 
 One synthetic cohort with its held-out panel, ingested once, served twice: (a) with no
-protection (k = 1: exact answers, ``exists`` true for a singleton) and (b) with the privacy
-floor (k = 5). On a fixed seed the SB-2015 LRT finds members in (a), and its power drops in (b).
+protection (exact answers, ``exists`` true for a singleton) and with the strongest configuration
+this tree has ((e) budgets and perturbation once the defences are in; (b), the k floor, before).
+On a fixed seed the SB-2015 LRT finds members in (a), and its power drops in the other.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from onemg.cli import main
 from onemg.demo.processes import ManagedProcess, free_port
 from onemg.ingest import ingest, resolve_inputs
+from onemg.privacy.attacks.configurations import settings_toml, strongest_available
 from onemg.synth import synthesize
 from onemg.synth.panel import panel_dir
 
@@ -42,12 +44,12 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return out, node
 
 
-def _serve(node: Path, k: int, tmp: Path) -> Iterator[str]:
-    config = tmp / f"k{k}.toml"
-    config.write_text(f"[beacon]\nk_anonymity = {k}\n")
+def _serve(node: Path, letter: str, tmp: Path) -> Iterator[str]:
+    config = tmp / f"{letter}.toml"
+    config.write_text(settings_toml(letter))
     port = free_port()
     proc = ManagedProcess(
-        f"node-k{k}",
+        f"node-{letter}",
         [
             sys.executable,
             "-m",
@@ -62,7 +64,7 @@ def _serve(node: Path, k: int, tmp: Path) -> Iterator[str]:
             str(port),
         ],
         f"http://127.0.0.1:{port}/api/info",
-        tmp / f"node-k{k}.log",
+        tmp / f"node-{letter}.log",
     )
     proc.start()
     try:
@@ -101,29 +103,31 @@ def _attack(url: str, synth_out: Path, report: Path) -> dict:
     return json.loads(report.read_text())
 
 
-def test_power_drops_from_no_protection_to_the_floor(
+def test_power_drops_from_no_protection_to_the_strongest_profile(
     cohort: tuple[Path, Path], tmp_path: Path
 ) -> None:
     synth_out, node = cohort
+    strongest = strongest_available()
     reports = {}
-    for k in (1, 5):
-        for url in _serve(node, k, tmp_path):
-            reports[k] = _attack(url, synth_out, tmp_path / f"report-k{k}.json")
-    open_, floored = reports[1]["attacks"], reports[5]["attacks"]
+    for letter in ("a", strongest):
+        for url in _serve(node, letter, tmp_path):
+            reports[letter] = _attack(url, synth_out, tmp_path / f"report-{letter}.json")
+    open_, guarded = reports["a"]["attacks"], reports[strongest]["attacks"]
     summary = {
         k: {a: (r["power_at_max"], r["roc"]["auc"]) for a, r in rep["attacks"].items()}
         for k, rep in reports.items()
     }
-    assert reports[1]["beacon_size"] == 200
-    assert reports[1]["targets_in"] == reports[1]["targets_out"] == 20
+    assert reports["a"]["beacon_size"] == 200
+    assert reports["a"]["targets_in"] == reports["a"]["targets_out"] == 20
     # No protection: members are found at a 1% false-positive rate within 60 questions.
     assert open_["sb"]["power_at_max"] >= 0.4, summary
     assert open_["sb"]["roc"]["auc"] >= 0.75, summary
-    # The floor answers "no" for alleles carried by fewer than 5: members look like outsiders.
-    assert floored["sb"]["power_at_max"] <= open_["sb"]["power_at_max"] - 0.3, summary
-    assert floored["ld"]["power_at_max"] <= open_["ld"]["power_at_max"] - 0.3, summary
-    assert floored["sb"]["roc"]["auc"] <= open_["sb"]["roc"]["auc"] - 0.2, summary
-    html = (tmp_path / "report-k1.html").read_text()
+    # The floor answers "no" for alleles carried by fewer than 5 (and stronger profiles refuse
+    # or perturb rare-allele answers): members look like outsiders.
+    assert guarded["sb"]["power_at_max"] <= open_["sb"]["power_at_max"] - 0.3, summary
+    assert guarded["ld"]["power_at_max"] <= open_["ld"]["power_at_max"] - 0.3, summary
+    assert guarded["sb"]["roc"]["auc"] <= open_["sb"]["roc"]["auc"] - 0.2, summary
+    html = (tmp_path / "report-a.html").read_text()
     # Standalone: plotly.js is inline (megabytes), no script is fetched from elsewhere.
     assert len(html) > 1_000_000
     assert "<script src=" not in html
