@@ -5,9 +5,9 @@
 * ``raisaro``: Raisaro et al. (2017)'s optimal attacker: the alleles whose answer carries the
   most expected information (KL divergence of the answer under "in" and "out") first.
 * ``ld``: in the spirit of von Thenen et al. (2019): alleles in perfect LD in the panel (the same
-  carriers, within ``LD_WINDOW``) form a block; one answered question answers the whole block,
-  so each question scores all the target's alleles of the block, and a refused question is
-  answered by the next allele of the block that gets an answer.
+  carriers, within ``LD_WINDOW``) form a block; the block's answers (their majority) are
+  inferred for all the target's alleles of the block, asked or not, refused or not. One
+  question per block first, then more per block as votes against perturbation.
 * ``diff``: count differencing: the count of individuals with the target's phenotype profile
   (sex, year of birth, diagnoses), and, per ALT allele rarest first, the count of those who also
   carry it. The pair isolates the few people who share the profile, so the LRT runs on a Beacon
@@ -96,28 +96,37 @@ async def raisaro(
 async def ld(
     target: Target, ref: Reference, oracle: BeaconOracle, *, n: int, max_queries: int, delta: float
 ) -> Trace:
-    """LD inference: one answer per block of alleles in perfect LD scores the whole block."""
+    """LD inference: a block's answers (majority) score all the target's alleles of the block.
+
+    Questions go in rounds: first one allele of every block (blocks by their rarest allele),
+    then a second allele of every block that has one, and so on. Against an exact Beacon the
+    first round already answers every block; against a perturbed one the later rounds are
+    votes on the same hidden bit (the noise of different questions is independent), and a
+    refused question is answered by its block's other alleles.
+    """
     keys, af = _rarest_first(target, ref)
     groups = ref.groups(keys)
     members: dict[int, list[int]] = {}
     for i, g in enumerate(groups.tolist()):
-        members.setdefault(g, []).append(i)
-    answered: set[int] = set()
+        members.setdefault(g, []).append(i)  # insertion order: blocks by rarest allele
+    blocks = list(members.values())
+    queue = [b[r] for r in range(max(map(len, blocks), default=0)) for b in blocks if len(b) > r]
+    votes: dict[int, list[int]] = {}
+    contribution: dict[int, float] = {}
     scores: list[float] = []
     total, refused = 0.0, 0
-    for i, key in enumerate(keys):
-        if len(scores) >= max_queries:
-            break
+    for i in queue[:max_queries]:
         g = int(groups[i])
-        if g in answered:
-            continue  # inferred from the block's answer
-        answer = await oracle.exists(key)
+        answer = await oracle.exists(keys[i])
         if answer == REFUSED:
             refused += 1
         else:
-            answered.add(g)
+            votes.setdefault(g, []).append(answer)
+            majority = YES if 2 * sum(votes[g]) >= len(votes[g]) else NO
             block = members[g]
-            total += float(score_terms(af[block], np.full(len(block), answer), n, delta).sum())
+            new = float(score_terms(af[block], np.full(len(block), majority), n, delta).sum())
+            total += new - contribution.get(g, 0.0)
+            contribution[g] = new
         scores.append(total)
     return Trace(target.id, target.member, np.asarray(scores, dtype=np.float64), refused)
 
