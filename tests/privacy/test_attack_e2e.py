@@ -18,7 +18,11 @@ import pytest
 from onemg.cli import main
 from onemg.demo.processes import ManagedProcess, free_port
 from onemg.ingest import ingest, resolve_inputs
-from onemg.privacy.attacks.configurations import settings_toml, strongest_available
+from onemg.privacy.attacks.configurations import (
+    CONFIGURATIONS,
+    settings_toml,
+    strongest_available,
+)
 from onemg.synth import synthesize
 from onemg.synth.panel import panel_dir
 
@@ -65,6 +69,8 @@ def _serve(node: Path, letter: str, tmp: Path) -> Iterator[str]:
         ],
         f"http://127.0.0.1:{port}/api/info",
         tmp / f"node-{letter}.log",
+        # The environment's profile would override the file's (tests/conftest.py may set one).
+        env={"ONEMG_PRIVACY_PROFILE": CONFIGURATIONS[letter]},
     )
     proc.start()
     try:
