@@ -96,6 +96,7 @@ def attack_command(
 ) -> None:
     """Run re-identification attacks (SB-2015 LRT, Raisaro 2017, LD inference, count
     differencing) through the public Beacon API and report ROC and power at a fixed FPR."""
+    import httpx
     from tqdm.auto import tqdm
 
     from onemg.privacy.attacks import AttackPlan, attack, choose_targets, write_html, write_json
@@ -126,8 +127,6 @@ def attack_command(
                     dataset_ids=dataset,
                     on_target=lambda: bar.update(1),
                 )
-
-    import httpx
 
     report = asyncio.run(go())
     report["url"] = url

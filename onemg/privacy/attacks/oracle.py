@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from onemg.errors import AuthenticationError, OnemgError
+from onemg.errors import AuthenticationError, OnemgError, WorkflowError
 from onemg.privacy.attacks.targets import Key
 
 #: Answer codes: the kernel's encoding (``onemg.privacy.attacks.lrt.score_terms``).
@@ -64,7 +64,15 @@ class BeaconOracle:
         return params
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any] | None:
-        response = await self.client.get(self.prefix + path, params=params, headers=self.headers)
+        try:
+            response = await self.client.get(
+                self.prefix + path, params=params, headers=self.headers
+            )
+        except httpx.TransportError as exc:
+            raise WorkflowError(
+                f"could not reach {self.client.base_url}{self.prefix}{path}: {exc}; is the node "
+                "or hub running, and is --url its origin (e.g. http://127.0.0.1:8101)?"
+            ) from None
         self.stats.sent += 1
         self.stats.statuses[response.status_code] = (
             self.stats.statuses.get(response.status_code, 0) + 1
