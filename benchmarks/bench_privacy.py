@@ -1,113 +1,263 @@
-"""Cost of the privacy defences per Beacon answer, in process (no HTTP), against the k floor.
+"""Re-identification risk against utility, per privacy configuration (issue 17 §3).
 
-Usage::
+One synthetic cohort and a held-out panel of the same size from the same simulation
+(``onemg synth --held-out``), ingested once into a node. For each configuration the node app
+runs **in-process** (its ASGI app over ``httpx.ASGITransport``; the HTTP server is not what is
+measured, and on a shared 2-core machine it would dominate the run time). ``onemg privacy
+attack`` itself works over real HTTP (tests/privacy/test_attack_e2e.py). Per configuration:
 
-    .venv/bin/python benchmarks/bench_privacy.py --n 2000 --calls 300
+* the four attacks (SB-2015, Raisaro, LD, differencing) on ``--targets`` members and as many
+  non-members, up to ``--queries`` questions each: power at 1% FPR and AUC;
+* utility: the fraction of correct ``exists`` for alleles with AF >= 1% and >= 5% (cohort AF),
+  the mean and max relative error of counts for single-term filters matching >= 20 people, and
+  the number of legitimate questions (gene-range counts, common-variant lookups, phenotype
+  counts, in turn) answered before the first refusal.
 
-Synthesises one country (``onemg synth``, cached under ``bench-data/privacy-<n>/``), ingests it,
-and times ``onemg.beacon.service.answer`` for four query families under profile ``k-floor``
-(the baseline, run in the same script) and ``budget+perturb``: a common variant asked
-anonymously, a rare variant asked by a researcher (the first time: noise plus a budget charge in
-SQL; then repeats, which look up the charge), and a filtered count by a researcher. Prints the
-median microseconds per answer and the ratio to the baseline. The k-floor rows never touch SQL;
-the budgeted rows do one short write transaction per request on the node's SQLite database.
+Configurations: (a) none: exact (k = 1); (b) k-floor: main's floor (k = 5); (c)-(e) use the
+``[privacy] profile`` setting of the defence work ("budget", "perturb", "budget+perturb"): they
+run when this tree's settings know that section and are reported as unavailable otherwise.
+
+    .venv/bin/python benchmarks/bench_privacy.py                     # small: ~minutes
+    .venv/bin/python benchmarks/bench_privacy.py --individuals 10000 --held-out 10000 \\
+        --targets 200 --queries 10000 --regions chr22:20000001-35000000   # issue size: hours
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import asyncio
+import json
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench-data"
+import httpx
+import numpy as np
 
 
-def prepare(n: int) -> Path:
-    """Synthesise and ingest an ``n``-individual cohort (cached)."""
-    from onemg.ingest import ingest, resolve_inputs
-    from onemg.synth import synthesize
+def _settings(node: Path, config: str, tmp: Path) -> Any:
+    from onemg.privacy.attacks.configurations import settings_toml
+    from onemg.settings import load_settings
 
-    base = DATA / f"privacy-{n}"
-    node = base / "node"
-    if (base / "prepared").exists():
-        return node
-    synthesize(base / "synth", countries=["FI"], individuals=n, seed=5, workers=1)
-    ingest(resolve_inputs(source_dir=base / "synth" / "fi"), data_dir=node,
-           database_url=f"sqlite:///{node / 'node.db'}")
-    (base / "prepared").write_text("ok")
-    return node
+    toml = tmp / f"{config}.toml"
+    toml.write_text(settings_toml(config))
+    return load_settings(node, config_file=toml, environ={})
+
+
+class _Accounts:
+    """Registered accounts for the in-process node: token ``u-<name>`` is user ``<name>``."""
+
+    async def verify(self, token: str | None) -> Any:
+        from onemg.errors import AuthenticationError
+        from onemg.security import ANONYMOUS, Principal
+
+        if token is None:
+            return ANONYMOUS
+        if not token.startswith("u-"):
+            raise AuthenticationError("unknown token")
+        return Principal(subject=token[2:], registered=True)
+
+
+def _cohort_alleles(cohort: Path) -> list[tuple[tuple[str, int, str, str], float]]:
+    from cyvcf2 import VCF
+
+    out = []
+    for var in VCF(str(cohort / "genotypes.vcf.gz")):
+        an = var.INFO["AN"]
+        for alt, ac in zip(var.ALT, np.atleast_1d(var.INFO["AC"]), strict=True):
+            out.append(((var.CHROM.removeprefix("chr"), var.POS, var.REF, alt), ac / an))
+    return out
+
+
+def _term_counts(cohort: Path) -> dict[str, int]:
+    """Individuals per sex term and per ICD-10 diagnosis, from the cohort's Phenopackets."""
+    sexes = {"FEMALE": "NCIT:C16576", "MALE": "NCIT:C20197"}
+    truth: dict[str, int] = {}
+    with (cohort / "individuals.jsonl").open() as fh:
+        for line in fh:
+            packet = json.loads(line)
+            terms = {d["term"]["id"] for d in packet.get("diseases", [])}
+            if (sex := sexes.get(packet["subject"].get("sex", ""))) is not None:
+                terms.add(sex)
+            for t in terms:
+                truth[t] = truth.get(t, 0) + 1
+    return truth
+
+
+async def _utility(
+    client: httpx.AsyncClient, alleles: list, truth: dict[str, int], rng: Any
+) -> dict[str, Any]:
+    from onemg.privacy.attacks import BeaconOracle
+
+    oracle = BeaconOracle(client, token="u-researcher-utility")
+    res: dict[str, Any] = {}
+    for cut in (0.01, 0.05):
+        pool = [k for k, af in alleles if af >= cut]
+        pick = [pool[i] for i in rng.choice(len(pool), min(300, len(pool)), replace=False)]
+        answers = [await oracle.exists(k) for k in pick]
+        res[f"exists_correct_af{int(cut * 100)}"] = float(np.mean([a == 1 for a in answers]))
+    errors = []
+    for term, n in sorted(truth.items()):
+        if n >= 20:
+            got = await oracle.count([term])
+            errors.append(1.0 if got is None else abs(got - n) / n)
+    res["count_rel_error_mean"] = float(np.mean(errors)) if errors else None
+    res["count_rel_error_max"] = float(np.max(errors)) if errors else None
+    # A legitimate user's mix, from a fresh account: 1,000 questions or the first refusal.
+    legit = BeaconOracle(client, token="u-researcher-legit")
+    common = [k for k, af in alleles if af >= 0.05]
+    terms = sorted(t for t, n in truth.items() if n >= 20)
+    answered = 0
+    for i in range(1000):
+        kind = i % 3
+        if kind == 0:
+            chrom, pos = common[i % len(common)][:2]
+            r = await client.get(
+                "/api/g_variants",
+                headers={"Authorization": "Bearer u-researcher-legit"},
+                params={
+                    "requestedGranularity": "count",
+                    "referenceName": chrom,
+                    "start": str(max(0, pos - 5000)),
+                    "end": str(pos + 5000),
+                },
+            )
+            ok = r.status_code == 200
+        elif kind == 1:
+            ok = await legit.exists(common[(7 * i) % len(common)]) != -1
+        else:
+            ok = await legit.count([terms[i % len(terms)]]) is not None
+        if not ok:
+            break
+        answered += 1
+    res["legit_before_refusal"] = answered
+    return res
+
+
+async def _run_config(
+    node: Path,
+    config: str,
+    targets: list,
+    reference: Any,
+    plan: Any,
+    alleles: list,
+    truth: dict,
+    tmp: Path,
+    *,
+    anonymous: bool,
+) -> dict[str, Any]:
+    from tqdm.auto import tqdm
+
+    from onemg.privacy.attacks import attack
+    from onemg.web.node_app import create_node_app
+
+    app = create_node_app(_settings(node, config, tmp), verifier=_Accounts())
+    rng = np.random.default_rng(3)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+            t0 = time.perf_counter()
+            # One registered account per target: each target faces a fresh budget (the
+            # attacker's best case against per-user budgets); --anonymous asks as nobody.
+            tokens = [None] if anonymous else [f"u-attacker-{i}" for i in range(len(targets))]
+            with tqdm(total=len(targets), desc=f"({config}) attacks", unit="targets") as bar:
+                report = await attack(
+                    client, targets, reference, plan, tokens=tokens,
+                    on_target=lambda: bar.update(1),
+                )  # fmt: skip
+            report["attack_seconds"] = time.perf_counter() - t0
+            report["utility"] = await _utility(client, alleles, truth, rng)
+    return report
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=2000, help="individuals")
-    parser.add_argument("--calls", type=int, default=300, help="answers timed per family")
-    args = parser.parse_args()
+    """Parse arguments, build the cohort, run every configuration, print the table."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--individuals", type=int, default=1000)
+    p.add_argument("--held-out", type=int, default=1000)
+    p.add_argument("--targets", type=int, default=50, help="members and non-members (each)")
+    p.add_argument("--queries", type=int, default=300)
+    p.add_argument("--regions", default="chr22:30000001-33000000")
+    p.add_argument("--country", default="DE")
+    p.add_argument("--anonymous", action="store_true", help="attack as an anonymous caller")
+    p.add_argument("--configs", default="a,b,c,d,e")
+    p.add_argument("--seed", type=int, default=17)
+    p.add_argument("--json", type=Path, default=None, help="write all reports here")
+    args = p.parse_args()
 
-    import numpy as np
+    from onemg.errors import InvalidInputError
+    from onemg.ingest import ingest, resolve_inputs
+    from onemg.privacy.attacks import AttackPlan, choose_targets
+    from onemg.privacy.attacks.configurations import CONFIGURATIONS, settings_toml
+    from onemg.synth import synthesize
+    from onemg.synth.panel import panel_dir
 
-    from onemg.beacon.service import answer
-    from onemg.beacon.store import NodeData
-    from onemg.db import open_database
-    from onemg.privacy.wiring import build_guard
-    from onemg.protocol.request import from_query_string
-    from onemg.protocol.vocabulary import BY_PATH
-    from onemg.security import ANONYMOUS, Principal
-    from onemg.settings import PrivacySettings, load_settings
-    from onemg.testing import MemoryAuditSink
-
-    node = prepare(args.n)
-    base = load_settings(node, environ={})
-    engine = open_database(base.db_url)
-    store = NodeData.open(base, engine)
-    ds = store.datasets()[0]
-    index = ds.index
-    rows = np.arange(index.n_variants)
-    afs = np.array([v.af for v in index.variants(rows)])
-    common = index.variants([int(rows[np.argmax(afs >= 0.05)])])[0]
-    rare_rows = rows[(afs > 0) & (afs < 0.01)]
-    rare = index.variants([int(r) for r in rare_rows[:1000]])
-    term = store.filtering_terms(ds.id)[0]["id"]
-    target = BY_PATH["individuals"]
-
-    def variant_request(v) -> object:  # noqa: ANN001
-        return from_query_string({"referenceName": v.contig, "start": str(v.pos - 1),
-                                  "referenceBases": v.ref, "alternateBases": v.alt,
-                                  "requestedGranularity": "count"}, [], max_page=100)
-
-    cohort = from_query_string({"requestedGranularity": "count"}, [term], max_page=100)
-    print(f"n={args.n} individuals, {index.n_variants} variants, {len(rare_rows)} rare; "
-          f"common {common.contig}:{common.pos} AF {common.af:.3f}; filter {term}")
-    print(f"{'family':38s} {'k-floor us':>11s} {'budget+perturb us':>18s} {'ratio':>6s}")
-    for family in ("common, anonymous", "rare, researcher, new question",
-                   "rare, researcher, repeat", "filtered count, researcher"):
-        medians = []
-        for profile in ("k-floor", "budget+perturb"):
-            settings = base.replace(privacy=PrivacySettings(profile=profile, budget=1e9,
-                                                            count_budget=1e9))
-            guard = build_guard(settings, lambda: engine, time.time)
-            audit = MemoryAuditSink()
-            who = ANONYMOUS if family.endswith("anonymous") else \
-                Principal(subject=f"bench-{profile}-{time.time_ns()}", registered=True)
-            times = []
-            for i in range(args.calls):
-                if family.startswith("common"):
-                    req = variant_request(common)
-                elif family.endswith("new question"):
-                    req = variant_request(rare[i % len(rare)])
-                elif family.endswith("repeat"):
-                    req = variant_request(rare[0])
-                else:
-                    req = cohort
-                t0 = time.perf_counter()
-                answer(store, req, target, who, settings=settings.beacon, audit=audit,
-                       privacy=guard)
-                times.append(time.perf_counter() - t0)
-            medians.append(statistics.median(times) * 1e6)
-        print(f"{family:38s} {medians[0]:11.1f} {medians[1]:18.1f} "
-              f"{medians[1] / medians[0]:6.2f}")
+    tmp = Path(tempfile.mkdtemp(prefix="bench_privacy_"))
+    t0 = time.perf_counter()
+    synthesize(
+        tmp / "synth",
+        countries=[args.country],
+        individuals=args.individuals,
+        held_out=args.held_out,
+        seed=args.seed,
+        regions=args.regions.split(","),
+    )
+    node = tmp / "node"
+    ingest(
+        resolve_inputs(source_dir=tmp / "synth" / args.country.lower()),
+        data_dir=node,
+        database_url=f"sqlite:///{node / 'node.db'}",
+    )
+    print(
+        f"cohort {args.individuals} + held-out {args.held_out} ({args.regions}): synth and "
+        f"ingest {time.perf_counter() - t0:.0f} s"
+    )
+    cohort = tmp / "synth" / args.country.lower()
+    targets, reference = choose_targets(
+        cohort,
+        panel_dir(tmp / "synth", args.country),
+        members=args.targets,
+        outsiders=args.targets,
+        seed=args.seed,
+    )
+    alleles, truth = _cohort_alleles(cohort), _term_counts(cohort)
+    plan = AttackPlan(max_queries=args.queries)
+    reports: dict[str, Any] = {}
+    for config in args.configs.split(","):
+        try:
+            settings_toml(config)
+        except InvalidInputError as exc:
+            print(f"({config}) unavailable: {exc}")
+            continue
+        reports[config] = asyncio.run(
+            _run_config(node, config, targets, reference, plan, alleles, truth, tmp,
+                        anonymous=args.anonymous)
+        )  # fmt: skip
+    print(
+        f"\n{args.targets} in + {args.targets} out, up to {args.queries} questions, "
+        f"{'anonymous' if args.anonymous else 'one registered account per target'}; power at "
+        "1% FPR (AUC); utility"
+    )
+    head = (
+        f"{'config':<22}{'sb':>13}{'raisaro':>13}{'ld':>13}{'diff':>13}"
+        f"{'exists>=1%':>11}{'exists>=5%':>11}{'count err':>10}{'legit':>7}{'s':>6}"
+    )
+    print(head)
+    for config, rep in reports.items():
+        a, u = rep["attacks"], rep["utility"]
+        cells = "".join(
+            f"{a[n]['power_at_max']:>6.2f} ({a[n]['roc']['auc']:.2f})"
+            for n in ("sb", "raisaro", "ld", "diff")
+        )
+        err = u["count_rel_error_mean"]
+        print(
+            f"({config}) {CONFIGURATIONS[config]:<18}{cells}{u['exists_correct_af1']:>11.3f}"
+            f"{u['exists_correct_af5']:>11.3f}{(err if err is not None else float('nan')):>10.3f}"
+            f"{u['legit_before_refusal']:>7}{rep['attack_seconds']:>6.0f}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=1))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ _GROUPS = (
     "onemg.cli.researcher",  # onemg login, passport, apply, applications, query, duo
     "onemg.cli.community",  # onemg community newsletter ..., onemg community news ...
     "onemg.cli.stakeholders",  # onemg community remind (after any module that makes "community")
+    "onemg.cli.privacy_attack",  # onemg privacy attack
 )
 
 

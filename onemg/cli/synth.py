@@ -82,6 +82,12 @@ def synth(
     force: bool = typer.Option(
         False, "--force", help="Overwrite country folders in a non-empty --out."
     ),
+    held_out: int = typer.Option(
+        0,
+        "--held-out",
+        help="Also simulate N individuals per country in the same simulation and write them as "
+        "a held-out reference panel in OUT/<cc>-held-out/ (for `onemg privacy attack`).",
+    ),
 ) -> None:
     """Generate synthetic national cohorts: genomes, Phenopackets, dataset descriptors, truth."""
     from onemg.synth import synthesize
@@ -104,6 +110,7 @@ def synth(
         access=access,
         force=force,
         progress=True,
+        held_out=held_out,
     )
     _print_summary(summary)
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from onemg.errors import ConflictError, InvalidInputError
-from onemg.synth import demography, genomes, outputs, phenopackets, phenotypes, spike, vcf
+from onemg.synth import demography, genomes, outputs, panel, phenopackets, phenotypes, spike, vcf
 from onemg.synth.regions import Region, parse_regions
 from onemg.synth.tables import (
     Country,
@@ -137,6 +137,7 @@ def synthesize(
     progress: bool = False,
     known_variants: KnownVariantTable | None = None,
     workers: int | None = None,
+    held_out: int = 0,
 ) -> SynthSummary:
     """Generate synthetic national cohorts, one folder per country under ``out``.
 
@@ -154,6 +155,8 @@ def synthesize(
         known_variants: override the shipped known-variant table (tests use boosted frequencies).
         workers: processes for the region simulations (default: up to 2); outputs do not
             depend on it.
+        held_out: individuals per country simulated with the cohort but written as a held-out
+            reference panel (``<out>/<cc>-held-out/``, :mod:`onemg.synth.panel`) instead.
 
     Returns:
         A :class:`SynthSummary` with per-country counts.
@@ -169,6 +172,14 @@ def synthesize(
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidInputError(f"seed must be a non-negative integer, got {seed!r}")
     requested = _parse_countries(countries, individuals, load_countries())
+    if (
+        isinstance(held_out, bool)
+        or not isinstance(held_out, int)
+        or not (0 <= held_out <= MAX_INDIVIDUALS)
+    ):
+        raise InvalidInputError(
+            f"held_out must be an integer between 0 and {MAX_INDIVIDUALS}, got {held_out!r}"
+        )
     region_list = parse_regions(regions, load_genes())
     tiers = outputs.parse_access(access)
     table = known_variants or load_known_variants()
@@ -181,7 +192,7 @@ def synthesize(
 
     with _progress(progress, len(region_list), "simulating genomes", "regions") as bar:
         pieces = genomes.simulate(
-            country_list, sizes, region_list, seed=seed, workers=workers,
+            country_list, [n + held_out for n in sizes], region_list, seed=seed, workers=workers,
             on_region=lambda: bar.update(1),
         )  # fmt: skip
     timings["simulate"] = time.perf_counter() - t0
@@ -189,6 +200,7 @@ def synthesize(
     # on a shared machine they show what a step costs independent of the load.
     timings["simulate_cpu"] = time.process_time() - c0
     nodes = genomes.country_sample_nodes(pieces[0].ts, country_list)
+    nodes, panel_nodes = panel.split_nodes(nodes, sizes)
     placed = spike.placements(table.variants, pieces)
     spiked = spike.draw_carriers(placed, country_list, sizes, _rng(seed, _STREAM_SPIKE))
     pieces = spike.apply(
@@ -204,6 +216,12 @@ def synthesize(
     variant_counts = _write_genotypes(
         pieces, country_list, nodes, ids, folders, fmt, spiked, seed, progress
     )
+    if held_out:
+        with _progress(progress, len(country_list), "held-out panels", "countries") as bar:
+            for country, p_nodes in zip(country_list, panel_nodes, strict=True):
+                panel.write_panel(pieces, p_nodes, panel.panel_dir(out, country.code),
+                                  code=country.code, seed=seed)  # fmt: skip
+                bar.update(1)
     timings["genotypes"] = time.perf_counter() - t1
     timings["genotypes_cpu"] = time.process_time() - c1
 

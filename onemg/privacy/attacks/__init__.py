@@ -1,0 +1,29 @@
+"""Re-identification attacks on a Beacon, and their evaluation (``onemg privacy attack``).
+
+Through the public HTTP API only: :class:`BeaconOracle` asks, :mod:`.strategies` holds the four
+attacks (SB-2015 LRT, Raisaro 2017, LD inference, count differencing), :func:`attack` runs them
+over many targets and :func:`evaluate` turns the traces into ROC and power figures.
+"""
+
+from onemg.privacy.attacks.evaluate import evaluate
+from onemg.privacy.attacks.lrt import score_terms
+from onemg.privacy.attacks.oracle import BeaconOracle
+from onemg.privacy.attacks.report import write_html, write_json
+from onemg.privacy.attacks.run import AttackPlan, attack, choose_targets
+from onemg.privacy.attacks.strategies import ATTACKS, Trace
+from onemg.privacy.attacks.targets import Reference, Target
+
+__all__ = [
+    "ATTACKS",
+    "AttackPlan",
+    "BeaconOracle",
+    "Reference",
+    "Target",
+    "Trace",
+    "attack",
+    "choose_targets",
+    "evaluate",
+    "score_terms",
+    "write_html",
+    "write_json",
+]
