@@ -78,8 +78,8 @@ def map_ordered(client: Client | None, fn: Callable[..., R], items: Sequence[T],
             (a retried task overwrites what the lost attempt wrote).
         items: one task each, results returned in this order.
         progress: ``progress(done, total)`` after each finished task.
-        broadcast: keyword arguments shared by every call, sent to each worker once (large
-            arrays such as per-sample groups).
+        broadcast: keyword arguments shared by every call, shipped once and copied between
+            workers by Dask (per-sample arrays; keep each under Dask's 10 MB graph warning).
 
     Raises:
         ComputeFailedError: a task failed for good (its exception is chained).
@@ -95,9 +95,9 @@ def map_ordered(client: Client | None, fn: Callable[..., R], items: Sequence[T],
         return out
     from distributed import as_completed
 
-    if extra:
-        shared = client.scatter(list(extra.values()), broadcast=True)
-        extra = dict(zip(extra, shared, strict=True))
+    # Each shared value becomes one task that returns it: unlike scattered data, the scheduler
+    # can run it again when the workers holding it die.
+    extra = {k: client.submit(_same, v, pure=False) for k, v in extra.items()}
     futures = client.map(fn, items, pure=False, **extra)
     try:
         for done, future in enumerate(as_completed(futures), start=1):
@@ -112,3 +112,7 @@ def map_ordered(client: Client | None, fn: Callable[..., R], items: Sequence[T],
             f"Dask job {name} failed after {total} task(s) were submitted: "
             f"{type(exc).__name__}: {exc}. Nothing was published; check the workers' logs "
             f"(memory limit: raise [compute] memory_limit) and run the command again") from exc
+
+
+def _same(value: T) -> T:
+    return value
