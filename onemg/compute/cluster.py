@@ -52,24 +52,38 @@ def compute_client(settings: ComputeSettings) -> Iterator[Client | None]:
         except OSError as exc:
             raise ComputeFailedError(
                 f"[compute] scheduler_address {settings.scheduler_address}: cannot reach the "
-                f"Dask scheduler ({exc}); start it (`dask scheduler`) or fix the address") from exc
+                f"Dask scheduler ({exc}); start it (`dask scheduler`) or fix the address"
+            ) from exc
         with client:
             yield client
         return
     # The scheduler of a LocalCluster runs in this process and reads the config when created.
-    with dask.config.set({"distributed.scheduler.allowed-failures": settings.allowed_failures,
-                          "distributed.worker.daemon": False}):
-        cluster = LocalCluster(n_workers=settings.workers,
-                               threads_per_worker=settings.threads_per_worker,
-                               processes=True, memory_limit=settings.memory_limit,
-                               dashboard_address=None, silence_logs=logging.WARNING)
+    with dask.config.set(
+        {
+            "distributed.scheduler.allowed-failures": settings.allowed_failures,
+            "distributed.worker.daemon": False,
+        }
+    ):
+        cluster = LocalCluster(
+            n_workers=settings.workers,
+            threads_per_worker=settings.threads_per_worker,
+            processes=True,
+            memory_limit=settings.memory_limit,
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+        )
     with cluster, Client(cluster) as client:
         yield client
 
 
-def map_ordered(client: Client | None, fn: Callable[..., R], items: Sequence[T], *,
-                progress: Callable[[int, int], None] | None = None,
-                broadcast: dict[str, Any] | None = None) -> list[R]:
+def map_ordered(
+    client: Client | None,
+    fn: Callable[..., R],
+    items: Sequence[T],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    broadcast: dict[str, Any] | None = None,
+) -> list[R]:
     """``[fn(item, **broadcast) for item in items]``, on Dask when ``client`` is given.
 
     Args:
@@ -111,7 +125,8 @@ def map_ordered(client: Client | None, fn: Callable[..., R], items: Sequence[T],
         raise ComputeFailedError(
             f"Dask job {name} failed after {total} task(s) were submitted: "
             f"{type(exc).__name__}: {exc}. Nothing was published; check the workers' logs "
-            f"(memory limit: raise [compute] memory_limit) and run the command again") from exc
+            f"(memory limit: raise [compute] memory_limit) and run the command again"
+        ) from exc
 
 
 def _same(value: T) -> T:

@@ -71,23 +71,33 @@ def _encode_partition(job: _Partition, mapping: Any) -> int:
     return job.index
 
 
-def _mapping(ts: tskit.TreeSequence, *, sample_ids: Sequence[str], contig_id: str,
-             position_offset: int, contig_length: int | None,
-             individuals: np.ndarray | None) -> Any:
+def _mapping(
+    ts: tskit.TreeSequence,
+    *,
+    sample_ids: Sequence[str],
+    contig_id: str,
+    position_offset: int,
+    contig_length: int | None,
+    individuals: np.ndarray | None,
+) -> Any:
     if individuals is None:
         individuals = np.arange(ts.num_individuals)
     if len(sample_ids) != len(individuals):
         raise InvalidInputError(
             f"{len(sample_ids)} sample ids for {len(individuals)} individuals of the tree "
-            "sequence; give one id per individual (in order)")
+            "sequence; give one id per individual (in order)"
+        )
     if ts.num_sites and int(ts.sites_position.min()) + position_offset < 1:
         raise InvalidInputError(
             f"a site at tskit position {int(ts.sites_position.min())} + position_offset "
-            f"{position_offset} is below VCF position 1; pass the region's 1-based start")
+            f"{position_offset} is below VCF position 1; pass the region's 1-based start"
+        )
     mapping = ts.map_to_vcf_model(
-        individuals=np.asarray(individuals), individual_names=list(sample_ids),
+        individuals=np.asarray(individuals),
+        individual_names=list(sample_ids),
         position_transform=lambda p: np.asarray(p, dtype=np.int64) + position_offset,
-        contig_id=contig_id)
+        contig_id=contig_id,
+    )
     if contig_length is not None:
         mapping.contig_length = int(contig_length)
     return mapping
@@ -155,26 +165,37 @@ def build_vcz_from_trees(
         else:
             trees_path = Path(trees)
             ts = tskit.load(trees_path)
-        mapping = _mapping(ts, sample_ids=sample_ids, contig_id=contig_id,
-                           position_offset=position_offset, contig_length=contig_length,
-                           individuals=individuals)
+        mapping = _mapping(
+            ts,
+            sample_ids=sample_ids,
+            contig_id=contig_id,
+            position_offset=position_offset,
+            contig_length=contig_length,
+            individuals=individuals,
+        )
         source = TskitFormat(ts, model_mapping=mapping)
         source._path = str(trees_path)  # recorded in bio2zarr's scratch metadata only
-        schema = source.generate_schema(variants_chunk_size=variants_chunk_size,
-                                        samples_chunk_size=samples_chunk_size)
+        schema = source.generate_schema(
+            variants_chunk_size=variants_chunk_size, samples_chunk_size=samples_chunk_size
+        )
         store = scratch / "store.vcz"
         writer = vcz.VcfZarrWriter(TskitFormat, store)
         n_chunks = max(1, -(-ts.num_sites // schema.get_chunks(["variants"])[0]))
         with compute_client(compute) as client:
             if partitions is None:
-                slots = (sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
-                         if client is not None else 0)
+                slots = (
+                    sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+                    if client is not None
+                    else 0
+                )
                 partitions = min(n_chunks, 4 * slots) if slots else 1
             writer.init(source, target_num_partitions=max(1, partitions), schema=schema)
-            jobs = [_Partition(str(trees_path), str(store), i)
-                    for i in range(writer.num_partitions)]
-            map_ordered(client, _encode_partition, jobs, progress=progress,
-                        broadcast={"mapping": mapping})
+            jobs = [
+                _Partition(str(trees_path), str(store), i) for i in range(writer.num_partitions)
+            ]
+            map_ordered(
+                client, _encode_partition, jobs, progress=progress, broadcast={"mapping": mapping}
+            )
         writer.finalise()
         writer.create_index()
         _set_attrs(store, attrs or {})
@@ -183,8 +204,13 @@ def build_vcz_from_trees(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    return VczBuildSummary(path=out, n_variants=int(ts.num_sites),
-                           n_samples=len(sample_ids), n_partitions=len(jobs), bytes=size)
+    return VczBuildSummary(
+        path=out,
+        n_variants=int(ts.num_sites),
+        n_samples=len(sample_ids),
+        n_partitions=len(jobs),
+        bytes=size,
+    )
 
 
 def _set_attrs(store: Path, attrs: Mapping[str, str]) -> None:

@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import msprime
@@ -34,8 +34,9 @@ TWO = ComputeSettings(workers=2, memory_limit="1GiB")
 @pytest.fixture(scope="module")
 def ts():  # noqa: ANN201 - tskit.TreeSequence
     """300 diploids x 300 kb with multi-allelic sites (high mutation rate, JC69 back-mutations)."""
-    anc = msprime.sim_ancestry(300, sequence_length=3e5, recombination_rate=1e-8,
-                               population_size=1e4, random_seed=5)
+    anc = msprime.sim_ancestry(
+        300, sequence_length=3e5, recombination_rate=1e-8, population_size=1e4, random_seed=5
+    )
     out = msprime.sim_mutations(anc, rate=5e-8, random_seed=6)
     assert out.num_sites > 1000
     assert max(len(s.mutations) for s in out.sites()) > 1  # multi-allelic sites exist
@@ -71,10 +72,11 @@ def reference_vcz(ts, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa
 
     path = tmp_path_factory.mktemp("ref") / "ref.vcz"
     mapping = ts.map_to_vcf_model(
-        individual_names=_ids(ts), contig_id="chr7",
-        position_transform=lambda p: np.asarray(p, dtype=np.int64) + 117_000_000)
-    b2t.convert(ts, str(path), model_mapping=mapping, variants_chunk_size=64,
-                worker_processes=0)
+        individual_names=_ids(ts),
+        contig_id="chr7",
+        position_transform=lambda p: np.asarray(p, dtype=np.int64) + 117_000_000,
+    )
+    b2t.convert(ts, str(path), model_mapping=mapping, variants_chunk_size=64, worker_processes=0)
     return path
 
 
@@ -122,16 +124,24 @@ class _Killer:
 
 
 @pytest.fixture
-def killer() -> Iterator[Callable[[Callable[[], bool]], _Killer]]:
-    yield _Killer
+def killer() -> Callable[[Callable[[], bool]], _Killer]:
+    return _Killer
 
 
 # === VCF Zarr from the tree sequence =============================================================
 def test_vcz_in_process_equals_bio2zarr(ts, reference_vcz: Path, tmp_path: Path) -> None:  # noqa: ANN001
     out = tmp_path / "one.vcz"
-    s = build_vcz_from_trees(ts, out, sample_ids=_ids(ts), contig_id="chr7",
-                             position_offset=117_000_000, variants_chunk_size=64)
-    assert s.n_variants == ts.num_sites and s.n_samples == 300 and s.n_partitions == 1
+    s = build_vcz_from_trees(
+        ts,
+        out,
+        sample_ids=_ids(ts),
+        contig_id="chr7",
+        position_offset=117_000_000,
+        variants_chunk_size=64,
+    )
+    assert s.n_variants == ts.num_sites
+    assert s.n_samples == 300
+    assert s.n_partitions == 1
     assert _differences(reference_vcz, out) == []
     assert [p.name for p in tmp_path.iterdir()] == ["one.vcz"]  # no scratch left behind
 
@@ -140,10 +150,16 @@ def test_vcz_on_dask_equals_single_process(ts, reference_vcz: Path, tmp_path: Pa
     trees = tmp_path / "in.trees"
     ts.dump(trees)
     done: list[tuple[int, int]] = []
-    s = build_vcz_from_trees(trees, tmp_path / "dask.vcz", sample_ids=_ids(ts),
-                             contig_id="chr7", position_offset=117_000_000,
-                             variants_chunk_size=64, compute=TWO,
-                             progress=lambda d, t: done.append((d, t)))
+    s = build_vcz_from_trees(
+        trees,
+        tmp_path / "dask.vcz",
+        sample_ids=_ids(ts),
+        contig_id="chr7",
+        position_offset=117_000_000,
+        variants_chunk_size=64,
+        compute=TWO,
+        progress=lambda d, t: done.append((d, t)),
+    )
     assert s.n_partitions == 8  # 4 per worker: a different split from the reference's one
     assert done[-1] == (8, 8)
     assert _differences(reference_vcz, tmp_path / "dask.vcz") == []
@@ -158,8 +174,15 @@ def test_vcz_killed_workers_publish_nothing(ts, tmp_path: Path, killer) -> None:
 
     never_retry = ComputeSettings(workers=2, memory_limit="1GiB", allowed_failures=0)
     with killer(started) as k, pytest.raises(ComputeFailedError, match="Nothing was published"):
-        build_vcz_from_trees(ts, out, sample_ids=_ids(ts), contig_id="chr7",
-                             position_offset=1, variants_chunk_size=16, compute=never_retry)
+        build_vcz_from_trees(
+            ts,
+            out,
+            sample_ids=_ids(ts),
+            contig_id="chr7",
+            position_offset=1,
+            variants_chunk_size=16,
+            compute=never_retry,
+        )
     assert k.killed
     assert list(parent.iterdir()) == []  # neither the store nor its scratch folder
 
@@ -181,8 +204,11 @@ def strata_vcz(reference_vcz: Path, tmp_path_factory: pytest.TempPathFactory) ->
     path = tmp_path_factory.mktemp("strata") / "g.vcz"
     shutil.copytree(reference_vcz, path)
     rng = np.random.default_rng(1)
-    write_sample_strata(path, sex=rng.choice(["female", "male", "unknown"], 300).tolist(),
-                        country=rng.choice(["FI", "EE"], 300).tolist())
+    write_sample_strata(
+        path,
+        sex=rng.choice(["female", "male", "unknown"], 300).tolist(),
+        country=rng.choice(["FI", "EE"], 300).tolist(),
+    )
     return path
 
 
@@ -193,19 +219,23 @@ def single_index(strata_vcz: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return out
 
 
-def test_index_on_dask_equals_single_process(strata_vcz: Path, single_index: Path,
-                                             tmp_path: Path) -> None:
+def test_index_on_dask_equals_single_process(
+    strata_vcz: Path, single_index: Path, tmp_path: Path
+) -> None:
     ticks: list[int] = []
-    s = build_index(strata_vcz, tmp_path / "index", compute=TWO,
-                    progress=lambda d, t: ticks.append(d))
-    assert ticks == list(range(1, len(ticks) + 1)) and len(ticks) > 10
+    s = build_index(
+        strata_vcz, tmp_path / "index", compute=TWO, progress=lambda d, t: ticks.append(d)
+    )
+    assert ticks == list(range(1, len(ticks) + 1))
+    assert len(ticks) > 10
     assert _differences(single_index, tmp_path / "index") == []
     assert s.n_variants == VariantIndex.open(single_index).n_variants
     assert _files(tmp_path / "index") == _files(single_index)
 
 
-def test_index_worker_killed_mid_build_is_retried(strata_vcz: Path, single_index: Path,
-                                                  tmp_path: Path, killer) -> None:  # noqa: ANN001
+def test_index_worker_killed_mid_build_is_retried(
+    strata_vcz: Path, single_index: Path, tmp_path: Path, killer
+) -> None:  # noqa: ANN001
     out = tmp_path / "index"
 
     def started() -> bool:
@@ -217,8 +247,9 @@ def test_index_worker_killed_mid_build_is_retried(strata_vcz: Path, single_index
     assert _differences(single_index, out) == []
 
 
-def test_index_killed_workers_without_retries_publish_nothing(strata_vcz: Path, tmp_path: Path,
-                                                              killer) -> None:  # noqa: ANN001
+def test_index_killed_workers_without_retries_publish_nothing(
+    strata_vcz: Path, tmp_path: Path, killer
+) -> None:  # noqa: ANN001
     def started() -> bool:
         return any(tmp_path.glob(".index.partial-*/index/parts/*"))
 
