@@ -149,6 +149,8 @@ class ComputeSettings:
     #: How often a task may be lost with its worker before the job fails (Dask's
     #: ``distributed.scheduler.allowed-failures``; local clusters only).
     allowed_failures: int = 3
+    #: Seconds to wait for ``scheduler_address`` to answer.
+    connect_timeout_s: float = 30.0
 
     def __post_init__(self) -> None:
         if self.workers < 0 or self.threads_per_worker < 1 or self.allowed_failures < 0:

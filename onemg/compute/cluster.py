@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from onemg.errors import UnavailableError
+from onemg.errors import OnemgError, UnavailableError
 from onemg.settings import ComputeSettings
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def compute_client(settings: ComputeSettings) -> Iterator[Client | None]:
 
     if settings.scheduler_address:
         try:
-            client = Client(settings.scheduler_address, timeout="30s")
+            client = Client(settings.scheduler_address, timeout=settings.connect_timeout_s)
         except OSError as exc:
             raise ComputeFailedError(
                 f"[compute] scheduler_address {settings.scheduler_address}: cannot reach the "
@@ -96,7 +96,9 @@ def map_ordered(
             workers by Dask (per-sample arrays; keep each under Dask's 10 MB graph warning).
 
     Raises:
-        ComputeFailedError: a task failed for good (its exception is chained).
+        ComputeFailedError: a task failed for good: its worker kept dying, or it raised an
+            error that is not an :class:`~onemg.errors.OnemgError` (chained). A task's own
+            ``OnemgError`` (e.g. ``InvalidInputError``) is raised as it is.
     """
     extra = dict(broadcast or {})
     total = len(items)
@@ -119,6 +121,9 @@ def map_ordered(
             if progress:
                 progress(done, total)
         return client.gather(futures)
+    except OnemgError:
+        client.cancel(futures)
+        raise  # the task's own, meaningful error (bad input in a chunk, ...)
     except Exception as exc:
         client.cancel(futures)
         name = getattr(fn, "__name__", str(fn))
