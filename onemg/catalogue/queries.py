@@ -117,9 +117,12 @@ def compute_set(conn: Connection, vid: int, n: int, f: Filter,
     if isinstance(f, OntologyFilter):
         if f.include_descendants:
             b = t.term_bitsets.c
-            bits = conn.execute(select(b.bits).where(b.vid == vid, b.ancestor == f.id)).scalar()
-            if bits is not None:
-                return IndividualSet(np.frombuffer(bytes(bits), dtype=np.uint8).copy(), n)
+            blob = conn.execute(select(b.bits).where(b.vid == vid, b.ancestor == f.id)).scalar()
+            if blob is not None:
+                blob = bytes(blob)
+                if len(blob) == (n + 7) // 8:  # a bitset; shorter blobs are int32 lists
+                    return IndividualSet(np.frombuffer(blob, dtype=np.uint8).copy(), n)
+                return IndividualSet.from_indices(np.frombuffer(blob, dtype="<i4"), n)
         stmt = term_statement(vid, f.id, include_descendants=f.include_descendants)
     else:
         field, _, value = f.id.partition(":")
