@@ -474,7 +474,7 @@ def _common_hpo(node: Path, ds_id: str) -> str:
     return terms[0] if terms else "NCIT:C20197"
 
 
-def _wait(base: str, timeout: float = 120) -> None:
+def _wait(base: str, timeout: float = 900) -> None:
     import httpx
 
     t0 = time.perf_counter()
