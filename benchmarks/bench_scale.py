@@ -85,8 +85,10 @@ def builds(n: int, length: float, worker_counts: list[int], chunk: int) -> None:
 
     t = time.perf_counter()
     ts = simulate(n, length)
-    print(f"simulation n={n:,} x {length / 1e6:g} Mb: {ts.num_sites:,} sites "
-          f"({time.perf_counter() - t:.1f} s, cached under bench-data/); {_load()}")
+    print(
+        f"simulation n={n:,} x {length / 1e6:g} Mb: {ts.num_sites:,} sites "
+        f"({time.perf_counter() - t:.1f} s, cached under bench-data/); {_load()}"
+    )
     trees = DATA / f"sim-{n}-{int(length)}-1.trees"
     ids = [f"S{i:07d}" for i in range(n)]
     calls = ts.num_sites * 2 * n
@@ -106,31 +108,51 @@ def builds(n: int, length: float, worker_counts: list[int], chunk: int) -> None:
             compute = ComputeSettings(workers=w, memory_limit="6GiB")
             vcz = work / f"g{w}.vcz"
             t = time.perf_counter()
-            s = build_vcz_from_trees(trees, vcz, sample_ids=ids, contig_id="chr7",
-                                     position_offset=117_000_000, variants_chunk_size=chunk,
-                                     compute=compute)
+            s = build_vcz_from_trees(
+                trees,
+                vcz,
+                sample_ids=ids,
+                contig_id="chr7",
+                position_offset=117_000_000,
+                variants_chunk_size=chunk,
+                compute=compute,
+            )
             vcz_s[w] = time.perf_counter() - t
             write_sample_strata(vcz, sex=sex, country=["FI"] * n)
             t = time.perf_counter()
             build_index(vcz, work / f"index{w}", compute=compute)
             idx_s[w] = time.perf_counter() - t
-            same = "" if w == 0 else (
-                f"; identical to in-process: store {_same(work / 'g0.vcz', vcz)}, index "
-                f"{_same(work / 'index0', work / f'index{w}')}")
-            print(f"{'in-process' if w == 0 else f'{w} Dask worker(s)':>18}: VCF Zarr "
-                  f"{vcz_s[w]:6.1f} s ({s.n_partitions} partitions, {s.bytes / 2**20:.1f} MiB), "
-                  f"index {idx_s[w]:6.1f} s{same}")
-        print(f"genotype calls: {calls:.3g} ({ts.num_sites:,} sites x {2 * n:,} haplotypes); "
-              f"{_load()}")
+            same = (
+                ""
+                if w == 0
+                else (
+                    f"; identical to in-process: store {_same(work / 'g0.vcz', vcz)}, index "
+                    f"{_same(work / 'index0', work / f'index{w}')}"
+                )
+            )
+            print(
+                f"{'in-process' if w == 0 else f'{w} Dask worker(s)':>18}: VCF Zarr "
+                f"{vcz_s[w]:6.1f} s ({s.n_partitions} partitions, {s.bytes / 2**20:.1f} MiB), "
+                f"index {idx_s[w]:6.1f} s{same}"
+            )
+        print(
+            f"genotype calls: {calls:.3g} ({ts.num_sites:,} sites x {2 * n:,} haplotypes); "
+            f"{_load()}"
+        )
         base = min(worker_counts)
         for name, table in (("VCF Zarr from trees", vcz_s), ("index from VCF Zarr", idx_s)):
             for w in runs:
                 per = calls / table[w] / max(w, 1) / 1e6
-                speed = ("" if w == 0 else
-                         f", speed-up over {base} worker(s) {table[base] / table[w]:.2f}x")
-                print(f"  {name:20s} {'in-process' if w == 0 else f'{w} worker(s)':>12}: "
-                      f"{calls / table[w] / 1e6:7.1f} M calls/s, {per:7.1f} M calls/s per "
-                      f"worker{speed}")
+                speed = (
+                    ""
+                    if w == 0
+                    else f", speed-up over {base} worker(s) {table[base] / table[w]:.2f}x"
+                )
+                print(
+                    f"  {name:20s} {'in-process' if w == 0 else f'{w} worker(s)':>12}: "
+                    f"{calls / table[w] / 1e6:7.1f} M calls/s, {per:7.1f} M calls/s per "
+                    f"worker{speed}"
+                )
         print(f"peak RSS of this process {_rss_gib():.2f} GiB (workers are separate processes)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -147,12 +169,20 @@ def _slow_filters(engine, vid: int, onto) -> list[str]:  # noqa: ANN001
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        with_bits = {r[0] for r in conn.execute(
-            text("SELECT ancestor FROM cat_term_bitsets WHERE vid = :v"), {"v": vid})}
-        counts = conn.execute(text(
-            "SELECT c.ancestor, COUNT(*) AS k FROM cat_annotations a JOIN cat_term_closure c "
-            "ON c.vid = a.vid AND c.term = a.term WHERE a.vid = :v GROUP BY c.ancestor "
-            "ORDER BY k DESC"), {"v": vid}).all()
+        with_bits = {
+            r[0]
+            for r in conn.execute(
+                text("SELECT ancestor FROM cat_term_bitsets WHERE vid = :v"), {"v": vid}
+            )
+        }
+        counts = conn.execute(
+            text(
+                "SELECT c.ancestor, COUNT(*) AS k FROM cat_annotations a JOIN cat_term_closure c "
+                "ON c.vid = a.vid AND c.term = a.term WHERE a.vid = :v GROUP BY c.ancestor "
+                "ORDER BY k DESC"
+            ),
+            {"v": vid},
+        ).all()
     no_bits = [(a, k) for a, k in counts if a not in with_bits]
     widest = max(no_bits, key=lambda x: x[1])[0] if no_bits else "HP:0001250"
     return ["HP:0000001", "HP:0000118", "ICD10:IX", "ICD10:IV", widest]
@@ -168,8 +198,10 @@ def _bench_filters(engine, ds: str, n: int, vid: int, label: str) -> None:  # no
     warm = Catalogue(engine)
     cold.individual_set(ds, [])  # pool and columns warm-up
     rng = np.random.default_rng(1)
-    carriers = {"rare (0.1%)": np.sort(rng.choice(n, n // 1000, replace=False)).astype(np.int32),
-                "common (30%)": np.flatnonzero(rng.random(n) < 0.3).astype(np.int32)}
+    carriers = {
+        "rare (0.1%)": np.sort(rng.choice(n, n // 1000, replace=False)).astype(np.int32),
+        "common (30%)": np.flatnonzero(rng.random(n) < 0.3).astype(np.int32),
+    }
     for term in terms:
         times = []
         for _ in range(15):
@@ -198,11 +230,15 @@ def _pg_size(engine) -> int:  # noqa: ANN001
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        return int(conn.execute(text(
-            "SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c "
-            "JOIN pg_namespace s ON s.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND c.relname LIKE 'cat_%' AND s.nspname = 'public'")
-        ).scalar())
+        return int(
+            conn.execute(
+                text(
+                    "SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c "
+                    "JOIN pg_namespace s ON s.oid = c.relnamespace "
+                    "WHERE c.relkind = 'r' AND c.relname LIKE 'cat_%' AND s.nspname = 'public'"
+                )
+            ).scalar()
+        )
 
 
 def _load_one(engine, records, n: int, method: str | None) -> tuple[float, int]:  # noqa: ANN001
@@ -218,8 +254,13 @@ def _load_one(engine, records, n: int, method: str | None) -> tuple[float, int]:
     try:
         cat = Catalogue(engine)
         t = time.perf_counter()
-        cat.stage_version({"id": f"bench-{n}", "country": "FI"}, version="v1", records=records,
-                          sample_ids=[r.id for r in records], data_path="x")
+        cat.stage_version(
+            {"id": f"bench-{n}", "country": "FI"},
+            version="v1",
+            records=records,
+            sample_ids=[r.id for r in records],
+            data_path="x",
+        )
         cat.publish_version(f"bench-{n}", "v1")
         took = time.perf_counter() - t
     finally:
@@ -257,17 +298,21 @@ def catalogue(sizes: list[int], postgres: bool) -> None:
             t = time.perf_counter()
             rows = build_rows(records, [r.id for r in records], "FI", load_ontology())
             rows_s = time.perf_counter() - t
-            print(f"[n={n:,}] generated records {gen:.1f} s; build_rows (Python, part of every "
-                  f"load) {rows_s:.1f} s: {len(rows.annotations):,} annotations, "
-                  f"{len(rows.closure):,} closure rows, {len(rows.bitsets)} bitsets; {_load()}")
+            print(
+                f"[n={n:,}] generated records {gen:.1f} s; build_rows (Python, part of every "
+                f"load) {rows_s:.1f} s: {len(rows.annotations):,} annotations, "
+                f"{len(rows.closure):,} closure rows, {len(rows.bitsets)} bitsets; {_load()}"
+            )
             del rows
             with tempfile.TemporaryDirectory(dir=DATA) as tmp:
                 db = Path(tmp) / "cat.db"
                 engine = make_engine(f"sqlite:///{db}")
                 migrate(engine)
                 took, vid = _load_one(engine, records, n, None)
-                print(f"[n={n:,}] SQLite load (executemany) {took:.1f} s, file "
-                      f"{db.stat().st_size / 2**20:.0f} MiB")
+                print(
+                    f"[n={n:,}] SQLite load (executemany) {took:.1f} s, file "
+                    f"{db.stat().st_size / 2**20:.0f} MiB"
+                )
                 _bench_filters(engine, f"bench-{n}", n, vid, f"SQLite {n:,}")
                 engine.dispose()
             if cluster is not None:
@@ -275,8 +320,10 @@ def catalogue(sizes: list[int], postgres: bool) -> None:
                 engine = make_engine(url)
                 migrate(engine)
                 took, vid = _load_one(engine, records, n, None)
-                print(f"[n={n:,}] PostgreSQL load (COPY) {took:.1f} s, tables + indexes "
-                      f"{_pg_size(engine) / 2**20:.0f} MiB")
+                print(
+                    f"[n={n:,}] PostgreSQL load (COPY) {took:.1f} s, tables + indexes "
+                    f"{_pg_size(engine) / 2**20:.0f} MiB"
+                )
                 _bench_filters(engine, f"bench-{n}", n, vid, f"PostgreSQL {n:,}")
                 engine.dispose()
                 if i == 0:
@@ -284,8 +331,10 @@ def catalogue(sizes: list[int], postgres: bool) -> None:
                     engine = make_engine(url)
                     migrate(engine)
                     took_ins, _ = _load_one(engine, records, n, "insert")
-                    print(f"[n={n:,}] PostgreSQL load (row inserts, baseline) {took_ins:.1f} s: "
-                          f"COPY load is {took_ins / took:.2f}x faster end to end")
+                    print(
+                        f"[n={n:,}] PostgreSQL load (row inserts, baseline) {took_ins:.1f} s: "
+                        f"COPY load is {took_ins / took:.2f}x faster end to end"
+                    )
                     engine.dispose()
             del records
             print(f"peak RSS {_rss_gib():.2f} GiB")
