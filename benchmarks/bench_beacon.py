@@ -11,8 +11,9 @@ Usage::
 phenopackets, BCF + CSI) and ingests it into a node under ``bench-data/beacon-<n>/`` (reused).
 ``prepare --from-carriers`` skips synth and the dense genotype conversion (about an hour at 1M
 here): the variant index is the one ``bench_index.py`` writes straight from carrier lists
-(``bench-data/index-<n>``: 1 Mb of chr1, per-site frequency spectrum of a 100k msprime
-simulation, carriers drawn at random — synthetic carrier sets, not a simulated 1M cohort), and
+(``bench-data/index-<n>``: 1 Mb at chr7:117-118 Mb (CFTR inside), per-site frequency spectrum of
+a 100k msprime simulation, carriers drawn at random — synthetic carrier sets, not a simulated
+1M cohort), and
 the catalogue gets ``n`` synthetic individuals with random HPO features and ICD-10 diagnoses
 (``bench_catalogue.py``'s generator; sexes are the index's), staged and published through the
 real catalogue API. The node has the on-disk layout an ingest produces
@@ -122,7 +123,8 @@ def prepare_from_carriers(n: int, base_n: int = 100_000) -> Path:
         "id": ds_id, "title": f"Synthetic carrier sets: Finland ({n:,} individuals)",
         "description": (f"SYNTHETIC data, not from real people: {n} individuals whose genotypes "
                         "are carrier sets drawn at random with the per-site frequency spectrum "
-                        f"of a {base_n:,}-sample msprime simulation of 1 Mb (chr1), not a "
+                        f"of a {base_n:,}-sample msprime simulation of 1 Mb (chr7:117-118 Mb), "
+                        "not a "
                         "simulated cohort; random HPO features and ICD-10 diagnoses."),
         "country": "FI", "synthetic": True, "version": "1", "assemblyId": "GRCh38",
         "createDateTime": "2026-01-01T00:00:00Z", "updateDateTime": "2026-01-01T00:00:00Z",
