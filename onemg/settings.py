@@ -191,6 +191,38 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class ComputeSettings:
+    """Where batch genotype work runs: VCF Zarr and index builds (Dask; docs/scale.md).
+
+    With ``scheduler_address`` the work goes to that running Dask scheduler (a multi-machine
+    cluster whose workers see the same file system). Otherwise ``workers > 0`` starts a Dask
+    ``LocalCluster`` of that many worker processes for the duration of the job, and
+    ``workers = 0`` runs the same task functions one after another in this process.
+    """
+
+    #: A running Dask scheduler, e.g. ``tcp://10.0.0.5:8786`` (``workers`` is then ignored).
+    scheduler_address: str | None = None
+    #: Local Dask worker processes when no scheduler is given; 0 = this process, no Dask.
+    workers: int = 0
+    #: Threads per local worker (the kernels are CPU-bound: one per core is the norm).
+    threads_per_worker: int = 1
+    #: Memory limit per local worker, in Dask's syntax ("4GiB", "auto", "0" for none).
+    memory_limit: str = "4GiB"
+    #: How often a task may be lost with its worker before the job fails (Dask's
+    #: ``distributed.scheduler.allowed-failures``; local clusters only).
+    allowed_failures: int = 3
+    #: Seconds to wait for ``scheduler_address`` to answer.
+    connect_timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.workers < 0 or self.threads_per_worker < 1 or self.allowed_failures < 0:
+            raise InvalidInputError(
+                "[compute]: workers and allowed_failures must be >= 0 and threads_per_worker "
+                f">= 1 (got {self.workers}, {self.allowed_failures}, "
+                f"{self.threads_per_worker}); fix onemg.toml")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a node, the hub or a CLI command needs to know."""
 
@@ -204,6 +236,7 @@ class Settings:
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    compute: ComputeSettings = field(default_factory=ComputeSettings)
 
     @property
     def db_url(self) -> str:
@@ -243,10 +276,10 @@ def settings_from_mapping(
     """Build :class:`Settings` from parsed TOML (``raw``), the environment and overrides.
 
     The one loader of the node, the hub and the CLI: ``[beacon]``, ``[access]``, ``[retrieval]``,
-    ``[catalogue]``, ``[mail]``, ``[privacy]`` and top-level fields from ``raw``; then
-    ``ONEMG_<FIELD>`` environment variables for top-level fields (``ONEMG_DATABASE_URL``) and
-    ``ONEMG_PRIVACY_PROFILE`` for ``[privacy] profile`` (to run one node in each configuration
-    of a measurement); then ``overrides`` that are not ``None``.
+    ``[catalogue]``, ``[mail]``, ``[privacy]``, ``[compute]`` and top-level fields from ``raw``;
+    then ``ONEMG_<FIELD>`` environment variables for top-level fields (``ONEMG_DATABASE_URL``)
+    and ``ONEMG_PRIVACY_PROFILE`` for ``[privacy] profile`` (to run one node in each
+    configuration of a measurement); then ``overrides`` that are not ``None``.
     """
     env = os.environ if environ is None else environ
     raw = dict(raw)
@@ -259,8 +292,10 @@ def settings_from_mapping(
     if env.get("ONEMG_PRIVACY_PROFILE"):
         privacy_raw["profile"] = env["ONEMG_PRIVACY_PROFILE"]
     privacy = _section(PrivacySettings, privacy_raw, f"{source} [privacy]")
+    compute = _section(ComputeSettings, raw.pop("compute", {}), f"{source} [compute]")
     top = {f.name for f in dataclasses.fields(Settings)} - {"beacon", "access", "retrieval",
                                                            "catalogue", "mail", "privacy",
+                                                           "compute",
                                                            "data_dir"}
     unknown = set(raw) - top
     if unknown:
@@ -273,7 +308,7 @@ def settings_from_mapping(
             raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(data_dir=Path(data_dir), beacon=beacon, access=access, retrieval=retrieval,
-                    catalogue=catalogue, mail=mail, privacy=privacy, **raw)
+                    catalogue=catalogue, mail=mail, privacy=privacy, compute=compute, **raw)
 
 
 def load_settings(

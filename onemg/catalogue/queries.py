@@ -33,19 +33,38 @@ class Columns:
     country: np.ndarray  # object array of ISO codes or None
 
 
-def bulk_insert(conn: Connection, table: Any, vid: int, items: list[dict[str, Any]]) -> None:
-    """Insert ``items`` (dicts without ``vid``) for version ``vid`` with driver executemany.
+def bulk_insert(conn: Connection, table: Any, vid: int, items: list[dict[str, Any]], *,
+                method: str = "auto") -> None:
+    """Write ``items`` (dicts without ``vid``) as rows of ``table`` for version ``vid``.
+
+    Args:
+        method: ``"copy"`` streams the rows with PostgreSQL's ``COPY ... FROM STDIN`` (psycopg's
+            binary-safe ``write_row``; about 5x faster than executemany at 1M individuals, see
+            docs/scale.md); ``"insert"`` uses the driver's executemany (any database);
+            ``"auto"`` picks COPY on PostgreSQL and executemany elsewhere. Both run inside the
+            caller's transaction and store the same rows (tests/catalogue/test_bulk_load.py).
 
     SQLAlchemy's per-row parameter processing took about 60% of a 100k-individual load. These
     rows already hold clean Python values, so plain tuples go straight to the DBAPI.
     """
     if not items:
         return
+    if method not in ("auto", "copy", "insert"):
+        raise ValueError(f"bulk load method {method!r}: use auto, copy or insert")
     cols = [c.name for c in table.columns if c.name != "vid"]
+    get = itemgetter(*cols)
+    postgres = conn.dialect.name == "postgresql"
+    if method == "copy" or (method == "auto" and postgres):
+        if not postgres:
+            raise ValueError(f"COPY needs PostgreSQL, not {conn.dialect.name}")
+        sql = f"COPY {table.name} (vid, {', '.join(cols)}) FROM STDIN"
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+            for r in items:
+                copy.write_row((vid, *get(r)))
+        return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {table.name} (vid, {', '.join(cols)}) "
            f"VALUES ({', '.join([mark] * (len(cols) + 1))})")
-    get = itemgetter(*cols)
     for start in range(0, len(items), CHUNK):
         conn.exec_driver_sql(sql, [(vid, *get(r)) for r in items[start:start + CHUNK]])
 
@@ -98,9 +117,12 @@ def compute_set(conn: Connection, vid: int, n: int, f: Filter,
     if isinstance(f, OntologyFilter):
         if f.include_descendants:
             b = t.term_bitsets.c
-            bits = conn.execute(select(b.bits).where(b.vid == vid, b.ancestor == f.id)).scalar()
-            if bits is not None:
-                return IndividualSet(np.frombuffer(bytes(bits), dtype=np.uint8).copy(), n)
+            blob = conn.execute(select(b.bits).where(b.vid == vid, b.ancestor == f.id)).scalar()
+            if blob is not None:
+                blob = bytes(blob)
+                if len(blob) == (n + 7) // 8:  # a bitset; shorter blobs are int32 lists
+                    return IndividualSet(np.frombuffer(blob, dtype=np.uint8).copy(), n)
+                return IndividualSet.from_indices(np.frombuffer(blob, dtype="<i4"), n)
         stmt = term_statement(vid, f.id, include_descendants=f.include_descendants)
     else:
         field, _, value = f.id.partition(":")

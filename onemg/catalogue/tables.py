@@ -143,8 +143,10 @@ term_closure = Table(
     Column("term", String(64), primary_key=True),
 )
 
-#: Precomputed member bitsets (packed little-endian, as IndividualSet) of the ancestors that
-#: cover many individuals: for those, one row read replaces fetching a long list of indices.
+#: Precomputed members of the ancestors that cover many individuals: for those, one row read
+#: replaces probing the annotation index once per member. ``bits`` is a packed little-endian
+#: bitset (as IndividualSet, ``ceil(n / 8)`` bytes) for broad ancestors, and a sorted ``<i4``
+#: list of indices (always shorter) for mid-size ones (``rows.LIST_MIN_MEMBERS`` and up).
 term_bitsets = Table(
     "cat_term_bitsets", _meta,
     _vid(),

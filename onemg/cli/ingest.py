@@ -16,9 +16,11 @@ _DATA_DIR = typer.Option(..., "--data-dir", help="Node data directory.", show_de
 _DB_URL = typer.Option(None, "--database-url",
                        help="SQLAlchemy URL of the node database (default: NODE_DIR/node.db).")
 _WORKERS = typer.Option(0, "--workers", min=0,
-                        help="Worker processes for the two-pass conversion and for index builds "
-                             "from a store (0 = this process). A one-pass ingest (GT-only "
-                             "VCF/BCF) always runs bcftools beside one indexing thread.")
+                        help="Worker processes for the two-pass conversion, and local Dask "
+                             "workers for index builds from a store (0 = as [compute] in "
+                             "onemg.toml says; by default this process). A one-pass ingest "
+                             "(GT-only VCF/BCF) always runs bcftools beside one indexing "
+                             "thread.")
 
 _STEPS = {"validate": "validating inputs", "convert": "VCF -> VCF Zarr",
           "index": "building Beacon index", "archive": "encrypted archive (Crypt4GH)",
@@ -170,7 +172,7 @@ def _rebuild(data_dir: Path = _DATA_DIR,
     with _progress(Console(stderr=True)) as progress:
         summary = rebuild_index(dataset_id, data_dir=settings.data_dir,
                                 database_url=settings.db_url, workers=workers,
-                                progress=_Bars(progress))
+                                progress=_Bars(progress), settings=settings)
     Console().print(f"index of {dataset_id}: {summary.n_variants} variants, "
                     f"{summary.n_individuals} individuals, {_size(summary.bytes)}")
 

@@ -38,9 +38,12 @@ def serve_node(settings: Settings, *, host: str, port: int, workers: int = 1,
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    # A worker warming a 1M-individual catalogue can hold the GIL for seconds on a busy machine;
+    # uvicorn's default 5 s health check then kills and restarts it forever (seen at 1M).
     config = uvicorn.Config(NodeAppFactory(settings), factory=True, host=host, port=port,
                             workers=workers, loop="uvloop", http="httptools",
-                            log_level=log_level, access_log=False)
+                            log_level=log_level, access_log=False,
+                            timeout_worker_healthcheck=120)
     server = uvicorn.Server(config)
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -24,6 +24,7 @@ from onemg.genomics.normalize import (
     split_record,
     variant_type,
 )
+from onemg.genomics.trees_vcz import VczBuildSummary, build_vcz_from_trees
 
 __all__ = [
     "CONTIGS",
@@ -32,8 +33,10 @@ __all__ = [
     "Variant",
     "VariantIndex",
     "VariantQuery",
+    "VczBuildSummary",
     "build_index",
     "build_index_from_carriers",
+    "build_vcz_from_trees",
     "convert_and_index",
     "convert_genotypes",
     "gene_region",

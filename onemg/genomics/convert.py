@@ -19,6 +19,7 @@ import zarr
 from onemg.errors import InvalidInputError
 from onemg.genomics.index_build import IndexSummary
 from onemg.genomics.vcfcheck import locate_malformed
+from onemg.settings import ComputeSettings
 
 
 def genotype_format(path: Path) -> str:
@@ -165,6 +166,7 @@ def convert_and_index(
     show_progress: bool = False,
     progress: Callable[[int, int], None] | None = None,
     variants_chunk_size: int | None = None,
+    compute: ComputeSettings | None = None,
 ) -> IndexSummary:
     """Genotypes -> VCF Zarr store ``vcz`` (with the strata arrays) + Beacon index ``index``.
 
@@ -177,6 +179,8 @@ def convert_and_index(
         sex, country: per-sample strata in output order (see :func:`write_sample_strata`).
         progress: ``progress(done_chunks, total_chunks)`` for the index.
         variants_chunk_size: Zarr chunk height (default bio2zarr's 1,000 records).
+        compute: where an index build from a finished store runs (default: a Dask
+            LocalCluster of ``workers`` processes, or this process when ``workers`` is 0).
 
     Raises:
         InvalidInputError: unreadable input; a malformed record is reported as ``file:line``.
@@ -189,7 +193,8 @@ def convert_and_index(
                           workers=workers, show_progress=show_progress,
                           variants_chunk_size=variants_chunk_size)
         write_sample_strata(vcz, sex=sex, country=country)
-        return build_index(vcz, index, workers=workers, progress=progress)
+        return build_index(vcz, index, compute=compute or ComputeSettings(workers=workers),
+                           progress=progress)
 
     if genotype_format(src) == "vcz":
         return two_pass()

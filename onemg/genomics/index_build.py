@@ -3,9 +3,11 @@
 Each storage chunk-row of ``call_genotype`` is an independent task (:func:`_build_chunk`): it
 normalises and splits the chunk's records, counts alleles per sample group, and writes the
 chunk's carriers and homozygotes in hybrid form under ``parts/<chunk>/``. Memory is bounded by one
-chunk. :func:`build_index` maps the tasks (in-process, or over a spawn process pool when
-``workers > 0`` — the same function either way), then sorts the small per-variant table by
-(contig, pos, ref, alt) and streams the parts into the final files (see ``index.py``).
+chunk. :func:`build_index` maps the tasks with :mod:`onemg.compute` (in this process, on a Dask
+``LocalCluster`` or on a cluster named in ``[compute]``: the same function either way), then
+sorts the small per-variant table by (contig, pos, ref, alt) and streams the parts, in chunk
+order, into the final files (see ``index.py``). It builds in a scratch folder beside ``out`` and
+renames it into place at the end, so a failed or killed build leaves no index behind.
 
 The per-sample strata come from the store itself (``sample_sex``, ``sample_country``; written
 at ingest by :func:`onemg.genomics.convert.write_sample_strata`), so a rebuild needs nothing else.
@@ -15,8 +17,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import multiprocessing
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +27,9 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from onemg.errors import InvalidInputError
+from onemg.compute import compute_client, map_ordered
+from onemg.durable import fsync_tree, publish_dir
+from onemg.errors import ConflictError, InvalidInputError
 from onemg.genomics import hybrid, kernels
 from onemg.genomics.normalize import (
     CONTIG_RANK,
@@ -35,6 +39,7 @@ from onemg.genomics.normalize import (
     split_record,
     variant_type,
 )
+from onemg.settings import ComputeSettings
 
 FORMAT = "onemg-beacon-index"
 FORMAT_VERSION = 1
@@ -49,7 +54,6 @@ class _ChunkTask:
     vcz: str
     chunk: int
     parts: str
-    group: np.ndarray
     n_groups: int
     dense_min: int
 
@@ -84,7 +88,8 @@ def _open(vcz: Path | str) -> zarr.Group:
         raise InvalidInputError(f"{vcz}: not a readable VCF Zarr store ({exc})") from exc
 
 
-def _build_chunk(task: _ChunkTask) -> _ChunkRows:
+def _build_chunk(task: _ChunkTask, group: np.ndarray) -> _ChunkRows:
+    """One variant chunk of the store (a Dask task; re-running it rewrites the same part)."""
     root = _open(task.vcz)
     gt = root["call_genotype"]
     vchunk, schunk = gt.chunks[0], gt.chunks[1]
@@ -95,7 +100,7 @@ def _build_chunk(task: _ChunkTask) -> _ChunkRows:
         positions=root["variant_position"][v0:v1],
         contig_codes=root["variant_contig"][v0:v1], contig_ids=root["contig_id"][:],
         genotypes=lambda s0, s1: gt[v0:v1, s0:s1], n=int(gt.shape[1]), samples_chunk=schunk,
-        group=task.group, n_groups=task.n_groups, dense_min=task.dense_min)
+        group=group, n_groups=task.n_groups, dense_min=task.dense_min)
 
 
 def index_chunk(
@@ -216,16 +221,17 @@ def build_index(
     vcz: Path,
     out: Path,
     *,
-    workers: int = 0,
+    compute: ComputeSettings | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IndexSummary:
-    """Build the Beacon index of ``vcz`` into the (new or empty) folder ``out``.
+    """Build the Beacon index of ``vcz`` into the new folder ``out``.
 
     Args:
         vcz: VCF Zarr store (with optional ``sample_sex``/``sample_country`` arrays).
-        out: destination folder; created; must not already hold an index.
-        workers: 0 builds in this process; ``> 0`` uses that many spawned processes, one task
-            per variant chunk (callers must guard ``if __name__ == "__main__"``).
+        out: destination folder; must not exist. It appears complete or not at all.
+        compute: where the chunk tasks run (default: this process; ``[compute] workers > 0``
+            starts a Dask LocalCluster, ``scheduler_address`` uses a running cluster whose
+            workers see ``vcz`` and ``out``'s folder). The index does not depend on it.
         progress: called as ``progress(done_chunks, total_chunks)`` after each chunk.
 
     Returns:
@@ -233,6 +239,8 @@ def build_index(
 
     Raises:
         InvalidInputError: the store is unreadable or has invalid strata arrays.
+        ConflictError: ``out`` exists.
+        onemg.compute.ComputeFailedError: a chunk failed for good (nothing is published).
     """
     root = _open(vcz)
     for needed in ("call_genotype", "variant_allele", "variant_position", "variant_contig",
@@ -240,30 +248,32 @@ def build_index(
         if needed not in root:
             raise InvalidInputError(f"{vcz}: VCF Zarr array {needed!r} is missing; "
                                     "re-create the store with bio2zarr")
+    out = Path(out)
+    if out.exists():
+        raise ConflictError(f"{out} already exists; remove it or choose another folder")
     gt = root["call_genotype"]
     n = int(gt.shape[1])
     group, labels, member = _sample_groups(root, n)
     n_chunks = -(-int(gt.shape[0]) // int(gt.chunks[0])) if gt.shape[0] else 0
-    out.mkdir(parents=True, exist_ok=False)
-    parts = out / "parts"
     dense_min = max(1, -(-n // DENSE_DIVISOR))
-    tasks = [_ChunkTask(str(vcz), c, str(parts), group, member.shape[0], dense_min)
-             for c in range(n_chunks)]
-    results: list[_ChunkRows] = []
-    if workers > 0 and n_chunks > 1:
-        ctx = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            for res in pool.map(_build_chunk, tasks):
-                results.append(res)
-                if progress:
-                    progress(len(results), n_chunks)
-    else:
-        for task in tasks:
-            results.append(_build_chunk(task))
-            if progress:
-                progress(len(results), n_chunks)
-    return _complete(out, results, n=n, labels=labels, member=member, dense_min=dense_min,
-                     source=vcz)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        build = scratch / "index"
+        build.mkdir()
+        tasks = [_ChunkTask(str(Path(vcz).resolve()), c, str((build / "parts").resolve()),
+                            member.shape[0], dense_min) for c in range(n_chunks)]
+        # One chunk gains nothing from a cluster's start-up.
+        with compute_client(compute if compute and n_chunks > 1 else ComputeSettings()) as client:
+            results = map_ordered(client, _build_chunk, tasks, progress=progress,
+                                  broadcast={"group": group})
+        summary = _complete(build, results, n=n, labels=labels, member=member,
+                            dense_min=dense_min, source=vcz)
+        fsync_tree(build)
+        publish_dir(build, out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return summary
 
 
 def _complete(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str],

@@ -16,7 +16,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from onemg.durable import fsync_dir, fsync_tree, publish_dir
 from onemg.errors import ConflictError, InvalidInputError
+
+__all__ = ["NodeLayout", "check_dataset_id", "fsync_dir", "fsync_tree", "new_version",
+           "publish_dir"]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -106,33 +110,3 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
-
-
-def fsync_tree(path: Path) -> None:
-    """Flush every file and folder under ``path`` to stable storage."""
-    for dirpath, _dirs, files in os.walk(path):
-        for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fsync_dir(Path(dirpath))
-
-
-def fsync_dir(path: Path) -> None:
-    """Flush a folder entry (makes a rename inside it durable)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def publish_dir(staged: Path, final: Path) -> None:
-    """Atomically move a complete, flushed folder into place (same filesystem)."""
-    if final.exists():
-        raise ConflictError(f"{final} already exists; remove it or run a new ingest")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.rename(staged, final)
-    fsync_dir(final.parent)

@@ -10,6 +10,7 @@ of the next ingest (under the node's ingest lock).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from onemg.ingest.inputs import IngestInputs, match_samples
 from onemg.ingest.layout import NodeLayout, fsync_tree, new_version, publish_dir
 from onemg.retrieval.archive import ARCHIVE_DIR, build_archive
 from onemg.retrieval.keys import ensure_archive_key
-from onemg.settings import Settings
+from onemg.settings import ComputeSettings, Settings
 
 #: ``progress(step, done, total)``; steps: validate, convert, index, archive, publish, cleanup.
 Progress = Callable[[str, int, int], None]
@@ -110,7 +111,9 @@ def ingest(
         allow_unmatched: ingest only individuals present in both the VCF and the metadata
             (VCF-only samples are dropped from the genotypes; metadata-only records are not
             loaded) instead of failing.
-        workers: worker processes for conversion and indexing (0 = this process).
+        workers: bio2zarr worker processes for a two-pass conversion and, when > 0, the
+            number of local Dask workers for an index build from a store (overrides
+            ``settings.compute.workers``; 0 = as ``[compute]`` says).
         progress: step callback.
         show_progress: let bio2zarr draw its own progress bars during conversion.
         settings: the node's settings, for the archive key's passphrase (``[retrieval]``);
@@ -162,7 +165,8 @@ def ingest(
                 inputs.genotypes, vcz, build / "index", sex=[r.sex for r in kept_records],
                 country=[country] * len(kept_records), staging=stage / "work",
                 keep_samples=match.kept if match.vcf_only else None, workers=workers,
-                show_progress=show_progress, progress=lambda d, t: step("index", d, t))
+                compute=_compute(node_settings, workers), show_progress=show_progress,
+                progress=lambda d, t: step("index", d, t))
             step("convert", 1, 1)
             (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
             # The encrypted archive is built in the same staging folder, so it is published
@@ -224,9 +228,20 @@ def delete_dataset(dataset_id: str, *, data_dir: Path, database_url: str) -> Non
             layout.remove_version(dataset_id, version)
 
 
+def _compute(settings: Settings, workers: int) -> ComputeSettings:
+    """``[compute]`` of the node, with ``--workers N`` (when > 0) as the local worker count."""
+    if workers > 0:
+        return dataclasses.replace(settings.compute, workers=workers)
+    return settings.compute
+
+
 def rebuild_index(dataset_id: str, *, data_dir: Path, database_url: str, workers: int = 0,
-                  progress: Progress | None = None):  # noqa: ANN201
+                  progress: Progress | None = None,
+                  settings: Settings | None = None):  # noqa: ANN201
     """Rebuild the served version's Beacon index from its VCF Zarr, swapping it in atomically.
+
+    The chunks run where ``settings.compute`` says (a Dask LocalCluster of ``workers``
+    processes when ``workers > 0``).
 
     Returns:
         The :class:`onemg.genomics.IndexSummary`.
@@ -239,7 +254,8 @@ def rebuild_index(dataset_id: str, *, data_dir: Path, database_url: str, workers
         info = catalogue.dataset(dataset_id)
         version_dir = layout.resolve(info.data_path)
         stage = layout.new_staging()
-        summary = build_index(version_dir / "genotypes.vcz", stage / "index", workers=workers,
+        compute = _compute(settings or Settings(data_dir=layout.root), workers)
+        summary = build_index(version_dir / "genotypes.vcz", stage / "index", compute=compute,
                               progress=(lambda d, t: progress("index", d, t)) if progress
                               else None)
         fsync_tree(stage / "index")

@@ -372,3 +372,50 @@ def test_broad_terms_have_bitsets(catalogue: Catalogue, engine: Engine) -> None:
         assert len(catalogue.individual_set("synth-fi", [OntologyFilter(ancestor)])) == members
     # Rare terms are not stored; they are answered from the index.
     assert ancestors - set(stored)
+
+
+def test_member_lists_and_bitsets_answer_like_the_index(
+    engine: Engine,
+    fi_records: list[IndividualRecord],
+    onto: Ontology,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Mid-size ancestors stored as int32 member lists, broad ones as bitsets, rare ones not at
+    all: every filter answers as the independent computation says."""
+    from sqlalchemy import func, select
+
+    from onemg.catalogue import rows as rows_module
+    from onemg.catalogue import tables as t
+
+    monkeypatch.setattr(rows_module, "LIST_MIN_MEMBERS", 5)
+    cat = Catalogue(engine, ontology=onto, current_year=YEAR, bitset_min_members=60)
+    order = sample_order(fi_records, 1)
+    cat.stage_version(
+        descriptor("synth-fi", "FI"),
+        version="v1",
+        records=fi_records,
+        sample_ids=order,
+        data_path="/d",
+    )
+    cat.publish_version("synth-fi", "v1")
+    n = len(order)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(
+                t.term_bitsets.c.ancestor,
+                t.term_bitsets.c.members,
+                func.length(t.term_bitsets.c.bits),
+            )
+        ).all()
+    kinds = {"bitset" if size == (n + 7) // 8 else "list" for _, _, size in stored}
+    assert kinds == {"bitset", "list"}
+    for _, members, size in stored:
+        assert (
+            members >= 60 if size == (n + 7) // 8 else (5 <= members < 60 and size == 4 * members)
+        )
+    by_id = {r.id: r for r in fi_records}
+    recs = [by_id.get(sid) for sid in order]
+    for ancestor, _, _ in stored:
+        got = cat.individual_set("synth-fi", [OntologyFilter(ancestor)]).indices.tolist()
+        f = OntologyFilter(ancestor)
+        assert got == [i for i, rec in enumerate(recs) if truth(f, rec, onto, "FI")], ancestor

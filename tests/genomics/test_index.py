@@ -37,7 +37,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cohort, list[TruthR
     )
     country = ["FI" if i % 3 else "EE" for i in range(N)]
     write_sample_strata(vcz, sex=cohort.sex, country=country)
-    build_index(vcz, d / "index", workers=0)
+    build_index(vcz, d / "index")
     return cohort, truth(cohort, d), d / "index"
 
 
@@ -172,7 +172,7 @@ def test_vcz_is_a_spec_store_with_strata(built: tuple) -> None:
 
 
 def test_rebuild_is_identical(built: tuple, index: VariantIndex, tmp_path: Path) -> None:
-    build_index(built[2].parent / "g.vcz", tmp_path / "again", workers=0)
+    build_index(built[2].parent / "g.vcz", tmp_path / "again")
     other = VariantIndex.open(tmp_path / "again")
     for name in ("pos", "ac", "an", "strata_ac"):
         np.testing.assert_array_equal(
