@@ -17,7 +17,14 @@ from onemg.synth.phenotypes import Person
 from onemg.synth.spike import Spiked
 from onemg.synth.tables import Country
 
-GENOTYPE_FILES = {"vcf": "genotypes.vcf.gz", "bcf": "genotypes.bcf", "zarr": "genotypes.vcz"}
+GENOTYPE_FILES = {
+    "vcf": "genotypes.vcf.gz",
+    "bcf": "genotypes.bcf",
+    "zarr": "genotypes.vcz",
+    "index": "trees",  # the tree sequences the index was written from (one file per piece)
+}
+#: ``genotypeStore`` of the descriptor per format: the dense genotypes a node could serve.
+GENOTYPE_STORE = {"vcf": "vcf", "bcf": "bcf", "zarr": "vcz", "index": "none"}
 
 
 def dataset_id(code: str, seed: int) -> str:
@@ -95,8 +102,23 @@ def dataset_descriptor(
     access: Mapping[str, str],
     duo: Mapping[str, tuple[str, str]],
     regions: Sequence[str],
+    genotypes: str = "none",
 ) -> dict[str, Any]:
-    """The ``dataset.json`` content for one country."""
+    """The ``dataset.json`` content for one country.
+
+    ``genotypeStore`` names the dense genotypes behind the dataset; ``none`` (``--format index``
+    without ``--genotypes``) means the dataset is its Beacon index only: counts and records are
+    answered, but there is nothing to retrieve (htsget refuses it).
+    """
+    if fmt == "index":
+        files = {"index": "index", "samples": "samples.txt", "trees": "trees",
+                 "metadata": "individuals.jsonl"}  # fmt: skip
+        store = genotypes
+        if genotypes == "vcz":
+            files["genotypes"] = GENOTYPE_FILES["zarr"]
+    else:
+        files = {"genotypes": GENOTYPE_FILES[fmt], "metadata": "individuals.jsonl"}
+        store = GENOTYPE_STORE[fmt]
     return {
         "id": dataset_id(country.code, seed),
         "title": f"Synthetic national cohort: {country.name} (seed {seed})",
@@ -115,7 +137,8 @@ def dataset_descriptor(
         "counts": {"individuals": individuals, "variants": variants},
         "dataUseConditions": data_use_conditions(country, duo),
         "access": dict(access),
-        "files": {"genotypes": GENOTYPE_FILES[fmt], "metadata": "individuals.jsonl"},
+        "files": files,
+        "genotypeStore": store,
     }
 
 
