@@ -105,8 +105,9 @@ def site_alleles(ts: tskit.TreeSequence, start: int) -> SiteAlleles:
 
 @numba.njit(nogil=True, cache=True)
 def _mark(v, code, hap_of_node, hstate, touched, nt):  # noqa: ANN001, ANN202
-    h = hap_of_node[v]
-    if h >= 0:
+    # Sample nodes 0..2n-1 in haplotype order (msprime's, and simplify's output) need no map.
+    h = v if hap_of_node.size == 0 else hap_of_node[v]
+    if 0 <= h < hstate.size:
         if hstate[h] < 0:
             touched[nt] = h
             nt += 1
@@ -200,8 +201,11 @@ def _site_rows(  # noqa: ANN202, PLR0913
                     r_kind[row] = 0
                     fill[1] = i0 + count
                 fill[0] = row + 1
-        for j in range(nt):
-            hstate[touched[j]] = -1
+        if nt > hstate.size // 8:
+            hstate[:] = -1  # sequential beats scattered writes for common variants
+        else:
+            for j in range(nt):
+                hstate[touched[j]] = -1
 
 
 class _Buffers:
@@ -284,8 +288,11 @@ def extract_piece(
         on_sites: called with the number of sites done after each tree (progress).
     """
     n = nodes.size // 2
-    hap_of_node = np.full(ts.num_nodes + 1, -1, np.int32)
-    hap_of_node[nodes] = np.arange(nodes.size, dtype=np.int32)
+    if np.array_equal(nodes, np.arange(nodes.size)):
+        hap_of_node = np.zeros(0, np.int32)  # identity: node v is haplotype v (if v < 2n)
+    else:
+        hap_of_node = np.full(ts.num_nodes + 1, -1, np.int32)
+        hap_of_node[nodes] = np.arange(nodes.size, dtype=np.int32)
     hstate = np.full(2 * n, -1, np.int16)
     touched = np.zeros(4 * n + 2, np.int32)  # touched haplotypes, then per-carrier copies
     stack = np.zeros(ts.num_nodes + 1, np.int32)
