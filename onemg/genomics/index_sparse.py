@@ -196,3 +196,42 @@ def complete_index(out: Path, rows: list[_ChunkRows], *, n: int, labels: list[st
 def dense_min_for(n: int) -> int:
     """Carriers from which a row is stored as a bitset (``n / DENSE_DIVISOR``, at least 1)."""
     return max(1, -(-n // DENSE_DIVISOR))
+
+
+def adopt_index(src: Path, dest: Path, *, sample_sex: list[str], sample_country: list[str]
+                ) -> IndexSummary:
+    """Copy a ready index (e.g. written by ``onemg synth --format index``) to ``dest``, after
+    checking that it was built for these individuals.
+
+    The index must hold ``len(sample_sex)`` individuals and the same strata (labels, and the
+    number of alleles per stratum) as an index built from these per-sample strata would.
+
+    Raises:
+        NotFoundError: ``src`` holds no index.
+        InvalidInputError: the index does not fit the individuals.
+    """
+    from onemg.genomics.index import VariantIndex
+
+    index = VariantIndex.open(src)
+    n = len(sample_sex)
+    if index.n_individuals != n:
+        raise InvalidInputError(
+            f"{src}: the index holds {index.n_individuals} individuals but the metadata has "
+            f"{n}; ingest the index with the individuals it was written for")
+    group, labels, member = strata_groups(sample_sex, sample_country)
+    if index.strata_labels != labels:
+        raise InvalidInputError(
+            f"{src}: the index's strata {index.strata_labels} differ from those of the "
+            f"metadata {labels}; re-create the index from this metadata")
+    if index.n_variants:
+        expected = 2 * (np.bincount(group, minlength=member.shape[0]) @ member)
+        found = np.asarray(index._a["strata_an"][0])
+        if not np.array_equal(found, expected):
+            raise InvalidInputError(
+                f"{src}: alleles per stratum {found.tolist()} differ from the metadata's "
+                f"{expected.tolist()} ({labels}): the sexes or countries of the individuals do "
+                "not match the index; re-create the index from this metadata")
+    shutil.copytree(src, dest)
+    size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
+    return IndexSummary(n_variants=index.n_variants, n_individuals=n, skipped_alleles=0,
+                        skipped_records_contig=0, bytes=size)

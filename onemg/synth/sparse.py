@@ -12,9 +12,12 @@ order, so the bytes do not depend on the number of workers.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,13 +78,27 @@ def trees_name(region: Region) -> str:
 
 
 def dump_trees(ts: tskit.TreeSequence, path: Path) -> None:
-    """Write ``ts`` with its provenance timestamps pinned (same run, same bytes)."""
+    """Write ``ts`` reproducibly: provenance timestamps pinned, the ``resources`` of each
+    record (elapsed time, memory of the run) left out, and the file's random UUID replaced by
+    one derived from the content."""
     tables = ts.dump_tables()
-    records = [(p.record, CREATED) for p in tables.provenances]
+    records = []
+    for p in tables.provenances:
+        record = json.loads(p.record)
+        if isinstance(record, dict):
+            record.pop("resources", None)
+        records.append(json.dumps(record))
     tables.provenances.clear()
-    for record, stamp in records:
-        tables.provenances.add_row(record=record, timestamp=stamp)
+    for record in records:
+        tables.provenances.add_row(record=record, timestamp=CREATED)
     tables.dump(str(path))
+    random_uuid = tskit.load(str(path)).file_uuid.encode()
+    data = path.read_bytes()
+    if data.count(random_uuid) != 1:
+        raise RuntimeError(f"{path}: cannot find the file UUID to make the file reproducible")
+    stable = uuid.uuid5(uuid.NAMESPACE_OID, hashlib.sha256(data.replace(random_uuid, b"")
+                                                            ).hexdigest())
+    path.write_bytes(data.replace(random_uuid, str(stable).encode()))
 
 
 def _run_piece(job: _Job) -> PieceResult:
