@@ -233,3 +233,21 @@ def test_cli_length_and_index_format(tmp_path: Path) -> None:
     assert VariantIndex.open(out / "mt" / "index").n_individuals == 40
     assert main(["synth", "--out", str(tmp_path / "o2"), "--countries", "MT", "--length",
                  "1000", "--regions", "CFTR"]) != 0  # fmt: skip
+
+
+def test_demo_builds_sparse_nodes_that_serve(tmp_path: Path) -> None:
+    """``onemg demo --format index`` at a small size: synthesised, ingested, opened to serve."""
+    from onemg.beacon.store import NodeData
+    from onemg.demo.demo import DemoPlan, prepare_data
+
+    plan = DemoPlan(root=tmp_path / "demo", countries=("MT",), individuals=50, seed=5,
+                    synth_format="index")  # fmt: skip
+    prepare_data(plan, echo=lambda *_: None)
+    assert plan.recipe()["format"] == "index"
+    node = NodeData.open(Settings(data_dir=plan.node_dir("MT")))
+    handle = node.handles["synth-mt-s5"]
+    assert handle.n == 50
+    written = VariantIndex.open(plan.synth_dir / "mt" / "index")
+    assert handle.index.n_variants == written.n_variants > 100
+    row = int(np.argmax(np.asarray(written._a["ac"])))
+    assert handle.index.carrier_count(row) == written.carrier_count(row) > 0
