@@ -96,8 +96,14 @@ def _single(args: argparse.Namespace) -> None:
     )
 
 
-def _run(countries: str, individuals: int, regions: str | None, fmt: str,
-         keep: Path | None = None, workers: int = 2) -> dict:
+def _run(
+    countries: str,
+    individuals: int,
+    regions: str | None,
+    fmt: str,
+    keep: Path | None = None,
+    workers: int = 2,
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
         out = keep or Path(tmp) / "out"
         cmd = [
@@ -147,8 +153,9 @@ def _compare(args: argparse.Namespace) -> None:
         d = _run("DE", args.individuals, region, "zarr", keep=dense_out, workers=1)
         folder = dense_out / "de"
         records = parse_phenopackets(folder / "individuals.jsonl")
-        write_sample_strata(folder / "genotypes.vcz", sex=[r.sex for r in records],
-                            country=["DE"] * len(records))
+        write_sample_strata(
+            folder / "genotypes.vcz", sex=[r.sex for r in records], country=["DE"] * len(records)
+        )
         t0, c0 = time.perf_counter(), time.process_time()
         build_index(folder / "genotypes.vcz", Path(tmp) / "dense-index")
         idx_wall, idx_cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -156,13 +163,19 @@ def _compare(args: argparse.Namespace) -> None:
     dense_wall = d["wall_s"] + idx_wall
     dense_cpu = d["cpu_s"] + idx_cpu
     print(f"DE x {args.individuals:,}, {args.mb:g} Mb, 1 worker (load {os.getloadavg()[0]:.1f})")
-    print(f"  dense route  : synth zarr wall {d['wall_s']:.1f} s (cpu {d['cpu_s']:.1f}) + index "
-          f"from VCF Zarr wall {idx_wall:.1f} s (cpu {idx_cpu:.1f}) = {dense_wall:.1f} s "
-          f"(cpu {dense_cpu:.1f}); peak RSS {d['peak_rss_mib']:.0f} MiB")
-    print(f"  sparse path  : wall {s['wall_s']:.1f} s (cpu {s['cpu_s']:.1f}); peak RSS "
-          f"{s['peak_rss_mib']:.0f} MiB")
-    print(f"  ratio dense/sparse: wall {dense_wall / s['wall_s']:.2f}x, cpu "
-          f"{dense_cpu / s['cpu_s']:.2f}x")
+    print(
+        f"  dense route  : synth zarr wall {d['wall_s']:.1f} s (cpu {d['cpu_s']:.1f}) + index "
+        f"from VCF Zarr wall {idx_wall:.1f} s (cpu {idx_cpu:.1f}) = {dense_wall:.1f} s "
+        f"(cpu {dense_cpu:.1f}); peak RSS {d['peak_rss_mib']:.0f} MiB"
+    )
+    print(
+        f"  sparse path  : wall {s['wall_s']:.1f} s (cpu {s['cpu_s']:.1f}); peak RSS "
+        f"{s['peak_rss_mib']:.0f} MiB"
+    )
+    print(
+        f"  ratio dense/sparse: wall {dense_wall / s['wall_s']:.2f}x, cpu "
+        f"{dense_cpu / s['cpu_s']:.2f}x"
+    )
 
 
 def _extract(args: argparse.Namespace) -> None:
@@ -177,20 +190,40 @@ def _extract(args: argparse.Namespace) -> None:
     country = load_countries()["DE"]
     region = parse_regions([_region(args.mb)], load_genes())[0]
     rate = genomes.chromosome_recombination_rates([region.chrom])[region.chrom]
-    ts = genomes.simulate_region([country], [args.individuals], region,
-                                 recombination_rate=rate, seeds=genomes.region_seeds(42, region))
+    ts = genomes.simulate_region(
+        [country],
+        [args.individuals],
+        region,
+        recombination_rate=rate,
+        seeds=genomes.region_seeds(42, region),
+    )
     nodes = ts.samples()
     n = args.individuals
     group, _labels, member = strata_groups(["female"] * n, ["DE"] * n)
     sites = carriers.site_alleles(ts, region.start)
     # Warm the numba cache outside the timing.
-    list(carriers.extract_piece(ts.keep_intervals([[0, 1000]]), carriers.site_alleles(
-        ts.keep_intervals([[0, 1000]]), region.start), contig="22", nodes=nodes, group=group,
-        n_groups=member.shape[0], dense_min=dense_min_for(n)))
+    list(
+        carriers.extract_piece(
+            ts.keep_intervals([[0, 1000]]),
+            carriers.site_alleles(ts.keep_intervals([[0, 1000]]), region.start),
+            contig="22",
+            nodes=nodes,
+            group=group,
+            n_groups=member.shape[0],
+            dense_min=dense_min_for(n),
+        )
+    )
     t0, c0 = time.perf_counter(), time.process_time()
     walk_carriers = 0
-    for part in carriers.extract_piece(ts, sites, contig="22", nodes=nodes, group=group,
-                                       n_groups=member.shape[0], dense_min=dense_min_for(n)):
+    for part in carriers.extract_piece(
+        ts,
+        sites,
+        contig="22",
+        nodes=nodes,
+        group=group,
+        n_groups=member.shape[0],
+        dense_min=dense_min_for(n),
+    ):
         walk_carriers += int(part.count.sum())
     walk = (time.perf_counter() - t0, time.process_time() - c0)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -201,12 +234,18 @@ def _extract(args: argparse.Namespace) -> None:
             hit = g == k
             decode_carriers += int(np.count_nonzero(hit[0::2] | hit[1::2]))
     decode = (time.perf_counter() - t0, time.process_time() - c0)
-    print(f"DE x {n:,}, {args.mb:g} Mb: {ts.num_sites:,} sites, {ts.num_trees:,} trees "
-          f"(load {os.getloadavg()[0]:.1f})")
-    print(f"  tskit variant decoding + nonzero : wall {decode[0]:.2f} s, cpu {decode[1]:.2f} s "
-          f"({decode_carriers:,} carrier-rows)")
-    print(f"  walk below each mutation (numba) : wall {walk[0]:.2f} s, cpu {walk[1]:.2f} s "
-          f"({walk_carriers:,} carrier-rows, index rows built)")
+    print(
+        f"DE x {n:,}, {args.mb:g} Mb: {ts.num_sites:,} sites, {ts.num_trees:,} trees "
+        f"(load {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"  tskit variant decoding + nonzero : wall {decode[0]:.2f} s, cpu {decode[1]:.2f} s "
+        f"({decode_carriers:,} carrier-rows)"
+    )
+    print(
+        f"  walk below each mutation (numba) : wall {walk[0]:.2f} s, cpu {walk[1]:.2f} s "
+        f"({walk_carriers:,} carrier-rows, index rows built)"
+    )
     print(f"  ratio decoding/walk: cpu {decode[1] / max(walk[1], 1e-9):.1f}x")
 
 

@@ -94,8 +94,11 @@ def synth(
         "one, the node answers Beacon queries but has nothing to retrieve over htsget.",
     ),
     workers: int | None = typer.Option(
-        None, "--workers", help="Processes for the simulation pieces (default: up to 2); the "
-        "output does not depend on it.", show_default=False,
+        None,
+        "--workers",
+        help="Processes for the simulation pieces (default: up to 2); the "
+        "output does not depend on it.",
+        show_default=False,
     ),
     access: str = typer.Option(
         "boolean=PUBLIC,count=PUBLIC,record=CONTROLLED",
@@ -114,8 +117,10 @@ def synth(
         if regions:
             raise InvalidInputError("give --regions or --length, not both")
         if not 1 <= length <= 20e6:
-            raise InvalidInputError(f"--length {length:g}: use 1 to 20e6 bp (chr22 from "
-                                    "30,000,001 has about 20.8 Mb left)")
+            raise InvalidInputError(
+                f"--length {length:g}: use 1 to 20e6 bp (chr22 from "
+                "30,000,001 has about 20.8 Mb left)"
+            )
         regions = f"chr22:{BULK_START}-{BULK_START + int(length) - 1}"
     console = Console(stderr=True)
     what = (

@@ -163,34 +163,53 @@ class HybridRows:
     hom_bits: np.ndarray
 
 
-def strata_groups(sample_sex: list[str] | np.ndarray, sample_country: list[str] | np.ndarray
-                  ) -> tuple[np.ndarray, list[str], np.ndarray]:
+def strata_groups(
+    sample_sex: list[str] | np.ndarray, sample_country: list[str] | np.ndarray
+) -> tuple[np.ndarray, list[str], np.ndarray]:
     """``(group per sample, strata labels, group x stratum matrix)``, as the index builds use."""
     return _group_matrix(np.asarray(sample_sex), np.asarray(sample_country))
 
 
-def write_hybrid_part(parts: Path, number: int, rows: HybridRows, *, group: np.ndarray,
-                      n_groups: int) -> _ChunkRows:
+def write_hybrid_part(
+    parts: Path, number: int, rows: HybridRows, *, group: np.ndarray, n_groups: int
+) -> _ChunkRows:
     """Save one part under ``parts/<number>`` and return its row table for :func:`complete_index`.
 
     Every sample is called (AN per group = 2 x the group's size).
     """
     part = parts / f"{number:06d}"
-    hybrid.save_part(part / "carriers", (rows.kind, rows.slot, rows.count, rows.offsets,
-                                         rows.indices, rows.bits))
+    hybrid.save_part(
+        part / "carriers", (rows.kind, rows.slot, rows.count, rows.offsets, rows.indices, rows.bits)
+    )
     hybrid.save_rank_part(part / "homs", rows.hom_starts, rows.hom_bits)
     n_rows = len(rows.ref)
     an_g = np.tile(2 * np.bincount(group, minlength=n_groups), (n_rows, 1)).astype(np.int64)
     rank = CONTIG_RANK[normalize_contig(rows.contig)]
-    return _ChunkRows(np.full(n_rows, rank, np.uint8), np.asarray(rows.pos, np.int32),
-                      list(rows.ref), list(rows.alt), an_g, np.asarray(rows.ac_g, np.int64), 0, 0)
+    return _ChunkRows(
+        np.full(n_rows, rank, np.uint8),
+        np.asarray(rows.pos, np.int32),
+        list(rows.ref),
+        list(rows.alt),
+        an_g,
+        np.asarray(rows.ac_g, np.int64),
+        0,
+        0,
+    )
 
 
-def complete_index(out: Path, rows: list[_ChunkRows], *, n: int, labels: list[str],
-                   member: np.ndarray, source: str) -> IndexSummary:
+def complete_index(
+    out: Path, rows: list[_ChunkRows], *, n: int, labels: list[str], member: np.ndarray, source: str
+) -> IndexSummary:
     """Sort the rows of every part (saved under ``out/parts`` in order) into the final index."""
-    return _complete(out, rows, n=n, labels=labels, member=member,
-                     dense_min=dense_min_for(n), source=Path(source))
+    return _complete(
+        out,
+        rows,
+        n=n,
+        labels=labels,
+        member=member,
+        dense_min=dense_min_for(n),
+        source=Path(source),
+    )
 
 
 def dense_min_for(n: int) -> int:
@@ -198,8 +217,9 @@ def dense_min_for(n: int) -> int:
     return max(1, -(-n // DENSE_DIVISOR))
 
 
-def adopt_index(src: Path, dest: Path, *, sample_sex: list[str], sample_country: list[str]
-                ) -> IndexSummary:
+def adopt_index(
+    src: Path, dest: Path, *, sample_sex: list[str], sample_country: list[str]
+) -> IndexSummary:
     """Copy a ready index (e.g. written by ``onemg synth --format index``) to ``dest``, after
     checking that it was built for these individuals.
 
@@ -217,12 +237,14 @@ def adopt_index(src: Path, dest: Path, *, sample_sex: list[str], sample_country:
     if index.n_individuals != n:
         raise InvalidInputError(
             f"{src}: the index holds {index.n_individuals} individuals but the metadata has "
-            f"{n}; ingest the index with the individuals it was written for")
+            f"{n}; ingest the index with the individuals it was written for"
+        )
     group, labels, member = strata_groups(sample_sex, sample_country)
     if index.strata_labels != labels:
         raise InvalidInputError(
             f"{src}: the index's strata {index.strata_labels} differ from those of the "
-            f"metadata {labels}; re-create the index from this metadata")
+            f"metadata {labels}; re-create the index from this metadata"
+        )
     if index.n_variants:
         expected = 2 * (np.bincount(group, minlength=member.shape[0]) @ member)
         found = np.asarray(index._a["strata_an"][0])
@@ -230,8 +252,14 @@ def adopt_index(src: Path, dest: Path, *, sample_sex: list[str], sample_country:
             raise InvalidInputError(
                 f"{src}: alleles per stratum {found.tolist()} differ from the metadata's "
                 f"{expected.tolist()} ({labels}): the sexes or countries of the individuals do "
-                "not match the index; re-create the index from this metadata")
+                "not match the index; re-create the index from this metadata"
+            )
     shutil.copytree(src, dest)
     size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
-    return IndexSummary(n_variants=index.n_variants, n_individuals=n, skipped_alleles=0,
-                        skipped_records_contig=0, bytes=size)
+    return IndexSummary(
+        n_variants=index.n_variants,
+        n_individuals=n,
+        skipped_alleles=0,
+        skipped_records_contig=0,
+        bytes=size,
+    )

@@ -187,11 +187,13 @@ def synthesize(
     genotypes = (genotypes or "none").lower()
     if genotypes not in GENOTYPE_STORES:
         raise InvalidInputError(
-            f"unknown genotype store {genotypes!r}: use one of {', '.join(GENOTYPE_STORES)}")
+            f"unknown genotype store {genotypes!r}: use one of {', '.join(GENOTYPE_STORES)}"
+        )
     if genotypes != "none" and fmt != "index":
         raise InvalidInputError(
             f"--genotypes {genotypes} goes with --format index (the other formats are dense "
-            "genotype files already)")
+            "genotype files already)"
+        )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidInputError(f"seed must be a non-negative integer, got {seed!r}")
     requested = _parse_countries(countries, individuals, load_countries())
@@ -229,9 +231,7 @@ def synthesize(
     placed = spike.placements(table.variants, piece_list)
     spiked = spike.draw_carriers(placed, country_list, sizes, _rng(seed, _STREAM_SPIKE))
     if fmt == "index":
-        people = {
-            c.code: _people(c, n, spiked, seed, conditions, table) for c, n in requested
-        }
+        people = {c.code: _people(c, n, spiked, seed, conditions, table) for c, n in requested}
         t1 = time.perf_counter()
         with _progress(progress, len(piece_list), "simulating + indexing", "pieces") as bar:
             variant_counts, sim_sites, steps = sparse.write_indexes(
@@ -243,8 +243,7 @@ def synthesize(
         timings.update({f"{k}_sum": v for k, v in steps.items()})
         if genotypes == "vcz":
             t3 = time.perf_counter()
-            _write_dense_from_trees(piece_list, country_list, ids, folders, spiked, seed,
-                                    progress)
+            _write_dense_from_trees(piece_list, country_list, ids, folders, spiked, seed, progress)
             timings["genotypes"] = time.perf_counter() - t3
     else:
         people = {}

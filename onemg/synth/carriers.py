@@ -99,8 +99,9 @@ def site_alleles(ts: tskit.TreeSequence, start: int) -> SiteAlleles:
             site_rows[r.allele_index] = (r.pos, r.ref, r.alt)
             row_ok[s, r.allele_index] = True
         rows.append(site_rows)
-    return SiteAlleles(site_mut, ts.mutations_node.astype(np.int32), mut_code, n_alleles,
-                       row_ok, rows, skipped)
+    return SiteAlleles(
+        site_mut, ts.mutations_node.astype(np.int32), mut_code, n_alleles, row_ok, rows, skipped
+    )
 
 
 @numba.njit(nogil=True, cache=True)
@@ -116,10 +117,32 @@ def _mark(v, code, hap_of_node, hstate, touched, nt):  # noqa: ANN001, ANN202
 
 
 @numba.njit(nogil=True, cache=True)
-def _site_rows(  # noqa: ANN202, PLR0913
-    left_child, right_sib, s0, s1, site_mut, mut_node, mut_code, n_alleles, row_ok,  # noqa: ANN001
-    hap_of_node, group, dense_min, hstate, touched, stack,  # noqa: ANN001
-    r_site, r_code, r_kind, r_count, r_ac, idx, bits, rank, r_rank, fill,  # noqa: ANN001
+def _site_rows(  # noqa: PLR0913 - a numba kernel takes plain arrays
+    left_child,
+    right_sib,
+    s0,
+    s1,
+    site_mut,
+    mut_node,
+    mut_code,
+    n_alleles,
+    row_ok,
+    hap_of_node,
+    group,
+    dense_min,
+    hstate,
+    touched,
+    stack,
+    r_site,
+    r_code,
+    r_kind,
+    r_count,
+    r_ac,
+    idx,
+    bits,
+    rank,
+    r_rank,
+    fill,
 ):
     """Rows of sites ``s0:s1`` of the current tree, appended at ``fill`` (rows, idx, dense,
     rank bytes), which is updated. The caller guarantees room for the worst case."""
@@ -211,8 +234,7 @@ def _site_rows(  # noqa: ANN202, PLR0913
 class _Buffers:
     """Worst-case-sized output buffers of :func:`_site_rows`, flushed into parts."""
 
-    def __init__(self, contig: str, n: int, n_groups: int, dense_min: int,
-                 max_rows: int) -> None:
+    def __init__(self, contig: str, n: int, n_groups: int, dense_min: int, max_rows: int) -> None:
         self.contig = contig
         self.n, self.n_groups, self.dense_min = n, n_groups, dense_min
         self._sparse_max = min(dense_min, n)  # carriers of a sparse row, at most
@@ -233,9 +255,11 @@ class _Buffers:
     def room(self, rows: int) -> bool:
         """Whether ``rows`` more rows surely fit."""
         f = self.fill
-        return (f[0] + rows <= self.max_rows
-                and f[1] + rows * self._sparse_max + self.n <= self.idx.size
-                and f[3] + rows * (self.nbytes + 1) <= self.rank.size)
+        return (
+            f[0] + rows <= self.max_rows
+            and f[1] + rows * self._sparse_max + self.n <= self.idx.size
+            and f[3] + rows * (self.nbytes + 1) <= self.rank.size
+        )
 
     def take(self, sites: SiteAlleles) -> HybridRows:
         """The filled rows as a part, and reset."""
@@ -247,14 +271,25 @@ class _Buffers:
         slot[kind == 1] = np.arange(int((kind == 1).sum()))
         offsets = np.zeros(int((kind == 0).sum()) + 1, np.int64)
         np.cumsum(count[kind == 0], out=offsets[1:])
-        rows = [sites.rows[s][k] for s, k in zip(self.r_site[:nr].tolist(),
-                                                 self.r_code[:nr].tolist(), strict=True)]
+        rows = [
+            sites.rows[s][k]
+            for s, k in zip(self.r_site[:nr].tolist(), self.r_code[:nr].tolist(), strict=True)
+        ]
         part = HybridRows(
-            contig=self.contig, pos=np.array([r[0] for r in rows], np.int32),  # type: ignore[index]
-            ref=[r[1] for r in rows], alt=[r[2] for r in rows],  # type: ignore[index]
-            ac_g=self.r_ac[:nr].copy(), kind=kind, slot=slot, count=count, offsets=offsets,
-            indices=self.idx[:ni].copy(), bits=self.bits[:nd].copy(),
-            hom_starts=self.r_rank[:nr].copy(), hom_bits=self.rank[:nb].copy())
+            contig=self.contig,
+            pos=np.array([r[0] for r in rows], np.int32),  # type: ignore[index]
+            ref=[r[1] for r in rows],
+            alt=[r[2] for r in rows],  # type: ignore[index]
+            ac_g=self.r_ac[:nr].copy(),
+            kind=kind,
+            slot=slot,
+            count=count,
+            offsets=offsets,
+            indices=self.idx[:ni].copy(),
+            bits=self.bits[:nd].copy(),
+            hom_starts=self.r_rank[:nr].copy(),
+            hom_bits=self.rank[:nb].copy(),
+        )
         self.r_ac[:nr] = 0
         self.bits[:nd] = 0
         self.rank[:nb] = 0
@@ -323,10 +358,33 @@ def extract_piece(
                     yield buf.take(sites)
                 while not buf.room(int(rows_before[s1] - rows_before[s0])) and s1 > s0 + 1:
                     s1 = s0 + max(1, (s1 - s0) // 2)
-            _site_rows(lc, rs, s0, s1, sites.site_mut, sites.mut_node, sites.mut_code,
-                       sites.n_alleles, sites.row_ok, hap_of_node, group32, dense_min, hstate,
-                       touched, stack, buf.r_site, buf.r_code, buf.r_kind, buf.r_count,
-                       buf.r_ac, buf.idx, buf.bits, buf.rank, buf.r_rank, buf.fill)
+            _site_rows(
+                lc,
+                rs,
+                s0,
+                s1,
+                sites.site_mut,
+                sites.mut_node,
+                sites.mut_code,
+                sites.n_alleles,
+                sites.row_ok,
+                hap_of_node,
+                group32,
+                dense_min,
+                hstate,
+                touched,
+                stack,
+                buf.r_site,
+                buf.r_code,
+                buf.r_kind,
+                buf.r_count,
+                buf.r_ac,
+                buf.idx,
+                buf.bits,
+                buf.rank,
+                buf.r_rank,
+                buf.fill,
+            )
             if on_sites is not None:
                 on_sites(s1 - s0)
             s0 = s1

@@ -57,8 +57,9 @@ def split_pieces(regions: Sequence[Region], max_bp: int = MAX_PIECE_BP) -> list[
             continue
         for start in range(r.start, r.end + 1, max_bp):
             end = min(r.end, start + max_bp - 1)
-            out.append(Region(name=f"chr{r.chrom}:{start}-{end}", chrom=r.chrom, start=start,
-                              end=end))
+            out.append(
+                Region(name=f"chr{r.chrom}:{start}-{end}", chrom=r.chrom, start=start, end=end)
+            )
     return out
 
 
@@ -137,8 +138,9 @@ def simulate(
     jobs = [
         (list(countries), list(sizes), r, rates[r.chrom], region_seeds(seed, r)) for r in regions
     ]
-    results = run_jobs(_run, jobs, sizes=[r.length for r in regions], workers=workers,
-                       on_done=on_region)
+    results = run_jobs(
+        _run, jobs, sizes=[r.length for r in regions], workers=workers, on_done=on_region
+    )
     return [Piece(r, ts) for r, ts in zip(regions, results, strict=True)]
 
 

@@ -96,8 +96,9 @@ def dump_trees(ts: tskit.TreeSequence, path: Path) -> None:
     data = path.read_bytes()
     if data.count(random_uuid) != 1:
         raise RuntimeError(f"{path}: cannot find the file UUID to make the file reproducible")
-    stable = uuid.uuid5(uuid.NAMESPACE_OID, hashlib.sha256(data.replace(random_uuid, b"")
-                                                            ).hexdigest())
+    stable = uuid.uuid5(
+        uuid.NAMESPACE_OID, hashlib.sha256(data.replace(random_uuid, b"")).hexdigest()
+    )
     path.write_bytes(data.replace(random_uuid, str(stable).encode()))
 
 
@@ -105,8 +106,9 @@ def _run_piece(job: _Job) -> PieceResult:
     # CPU seconds of this job: on a shared machine they show the cost independent of the load.
     clock = time.process_time
     t0 = clock()
-    ts = genomes.simulate_region(job.countries, job.sizes, job.region,
-                                 recombination_rate=job.rate, seeds=job.seeds)
+    ts = genomes.simulate_region(
+        job.countries, job.sizes, job.region, recombination_rate=job.rate, seeds=job.seeds
+    )
     nodes = genomes.country_sample_nodes(ts, job.countries)
     if job.spiked:
         by_code = {c.code: n for c, n in zip(job.countries, nodes, strict=True)}
@@ -120,8 +122,12 @@ def _run_piece(job: _Job) -> PieceResult:
             sub, sub_nodes = ts, country_nodes
         else:
             # The country's own genomes only: its node keeps no other country's haplotypes.
-            sub = ts.simplify(samples=country_nodes, filter_sites=True,
-                              filter_populations=False, record_provenance=False)
+            sub = ts.simplify(
+                samples=country_nodes,
+                filter_sites=True,
+                filter_populations=False,
+                record_provenance=False,
+            )
             sub_nodes = np.arange(country_nodes.size, dtype=np.int32)
         sites = carriers.site_alleles(sub, job.region.start)
         t3 = clock()
@@ -135,8 +141,9 @@ def _run_piece(job: _Job) -> PieceResult:
             n_groups=plan.n_groups, dense_min=dense_min_for(plan.group.size),
         )):  # fmt: skip
             t4 = clock()
-            rows.append(write_hybrid_part(parts_dir, k, part, group=plan.group,
-                                          n_groups=plan.n_groups))
+            rows.append(
+                write_hybrid_part(parts_dir, k, part, group=plan.group, n_groups=plan.n_groups)
+            )
             t_parts += clock() - t4
         result.parts[plan.code] = rows
         total = clock() - t2
@@ -195,8 +202,9 @@ def write_indexes(
     results: list[PieceResult] = genomes.run_jobs(
         _run_piece, jobs, sizes=[r.length for r in pieces], workers=workers, on_done=on_piece
     )
-    seconds = {key: sum(r.seconds[key] for r in results) for key in ("msprime", "carriers",
-                                                                       "writing")}
+    seconds = {
+        key: sum(r.seconds[key] for r in results) for key in ("msprime", "carriers", "writing")
+    }
     t0 = time.perf_counter()
     counts = {}
     for c, plan in zip(countries, plans, strict=True):
@@ -206,8 +214,9 @@ def write_indexes(
     return counts, sites, seconds
 
 
-def _finish_country(plan: _CountryPlan, results: Sequence[PieceResult], ids: Sequence[str],
-                    sexes: Sequence[str]) -> int:
+def _finish_country(
+    plan: _CountryPlan, results: Sequence[PieceResult], ids: Sequence[str], sexes: Sequence[str]
+) -> int:
     """Number the parts in piece order, sort them into ``index/``, write ``samples.txt``."""
     build = plan.folder / _BUILD_DIR
     (build / "parts").mkdir(parents=True)
@@ -220,8 +229,9 @@ def _finish_country(plan: _CountryPlan, results: Sequence[PieceResult], ids: Seq
     shutil.rmtree(build / "pieces", ignore_errors=True)
     _group, labels, member = strata_groups(list(sexes), [plan.code] * len(sexes))
     # The manifest's source: the tree sequences, relative to the dataset folder.
-    summary = complete_index(build, rows, n=len(ids), labels=labels, member=member,
-                             source=TREES_DIR)
+    summary = complete_index(
+        build, rows, n=len(ids), labels=labels, member=member, source=TREES_DIR
+    )
     os.rename(build, plan.folder / INDEX_DIR)
     (plan.folder / SAMPLES_FILE).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
     return summary.n_variants

@@ -12,8 +12,9 @@ from onemg.synth.carriers import extract_piece, site_alleles
 
 
 def _simulate(n: int, seed: int, rate: float) -> tskit.TreeSequence:
-    ts = msprime.sim_ancestry(n, sequence_length=2_000, recombination_rate=1e-5,
-                              population_size=1_000, random_seed=seed)
+    ts = msprime.sim_ancestry(
+        n, sequence_length=2_000, recombination_rate=1e-5, population_size=1_000, random_seed=seed
+    )
     # A high rate on a short sequence: many sites with recurrent and back mutations.
     return msprime.sim_mutations(ts, rate=rate, random_seed=seed, discrete_genome=True)
 
@@ -25,21 +26,23 @@ def _rows(parts: list[HybridRows], n: int) -> dict[tuple[int, str, str], dict[in
         for r in range(len(p.ref)):
             s = int(p.slot[r])
             if p.kind[r] == 0:
-                members = p.indices[p.offsets[s]:p.offsets[s + 1]]
+                members = p.indices[p.offsets[s] : p.offsets[s + 1]]
             else:
                 members = np.flatnonzero(np.unpackbits(p.bits[s], bitorder="little", count=n))
             assert members.size == p.count[r]
             assert np.all(np.diff(members) > 0)
-            flags = np.unpackbits(p.hom_bits[p.hom_starts[r]:], bitorder="little",
-                                  count=int(p.count[r]))
+            flags = np.unpackbits(
+                p.hom_bits[p.hom_starts[r] :], bitorder="little", count=int(p.count[r])
+            )
             key = (int(p.pos[r]), p.ref[r], p.alt[r])
             assert key not in out
             out[key] = {int(i): 1 + int(f) for i, f in zip(members, flags, strict=True)}
     return out
 
 
-def _expected(ts: tskit.TreeSequence, nodes: np.ndarray, start: int
-              ) -> dict[tuple[int, str, str], dict[int, int]]:
+def _expected(
+    ts: tskit.TreeSequence, nodes: np.ndarray, start: int
+) -> dict[tuple[int, str, str], dict[int, int]]:
     """The dense route: genotype matrix -> nonzero, per site and allele."""
     out: dict[tuple[int, str, str], dict[int, int]] = {}
     gm = ts.genotype_matrix(samples=nodes)
@@ -53,8 +56,9 @@ def _expected(ts: tskit.TreeSequence, nodes: np.ndarray, start: int
     return out
 
 
-@pytest.mark.parametrize(("seed", "dense_min", "max_rows"), [(1, 1_000, None), (2, 3, 7),
-                                                              (3, 8, 64)])
+@pytest.mark.parametrize(
+    ("seed", "dense_min", "max_rows"), [(1, 1_000, None), (2, 3, 7), (3, 8, 64)]
+)
 def test_carriers_equal_genotype_matrix(seed: int, dense_min: int, max_rows: int | None) -> None:
     ts = _simulate(60, seed, rate=2e-4)
     multi = sum(1 for s in ts.sites() if len(s.mutations) > 1)
@@ -66,8 +70,18 @@ def test_carriers_equal_genotype_matrix(seed: int, dense_min: int, max_rows: int
     for nodes in (nodes_all[:50], nodes_all[50:]):
         n = nodes.size // 2
         group = np.arange(n) % 3
-        parts = list(extract_piece(ts, sites, contig="7", nodes=nodes, group=group, n_groups=3,
-                                   dense_min=dense_min, max_rows=max_rows))
+        parts = list(
+            extract_piece(
+                ts,
+                sites,
+                contig="7",
+                nodes=nodes,
+                group=group,
+                n_groups=3,
+                dense_min=dense_min,
+                max_rows=max_rows,
+            )
+        )
         got = _rows(parts, n)
         want = _expected(ts, nodes, 1_000)
         assert got == want
