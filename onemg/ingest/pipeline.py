@@ -282,6 +282,11 @@ def rebuild_index(dataset_id: str, *, data_dir: Path, database_url: str, workers
     with layout.lock():
         info = catalogue.dataset(dataset_id)
         version_dir = layout.resolve(info.data_path)
+        if not (version_dir / "genotypes.vcz").exists():
+            raise InvalidInputError(
+                f"dataset {dataset_id!r} has no genotype store to rebuild its index from (it "
+                "was ingested as a ready index, e.g. from onemg synth --format index); "
+                "re-ingest it with --replace instead")
         stage = layout.new_staging()
         summary = build_index(version_dir / "genotypes.vcz", stage / "index", workers=workers,
                               progress=(lambda d, t: progress("index", d, t)) if progress

@@ -18,7 +18,7 @@ from onemg.catalogue import parse_phenopackets
 from onemg.cli import main
 from onemg.errors import InvalidInputError, NotFoundError
 from onemg.genomics import VariantIndex, VariantQuery, convert_and_index
-from onemg.ingest import ingest, open_catalogue, resolve_inputs
+from onemg.ingest import ingest, open_catalogue, rebuild_index, resolve_inputs
 from onemg.retrieval import htsget
 from onemg.retrieval.archive import ArchivedFile
 from onemg.retrieval.service import RetrievalService
@@ -180,6 +180,8 @@ def test_ingest_accepts_the_sparse_node(node: Path, pair: Path) -> None:
     written = VariantIndex.open(pair / "sparse" / "fi" / "index")
     assert served.n_variants == written.n_variants
     assert json.loads((version / "descriptor.json").read_text())["genotypeStore"] == "none"
+    with pytest.raises(InvalidInputError, match="no genotype store to rebuild"):
+        rebuild_index("synth-fi-s3", data_dir=node, database_url=f"sqlite:///{node / 'node.db'}")
 
 
 def test_ingest_refuses_an_index_that_does_not_fit(pair: Path, tmp_path: Path) -> None:
