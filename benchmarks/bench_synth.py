@@ -5,6 +5,13 @@ Cases:
   bulk     1 country x N individuals (several sizes) on one ~L Mb region, VCF Zarr written
            straight from the tree sequence; prints a power-law extrapolation to 1M x 1 Mb and
            1M x 10 Mb (clearly labelled: extrapolated, not measured).
+  sparse   1 country x N individuals (several sizes) on one L Mb region, ``--format index``
+           (the sparse path: the Beacon index straight from the trees); wall, peak RSS and the
+           split msprime / carrier extraction / writing.
+  compare  the same small cohort through the old dense route (VCF Zarr from tskit, then the
+           index built by ingest's converter) and through the sparse path: the ratio.
+  extract  one simulation, carriers two ways: tskit variant decoding + nonzero against the
+           walk below each mutation (onemg.synth.carriers); the ratio.
 
 Each run happens in a fresh subprocess so that peak RSS (ru_maxrss of the run and its
 children: forked simulation workers, bgzip, tabix) belongs to that run alone.
@@ -12,6 +19,11 @@ children: forked simulation workers, bgzip, tabix) belongs to that run alone.
 Usage:
   .venv/bin/python benchmarks/bench_synth.py default [--individuals 10000]
   .venv/bin/python benchmarks/bench_synth.py bulk --sizes 25000 50000 100000 [--mb 1]
+  .venv/bin/python benchmarks/bench_synth.py sparse --sizes 10000 100000 [--mb 10]
+  .venv/bin/python benchmarks/bench_synth.py compare [--individuals 20000] [--mb 1]
+  .venv/bin/python benchmarks/bench_synth.py extract [--individuals 50000] [--mb 1]
+
+The machine is shared: give the load average with any figure (it is printed).
 """
 
 from __future__ import annotations
@@ -44,8 +56,15 @@ def _single(args: argparse.Namespace) -> None:
         regions=args.regions.split(";") if args.regions else None,
         fmt=args.format,
         force=True,
+        workers=args.workers,
     )
     wall = time.perf_counter() - t0
+    index_bytes = sum(
+        _du(c.folder / "index") for c in summary.countries if (c.folder / "index").is_dir()
+    )
+    trees_bytes = sum(
+        _du(c.folder / "trees") for c in summary.countries if (c.folder / "trees").is_dir()
+    )
     own_usage = resource.getrusage(resource.RUSAGE_SELF)
     child_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     own, children = own_usage.ru_maxrss, child_usage.ru_maxrss
@@ -69,17 +88,28 @@ def _single(args: argparse.Namespace) -> None:
                 "peak_rss_mib": round(max(own, children) / 1024, 1),
                 "variants": {c.code: c.variants for c in summary.countries},
                 "genotype_bytes": genotype_bytes,
+                "index_bytes": index_bytes,
+                "trees_bytes": trees_bytes,
                 "output_bytes": _du(out),
             }
         )
     )
 
 
-def _run(countries: str, individuals: int, regions: str | None, fmt: str) -> dict:
+def _run(
+    countries: str,
+    individuals: int,
+    regions: str | None,
+    fmt: str,
+    keep: Path | None = None,
+    workers: int = 2,
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
+        out = keep or Path(tmp) / "out"
         cmd = [
-            sys.executable, __file__, "_single", "--out", str(Path(tmp) / "out"),
+            sys.executable, __file__, "_single", "--out", str(out),
             "--countries", countries, "--individuals", str(individuals), "--format", fmt,
+            "--workers", str(workers),
         ]  # fmt: skip
         if regions:
             cmd += ["--regions", regions]
@@ -87,6 +117,136 @@ def _run(countries: str, individuals: int, regions: str | None, fmt: str) -> dic
         if done.returncode != 0:
             raise SystemExit(done.stderr)
         return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _region(mb: float) -> str:
+    start = 30_000_001
+    return f"chr22:{start}-{start + int(mb * 1_000_000) - 1}"
+
+
+def _sparse(args: argparse.Namespace) -> None:
+    for n in args.sizes:
+        r = _run("DE", n, _region(args.mb), "index", workers=args.workers)
+        t = r["timings_s"]
+        print(
+            f"measured  n={n:>9,}  {args.mb:g} Mb  sparse (--format index), {args.workers} "
+            f"workers: wall {r['wall_s']:7.1f} s  cpu {r['cpu_s']:7.1f} s  load "
+            f"{r['load_avg_1min']:4.1f}  peak RSS {r['peak_rss_mib']:7.1f} MiB\n"
+            f"          split (CPU s summed over pieces): msprime {t['msprime_sum']:7.1f}, "
+            f"carriers {t['carriers_sum']:7.1f}, writing parts+trees {t['writing_sum']:6.1f}; "
+            f"wall: simulate+index {t['simulate_and_index']:7.1f}, index finalise "
+            f"{t['index_finalise_sum']:6.1f}, metadata {t['metadata']:6.1f}\n"
+            f"          index {r['index_bytes'] / 2**20:8.1f} MiB  trees "
+            f"{r['trees_bytes'] / 2**20:8.1f} MiB  rows {r['variants']['DE']:,}",
+            flush=True,
+        )
+
+
+def _compare(args: argparse.Namespace) -> None:
+    """Old dense route (tskit -> VCF Zarr -> index) against the sparse path, same cohort."""
+    from onemg.catalogue import parse_phenopackets
+    from onemg.genomics import build_index, write_sample_strata
+
+    region = _region(args.mb)
+    with tempfile.TemporaryDirectory(prefix="bench-synth-cmp-") as tmp:
+        dense_out = Path(tmp) / "dense"
+        d = _run("DE", args.individuals, region, "zarr", keep=dense_out, workers=1)
+        folder = dense_out / "de"
+        records = parse_phenopackets(folder / "individuals.jsonl")
+        write_sample_strata(
+            folder / "genotypes.vcz", sex=[r.sex for r in records], country=["DE"] * len(records)
+        )
+        t0, c0 = time.perf_counter(), time.process_time()
+        build_index(folder / "genotypes.vcz", Path(tmp) / "dense-index")
+        idx_wall, idx_cpu = time.perf_counter() - t0, time.process_time() - c0
+    s = _run("DE", args.individuals, region, "index", workers=1)
+    dense_wall = d["wall_s"] + idx_wall
+    dense_cpu = d["cpu_s"] + idx_cpu
+    print(f"DE x {args.individuals:,}, {args.mb:g} Mb, 1 worker (load {os.getloadavg()[0]:.1f})")
+    print(
+        f"  dense route  : synth zarr wall {d['wall_s']:.1f} s (cpu {d['cpu_s']:.1f}) + index "
+        f"from VCF Zarr wall {idx_wall:.1f} s (cpu {idx_cpu:.1f}) = {dense_wall:.1f} s "
+        f"(cpu {dense_cpu:.1f}); peak RSS {d['peak_rss_mib']:.0f} MiB"
+    )
+    print(
+        f"  sparse path  : wall {s['wall_s']:.1f} s (cpu {s['cpu_s']:.1f}); peak RSS "
+        f"{s['peak_rss_mib']:.0f} MiB"
+    )
+    print(
+        f"  ratio dense/sparse: wall {dense_wall / s['wall_s']:.2f}x, cpu "
+        f"{dense_cpu / s['cpu_s']:.2f}x"
+    )
+
+
+def _extract(args: argparse.Namespace) -> None:
+    """Variant decoding + nonzero against the walk below each mutation, same tree sequence."""
+    import numpy as np
+
+    from onemg.genomics.index_sparse import dense_min_for, strata_groups
+    from onemg.synth import carriers, genomes
+    from onemg.synth.regions import parse_regions
+    from onemg.synth.tables import load_countries, load_genes
+
+    country = load_countries()["DE"]
+    region = parse_regions([_region(args.mb)], load_genes())[0]
+    rate = genomes.chromosome_recombination_rates([region.chrom])[region.chrom]
+    ts = genomes.simulate_region(
+        [country],
+        [args.individuals],
+        region,
+        recombination_rate=rate,
+        seeds=genomes.region_seeds(42, region),
+    )
+    nodes = ts.samples()
+    n = args.individuals
+    group, _labels, member = strata_groups(["female"] * n, ["DE"] * n)
+    sites = carriers.site_alleles(ts, region.start)
+    # Warm the numba cache outside the timing.
+    list(
+        carriers.extract_piece(
+            ts.keep_intervals([[0, 1000]]),
+            carriers.site_alleles(ts.keep_intervals([[0, 1000]]), region.start),
+            contig="22",
+            nodes=nodes,
+            group=group,
+            n_groups=member.shape[0],
+            dense_min=dense_min_for(n),
+        )
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    walk_carriers = 0
+    for part in carriers.extract_piece(
+        ts,
+        sites,
+        contig="22",
+        nodes=nodes,
+        group=group,
+        n_groups=member.shape[0],
+        dense_min=dense_min_for(n),
+    ):
+        walk_carriers += int(part.count.sum())
+    walk = (time.perf_counter() - t0, time.process_time() - c0)
+    t0, c0 = time.perf_counter(), time.process_time()
+    decode_carriers = 0
+    for var in ts.variants(samples=nodes):
+        g = var.genotypes
+        for k in range(1, len(var.alleles)):
+            hit = g == k
+            decode_carriers += int(np.count_nonzero(hit[0::2] | hit[1::2]))
+    decode = (time.perf_counter() - t0, time.process_time() - c0)
+    print(
+        f"DE x {n:,}, {args.mb:g} Mb: {ts.num_sites:,} sites, {ts.num_trees:,} trees "
+        f"(load {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"  tskit variant decoding + nonzero : wall {decode[0]:.2f} s, cpu {decode[1]:.2f} s "
+        f"({decode_carriers:,} carrier-rows)"
+    )
+    print(
+        f"  walk below each mutation (numba) : wall {walk[0]:.2f} s, cpu {walk[1]:.2f} s "
+        f"({walk_carriers:,} carrier-rows, index rows built)"
+    )
+    print(f"  ratio decoding/walk: cpu {decode[1] / max(walk[1], 1e-9):.1f}x")
 
 
 def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
@@ -157,14 +317,27 @@ def main() -> None:
     p = sub.add_parser("bulk", help="1 country, one region, VCF Zarr, several sizes")
     p.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000])
     p.add_argument("--mb", type=float, default=1.0)
+    p = sub.add_parser("sparse", help="1 country, one region, --format index, several sizes")
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    p.add_argument("--mb", type=float, default=10.0)
+    p.add_argument("--workers", type=int, default=2)
+    p = sub.add_parser("compare", help="old dense route vs sparse path, same small cohort")
+    p.add_argument("--individuals", type=int, default=20_000)
+    p.add_argument("--mb", type=float, default=1.0)
+    p = sub.add_parser("extract", help="variant decoding vs walk below mutations")
+    p.add_argument("--individuals", type=int, default=50_000)
+    p.add_argument("--mb", type=float, default=1.0)
     p = sub.add_parser("_single")
+    p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", required=True)
     p.add_argument("--countries", required=True)
     p.add_argument("--individuals", type=int, required=True)
     p.add_argument("--regions")
     p.add_argument("--format", default="vcf")
     args = parser.parse_args()
-    {"default": _default, "bulk": _bulk, "_single": _single}[args.case](args)
+    cases = {"default": _default, "bulk": _bulk, "sparse": _sparse, "compare": _compare,
+             "extract": _extract, "_single": _single}  # fmt: skip
+    cases[args.case](args)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,12 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(42, "--seed", help="Random seed of the synthetic cohorts."),
         host: str = typer.Option("127.0.0.1", help="Interface every process listens on."),
         port: int = typer.Option(8100, "--port", help="Hub port; nodes use the next ports."),
+        synth_format: str = typer.Option(
+            "vcf",
+            "--format",
+            help="Cohorts as vcf (retrievable over htsget) or index (the "
+            "sparse path: Beacon index straight from the simulated trees, no htsget).",
+        ),
     ) -> None:
         """Run a synthetic three-country 1+MG network on localhost until Ctrl-C.
 
@@ -41,5 +47,6 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             host=host,
             hub_port=port,
+            synth_format=synth_format.lower(),
         )
         raise typer.Exit(run_demo(plan, fresh=fresh, echo=typer.echo))

@@ -11,6 +11,8 @@ from rich.table import Table
 
 from onemg.errors import InvalidInputError
 
+BULK_START = 30_000_001  # --length regions start where the default bulk region does
+
 if TYPE_CHECKING:
     from onemg.synth import SynthSummary
 
@@ -71,8 +73,32 @@ def synth(
         help="Comma-separated gene symbols and/or chr:start-end (GRCh38, 1-based). "
         "Default: BRCA1,BRCA2,CFTR,HBB,HFE,LDLR and chr22:30000001-31000000.",
     ),
+    length: float | None = typer.Option(
+        None,
+        "--length",
+        help="Instead of --regions: one bulk region of this many bp on chr22 from 30,000,001 "
+        "(e.g. 10e6). Simulated in pieces of at most 1 Mb.",
+        show_default=False,
+    ),
     fmt: str = typer.Option(
-        "vcf", "--format", "-f", help="Genotype format: vcf (bgzip+tabix), bcf (+csi) or zarr."
+        "vcf",
+        "--format",
+        "-f",
+        help="vcf (bgzip+tabix), bcf (+csi), zarr (VCF Zarr), or index: the Beacon index "
+        "straight from the tree sequences (no genotype matrix; the way to 1M genomes).",
+    ),
+    genotypes: str = typer.Option(
+        "none",
+        "--genotypes",
+        help="With --format index: also write a dense genotype store (vcz), or none. Without "
+        "one, the node answers Beacon queries but has nothing to retrieve over htsget.",
+    ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        help="Processes for the simulation pieces (default: up to 2); the "
+        "output does not depend on it.",
+        show_default=False,
     ),
     access: str = typer.Option(
         "boolean=PUBLIC,count=PUBLIC,record=CONTROLLED",
@@ -93,6 +119,15 @@ def synth(
     from onemg.synth import synthesize
 
     sizes, per_country = _parse_sizes(countries, individuals)
+    if length is not None:
+        if regions:
+            raise InvalidInputError("give --regions or --length, not both")
+        if not 1 <= length <= 20e6:
+            raise InvalidInputError(
+                f"--length {length:g}: use 1 to 20e6 bp (chr22 from "
+                "30,000,001 has about 20.8 Mb left)"
+            )
+        regions = f"chr22:{BULK_START}-{BULK_START + int(length) - 1}"
     console = Console(stderr=True)
     what = (
         ", ".join(f"{c}={n}" for c, n in sizes.items())
@@ -111,6 +146,8 @@ def synth(
         force=force,
         progress=True,
         held_out=held_out,
+        workers=workers,
+        genotypes=genotypes.lower(),
     )
     _print_summary(summary)
 

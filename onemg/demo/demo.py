@@ -53,6 +53,9 @@ class DemoPlan:
     node_ports: tuple[int, ...] = field(default=())
     #: The hub's ``[mail]`` settings (default: mail to ``hub/outbox/*.eml``; docs/mail.md).
     mail: dict[str, Any] = field(default_factory=dict)
+    #: ``onemg synth --format``: ``vcf`` (retrievable over htsget) or ``index`` (the sparse
+    #: path: Beacon index only, no htsget).
+    synth_format: str = "vcf"
 
     def __post_init__(self) -> None:
         if not self.node_ports:
@@ -85,11 +88,14 @@ class DemoPlan:
 
     def recipe(self) -> dict[str, Any]:
         """What the data depends on (a change means the data must be rebuilt)."""
-        return {
+        recipe: dict[str, Any] = {
             "countries": list(self.countries),
             "individuals": self.individuals,
             "seed": self.seed,
         }
+        if self.synth_format != "vcf":
+            recipe["format"] = self.synth_format
+        return recipe
 
 
 def _ingested(node_dir: Path) -> bool:
@@ -198,6 +204,7 @@ def prepare_data(
             countries=missing,
             individuals=plan.individuals,
             seed=plan.seed,
+            fmt=plan.synth_format,
             force=True,
             progress=progress,
         )

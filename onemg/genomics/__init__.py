@@ -16,7 +16,7 @@ from onemg.genomics.convert import (
 from onemg.genomics.genes import gene_region
 from onemg.genomics.index import Variant, VariantIndex, VariantQuery
 from onemg.genomics.index_build import IndexSummary, build_index
-from onemg.genomics.index_sparse import CarrierBatch, build_index_from_carriers
+from onemg.genomics.index_sparse import CarrierBatch, adopt_index, build_index_from_carriers
 from onemg.genomics.normalize import (
     CONTIGS,
     normalize_allele,
@@ -34,6 +34,7 @@ __all__ = [
     "VariantIndex",
     "VariantQuery",
     "VczBuildSummary",
+    "adopt_index",
     "build_index",
     "build_index_from_carriers",
     "build_vcz_from_trees",

@@ -5,6 +5,11 @@ At 1M genomes decoding samples x sites is what costs (see the ingest benchmarks 
 node in a tree sequence — the index can be written at a cost proportional to the number of
 carriers. The output is byte-for-byte the same format as :func:`onemg.genomics.build_index` (same
 finaliser), for diploid, fully called cohorts (AN = 2 x individuals).
+
+Two entry points: :func:`build_index_from_carriers` takes haplotype lists (simple, for moderate
+sizes); :func:`write_hybrid_part` + :func:`complete_index` take rows already in the hybrid layout
+(what ``onemg synth`` produces from a tree sequence at 1M samples, where even the list of
+carrier haplotypes of the common variants would be too large to hold).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from onemg.genomics.index_build import (
     DENSE_DIVISOR,
     IndexSummary,
     _ChunkRows,
+    _complete,
     _finalise,
     _group_matrix,
 )
@@ -123,6 +129,135 @@ def build_index_from_carriers(
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return IndexSummary(
         n_variants=sum(len(r.ref) for r in results),
+        n_individuals=n,
+        skipped_alleles=0,
+        skipped_records_contig=0,
+        bytes=size,
+    )
+
+
+@dataclass(frozen=True)
+class HybridRows:
+    """Consecutive bi-allelic, normalised index rows whose carriers are already in hybrid form.
+
+    Attributes:
+        contig: contig name (any alias).
+        pos, ref, alt: normalised rows (1-based ``pos``).
+        ac_g: int64[rows, groups] ALT copies per stratum group (:func:`strata_groups`).
+        kind, slot, count, offsets, indices, bits: carriers as :func:`kernels.hybrid_split`.
+        hom_starts, hom_bits: homozygote flags as :func:`kernels.hom_rank_bits`.
+    """
+
+    contig: str
+    pos: np.ndarray
+    ref: list[str]
+    alt: list[str]
+    ac_g: np.ndarray
+    kind: np.ndarray
+    slot: np.ndarray
+    count: np.ndarray
+    offsets: np.ndarray
+    indices: np.ndarray
+    bits: np.ndarray
+    hom_starts: np.ndarray
+    hom_bits: np.ndarray
+
+
+def strata_groups(
+    sample_sex: list[str] | np.ndarray, sample_country: list[str] | np.ndarray
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """``(group per sample, strata labels, group x stratum matrix)``, as the index builds use."""
+    return _group_matrix(np.asarray(sample_sex), np.asarray(sample_country))
+
+
+def write_hybrid_part(
+    parts: Path, number: int, rows: HybridRows, *, group: np.ndarray, n_groups: int
+) -> _ChunkRows:
+    """Save one part under ``parts/<number>`` and return its row table for :func:`complete_index`.
+
+    Every sample is called (AN per group = 2 x the group's size).
+    """
+    part = parts / f"{number:06d}"
+    hybrid.save_part(
+        part / "carriers", (rows.kind, rows.slot, rows.count, rows.offsets, rows.indices, rows.bits)
+    )
+    hybrid.save_rank_part(part / "homs", rows.hom_starts, rows.hom_bits)
+    n_rows = len(rows.ref)
+    an_g = np.tile(2 * np.bincount(group, minlength=n_groups), (n_rows, 1)).astype(np.int64)
+    rank = CONTIG_RANK[normalize_contig(rows.contig)]
+    return _ChunkRows(
+        np.full(n_rows, rank, np.uint8),
+        np.asarray(rows.pos, np.int32),
+        list(rows.ref),
+        list(rows.alt),
+        an_g,
+        np.asarray(rows.ac_g, np.int64),
+        0,
+        0,
+    )
+
+
+def complete_index(
+    out: Path, rows: list[_ChunkRows], *, n: int, labels: list[str], member: np.ndarray, source: str
+) -> IndexSummary:
+    """Sort the rows of every part (saved under ``out/parts`` in order) into the final index."""
+    return _complete(
+        out,
+        rows,
+        n=n,
+        labels=labels,
+        member=member,
+        dense_min=dense_min_for(n),
+        source=Path(source),
+    )
+
+
+def dense_min_for(n: int) -> int:
+    """Carriers from which a row is stored as a bitset (``n / DENSE_DIVISOR``, at least 1)."""
+    return max(1, -(-n // DENSE_DIVISOR))
+
+
+def adopt_index(
+    src: Path, dest: Path, *, sample_sex: list[str], sample_country: list[str]
+) -> IndexSummary:
+    """Copy a ready index (e.g. written by ``onemg synth --format index``) to ``dest``, after
+    checking that it was built for these individuals.
+
+    The index must hold ``len(sample_sex)`` individuals and the same strata (labels, and the
+    number of alleles per stratum) as an index built from these per-sample strata would.
+
+    Raises:
+        NotFoundError: ``src`` holds no index.
+        InvalidInputError: the index does not fit the individuals.
+    """
+    from onemg.genomics.index import VariantIndex
+
+    index = VariantIndex.open(src)
+    n = len(sample_sex)
+    if index.n_individuals != n:
+        raise InvalidInputError(
+            f"{src}: the index holds {index.n_individuals} individuals but the metadata has "
+            f"{n}; ingest the index with the individuals it was written for"
+        )
+    group, labels, member = strata_groups(sample_sex, sample_country)
+    if index.strata_labels != labels:
+        raise InvalidInputError(
+            f"{src}: the index's strata {index.strata_labels} differ from those of the "
+            f"metadata {labels}; re-create the index from this metadata"
+        )
+    if index.n_variants:
+        expected = 2 * (np.bincount(group, minlength=member.shape[0]) @ member)
+        found = np.asarray(index._a["strata_an"][0])
+        if not np.array_equal(found, expected):
+            raise InvalidInputError(
+                f"{src}: alleles per stratum {found.tolist()} differ from the metadata's "
+                f"{expected.tolist()} ({labels}): the sexes or countries of the individuals do "
+                "not match the index; re-create the index from this metadata"
+            )
+    shutil.copytree(src, dest)
+    size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
+    return IndexSummary(
+        n_variants=index.n_variants,
         n_individuals=n,
         skipped_alleles=0,
         skipped_records_contig=0,

@@ -65,10 +65,18 @@ class PrivacyOverride(PrivacyKnobs):
 
 
 class DataFiles(_Strict):
-    """Files of a synth-style country folder, relative to ``dataset.json``."""
+    """Files of a synth-style country folder, relative to ``dataset.json``.
+
+    A dataset is either ``genotypes`` (VCF/BCF/VCF Zarr; ingest converts and indexes them) or
+    a ready Beacon ``index`` with its ``samples`` (ids in index order), as ``onemg synth
+    --format index`` writes; ``trees`` names the tree sequences that index came from.
+    """
 
     genotypes: str | None = None
     metadata: str | None = None
+    index: str | None = None
+    samples: str | None = None
+    trees: str | None = None
 
 
 class Publisher(_Strict):
@@ -105,6 +113,9 @@ class DatasetDescriptor(_Strict):
     #: Privacy defences of this dataset (overrides ``[privacy]`` settings; docs/privacy.md).
     privacy: PrivacyOverride | None = None
     files: DataFiles | None = None
+    #: The dense genotypes behind the dataset; ``none``: a Beacon index only (nothing for
+    #: htsget to retrieve).
+    genotypeStore: Literal["vcf", "bcf", "vcz", "none"] | None = None  # noqa: N815
     # DCAT-AP catalogue fields (docs/catalogue.md); unset ones come from [catalogue] settings.
     keywords: list[Annotated[str, Field(min_length=1)]] | None = None
     publisher: Publisher | None = None

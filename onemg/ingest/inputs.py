@@ -17,12 +17,18 @@ _SHOWN = 10  # ids listed in a mismatch message before "... and N more"
 
 @dataclass(frozen=True)
 class IngestInputs:
-    """What one ingest reads."""
+    """What one ingest reads: genotypes to convert and index, or a ready Beacon index.
+
+    Exactly one of ``genotypes`` and ``index`` is set; ``samples`` (ids in index order, one a
+    line) goes with ``index``.
+    """
 
     dataset_id: str
-    genotypes: Path
+    genotypes: Path | None
     metadata: Path
     descriptor: dict[str, Any]
+    index: Path | None = None
+    samples: Path | None = None
 
 
 def read_descriptor(path: Path) -> dict[str, Any]:
@@ -60,10 +66,25 @@ def resolve_inputs(
     desc = read_descriptor(desc_path)
     base = desc_path.parent
     files = desc.get("files") or {}
-    geno = genotypes or (base / files["genotypes"] if "genotypes" in files else None)
-    meta = metadata or (base / files["metadata"] if "metadata" in files else None)
-    if geno is None or meta is None:
-        missing = [n for n, v in (("--genotypes", geno), ("--metadata", meta)) if v is None]
+    geno = genotypes or (base / files["genotypes"] if files.get("genotypes") else None)
+    meta = metadata or (base / files["metadata"] if files.get("metadata") else None)
+    index = samples = None
+    if genotypes is None and files.get("index"):
+        # A ready index (onemg synth --format index) is used as it is, even when a dense store
+        # is named beside it: re-indexing 1M genomes would cost what the sparse path saves.
+        geno = None
+        index = base / files["index"]
+        if not files.get("samples"):
+            raise InvalidInputError(f"{desc_path}: `files.index` needs `files.samples` (the "
+                                    "sample ids in index order, one a line)")
+        samples = base / files["samples"]
+        for what, path in (("index", index), ("samples", samples)):
+            if not path.exists():
+                raise NotFoundError(f"{desc_path}: `files.{what}` names {path}, which does not "
+                                    "exist")
+    if (geno is None and index is None) or meta is None:
+        missing = [n for n, v in (("--genotypes", geno or index), ("--metadata", meta))
+                   if v is None]
         raise InvalidInputError(f"missing {', '.join(missing)} (and {desc_path} names no "
                                 "`files` for them)")
     ds_id = dataset_id or desc.get("id")
@@ -74,7 +95,7 @@ def resolve_inputs(
             f"--dataset-id {ds_id!r} differs from `id` {desc['id']!r} in {desc_path}; "
             "make them equal (one identifier everywhere)")
     desc = {**desc, "id": check_dataset_id(ds_id)}
-    return IngestInputs(ds_id, geno, meta, desc)
+    return IngestInputs(ds_id, geno, meta, desc, index=index, samples=samples)
 
 
 def _listing(ids: Sequence[str]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onemg.errors import ConflictError, NotFoundError
+from onemg.errors import ConflictError, InvalidInputError, NotFoundError
 from onemg.genomics import build_index, convert_and_index, sample_ids
 from onemg.genomics.assembly import check_grch38
 from onemg.genomics.convert import genotype_format
@@ -131,7 +131,8 @@ def ingest(
             progress(name, done, total)
 
     # Refused before the node directory is touched: a wrong build is the input's fault.
-    check_grch38(inputs.genotypes, genotype_format(inputs.genotypes))
+    if inputs.genotypes is not None:
+        check_grch38(inputs.genotypes, genotype_format(inputs.genotypes))
     layout = NodeLayout(data_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
     catalogue = open_catalogue(database_url)
@@ -146,9 +147,16 @@ def ingest(
                                 "--replace to publish a new version of it")
         records = parse_phenopackets(inputs.metadata)
         check_terms(records, load_ontology())
-        samples = sample_ids(inputs.genotypes)
+        source = inputs.genotypes or inputs.samples
+        samples = (sample_ids(inputs.genotypes) if inputs.genotypes is not None
+                   else read_sample_list(inputs.samples))
         match = match_samples(samples, [r.id for r in records], allow_unmatched=allow_unmatched,
-                              genotypes=inputs.genotypes, metadata=inputs.metadata)
+                              genotypes=source, metadata=inputs.metadata)
+        if inputs.index is not None and match.vcf_only:
+            raise InvalidInputError(
+                f"{len(match.vcf_only)} individual(s) of the ready index {inputs.index} have no "
+                f"phenopacket in {inputs.metadata.name}; an index cannot drop individuals: "
+                "provide their phenopackets or re-create the index")
         by_id = {r.id: r for r in records}
         kept_records = [by_id[s] for s in match.kept]
         step("validate", 1, 1)
@@ -159,23 +167,14 @@ def ingest(
             build = stage / version
             build.mkdir()
             step("convert")
-            vcz = build / "genotypes.vcz"
             country = str(inputs.descriptor.get("country") or "")
-            summary = convert_and_index(
-                inputs.genotypes, vcz, build / "index", sex=[r.sex for r in kept_records],
-                country=[country] * len(kept_records), staging=stage / "work",
-                keep_samples=match.kept if match.vcf_only else None, workers=workers,
-                compute=_compute(node_settings, workers), show_progress=show_progress,
-                progress=lambda d, t: step("index", d, t))
-            step("convert", 1, 1)
-            (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
-            # The encrypted archive is built in the same staging folder, so it is published
-            # (or lost to a kill) together with the rest of the version.
-            step("archive")
-            manifest = build_archive(inputs.genotypes, build / ARCHIVE_DIR,
-                                     archive_key=archive_key, work=stage / "archive-work",
-                                     keep_samples=match.kept if match.vcf_only else None)
-            step("archive", 1, 1)
+            if inputs.index is not None:
+                summary, manifest = _stage_ready_index(inputs, build, kept_records, country,
+                                                       step)
+            else:
+                summary, manifest = _convert_and_archive(
+                    inputs, build, stage, kept_records, country, match, archive_key, workers,
+                    _compute(node_settings, workers), show_progress, step)
             step("publish")
             fsync_tree(build)
             final = layout.version_dir(ds_id, version)
@@ -202,6 +201,51 @@ def ingest(
         skipped_alleles=summary.skipped_alleles,
         skipped_records_contig=summary.skipped_records_contig, cleaned=cleaned,
         archive=manifest)
+
+
+def read_sample_list(path: Path) -> list[str]:
+    """Sample ids, one a line (the ``samples`` file of a ready index), in index order."""
+    ids = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    if not ids or any(not i for i in ids):
+        raise InvalidInputError(f"{path}: expected one sample id per line, no blank lines")
+    if len(set(ids)) != len(ids):
+        raise InvalidInputError(f"{path}: duplicate sample ids")
+    return ids
+
+
+def _stage_ready_index(inputs: IngestInputs, build: Path, kept_records: list, country: str,
+                       step: Callable[..., None]) -> tuple[Any, None]:
+    """A ready index (``onemg synth --format index``): checked, copied; nothing to archive."""
+    from onemg.genomics import adopt_index
+
+    summary = adopt_index(inputs.index, build / "index", sample_sex=[r.sex for r in kept_records],
+                          sample_country=[country] * len(kept_records))
+    step("convert", 1, 1)
+    (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
+    return summary, None
+
+
+def _convert_and_archive(inputs: IngestInputs, build: Path, stage: Path, kept_records: list,
+                         country: str, match: Any, archive_key: bytes, workers: int,
+                         compute: ComputeSettings, show_progress: bool,
+                         step: Callable[..., None]) -> tuple[Any, Any]:
+    """Genotypes -> VCF Zarr + index, then the encrypted archive (VCF/BCF inputs)."""
+    summary = convert_and_index(
+        inputs.genotypes, build / "genotypes.vcz", build / "index",
+        sex=[r.sex for r in kept_records], country=[country] * len(kept_records),
+        staging=stage / "work", keep_samples=match.kept if match.vcf_only else None,
+        workers=workers, compute=compute, show_progress=show_progress,
+        progress=lambda d, t: step("index", d, t))
+    step("convert", 1, 1)
+    (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
+    # The encrypted archive is built in the same staging folder, so it is published (or lost
+    # to a kill) together with the rest of the version.
+    step("archive")
+    manifest = build_archive(inputs.genotypes, build / ARCHIVE_DIR, archive_key=archive_key,
+                             work=stage / "archive-work",
+                             keep_samples=match.kept if match.vcf_only else None)
+    step("archive", 1, 1)
+    return summary, manifest
 
 
 def existing_layout(data_dir: Path) -> NodeLayout:
@@ -253,6 +297,11 @@ def rebuild_index(dataset_id: str, *, data_dir: Path, database_url: str, workers
     with layout.lock():
         info = catalogue.dataset(dataset_id)
         version_dir = layout.resolve(info.data_path)
+        if not (version_dir / "genotypes.vcz").exists():
+            raise InvalidInputError(
+                f"dataset {dataset_id!r} has no genotype store to rebuild its index from (it "
+                "was ingested as a ready index, e.g. from onemg synth --format index); "
+                "re-ingest it with --replace instead")
         stage = layout.new_staging()
         compute = _compute(settings or Settings(data_dir=layout.root), workers)
         summary = build_index(version_dir / "genotypes.vcz", stage / "index", compute=compute,

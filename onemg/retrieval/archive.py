@@ -32,7 +32,7 @@ from typing import IO
 import pysam
 from crypt4gh import lib as c4gh_lib
 
-from onemg.errors import IntegrityError, InvalidInputError
+from onemg.errors import IntegrityError, InvalidInputError, NotFoundError
 from onemg.retrieval import bgzf
 from onemg.retrieval.csi import CsiIndex
 from onemg.retrieval.slicing import body_size
@@ -205,6 +205,23 @@ def build_archive(
     return manifest
 
 
+#: Why a dataset without a genotype store (``genotypeStore: none``) cannot be retrieved.
+NO_GENOTYPES = (
+    "this dataset has no genotype files to retrieve: it is a Beacon index written straight from "
+    "simulated tree sequences (onemg synth --format index; its descriptor says genotypeStore "
+    "none). Its counts and records are answered by the Beacon API; for retrievable VCF/BCF, "
+    "synthesise the cohort with --format vcf or bcf and ingest that"
+)
+
+
+def _genotype_store(version_dir: Path) -> str | None:
+    """``genotypeStore`` of the version's stored descriptor (None when unknown)."""
+    try:
+        return json.loads((version_dir / "descriptor.json").read_text()).get("genotypeStore")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 @dataclass(frozen=True)
 class ArchivedFile:
     """An opened archive: manifest, paths, index and block offsets (no keys, no plaintext)."""
@@ -220,6 +237,8 @@ class ArchivedFile:
         root = version_dir / ARCHIVE_DIR
         path = root / MANIFEST
         if not path.is_file():
+            if _genotype_store(version_dir) == "none":
+                raise NotFoundError(NO_GENOTYPES)
             raise InvalidInputError(
                 f"{version_dir.name}: this dataset version has no archive; re-ingest it to make one"
             )

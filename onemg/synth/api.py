@@ -17,7 +17,17 @@ from typing import Any
 import numpy as np
 
 from onemg.errors import ConflictError, InvalidInputError
-from onemg.synth import demography, genomes, outputs, panel, phenopackets, phenotypes, spike, vcf
+from onemg.synth import (
+    demography,
+    genomes,
+    outputs,
+    panel,
+    phenopackets,
+    phenotypes,
+    sparse,
+    spike,
+    vcf,
+)
 from onemg.synth.regions import Region, parse_regions
 from onemg.synth.tables import (
     Country,
@@ -29,7 +39,9 @@ from onemg.synth.tables import (
     load_known_variants,
 )
 
-FORMATS = ("vcf", "bcf", "zarr")
+FORMATS = ("vcf", "bcf", "zarr", "index")
+#: Dense stores ``--genotypes`` may add to the index of ``--format index``.
+GENOTYPE_STORES = ("none", "vcz")
 MAX_INDIVIDUALS = 2_000_000  # per country; beyond this the writers' memory assumptions break
 # Separate random streams per purpose so that e.g. changing the phenotype model never moves
 # the genomes of a given seed.
@@ -60,6 +72,7 @@ class SynthSummary:
     regions: tuple[str, ...]
     countries: tuple[CountrySummary, ...]
     timings: dict[str, float] = field(default_factory=dict)
+    genotypes: str = "none"  # dense store written beside an ``index`` (``none`` or ``vcz``)
 
 
 def _parse_countries(
@@ -137,6 +150,7 @@ def synthesize(
     progress: bool = False,
     known_variants: KnownVariantTable | None = None,
     workers: int | None = None,
+    genotypes: str | None = None,
     held_out: int = 0,
 ) -> SynthSummary:
     """Generate synthetic national cohorts, one folder per country under ``out``.
@@ -148,15 +162,21 @@ def synthesize(
         seed: random seed; same arguments and seed give byte-identical outputs.
         regions: gene symbols and/or ``chr:start-end``; None = BRCA1, BRCA2, CFTR, HBB, HFE,
             LDLR and 1 Mb of chr22.
-        fmt: ``vcf`` (bgzip + tabix), ``bcf`` (+ CSI) or ``zarr`` (VCF Zarr via bio2zarr).
+        fmt: ``vcf`` (bgzip + tabix), ``bcf`` (+ CSI), ``zarr`` (VCF Zarr via bio2zarr), or
+            ``index``: the Beacon index straight from the tree sequences (no genotype matrix;
+            the sparse path, see :mod:`onemg.synth.sparse`), plus the tree sequences.
         access: access tier per Beacon granularity (``boolean``, ``count``, ``record``).
         force: overwrite the country folders in a non-empty ``out``.
         progress: show progress bars on stderr.
         known_variants: override the shipped known-variant table (tests use boosted frequencies).
-        workers: processes for the region simulations (default: up to 2); outputs do not
-            depend on it.
+        workers: processes for the piece simulations (and, for ``index``, the carrier
+            extraction); default up to 2; outputs do not depend on it.
+        genotypes: with ``fmt="index"``: ``"vcz"`` also writes a dense VCF Zarr store;
+            ``None``/``"none"``: no dense store (the descriptor says so and htsget retrieval of
+            the dataset is refused).
         held_out: individuals per country simulated with the cohort but written as a held-out
-            reference panel (``<out>/<cc>-held-out/``, :mod:`onemg.synth.panel`) instead.
+            reference panel (``<out>/<cc>-held-out/``, :mod:`onemg.synth.panel`) instead; with
+            the dense formats only.
 
     Returns:
         A :class:`SynthSummary` with per-country counts.
@@ -169,6 +189,21 @@ def synthesize(
     t0, c0 = time.perf_counter(), time.process_time()
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    genotypes = (genotypes or "none").lower()
+    if genotypes not in GENOTYPE_STORES:
+        raise InvalidInputError(
+            f"unknown genotype store {genotypes!r}: use one of {', '.join(GENOTYPE_STORES)}"
+        )
+    if genotypes != "none" and fmt != "index":
+        raise InvalidInputError(
+            f"--genotypes {genotypes} goes with --format index (the other formats are dense "
+            "genotype files already)"
+        )
+    if held_out and fmt == "index":
+        raise InvalidInputError(
+            "--held-out goes with the dense formats (vcf, bcf, zarr): the reference panel is "
+            "written as a VCF; use --format vcf"
+        )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidInputError(f"seed must be a non-negative integer, got {seed!r}")
     requested = _parse_countries(countries, individuals, load_countries())
@@ -190,64 +225,85 @@ def synthesize(
     country_list = [c for c, _ in requested]
     sizes = [n for _, n in requested]
 
-    with _progress(progress, len(region_list), "simulating genomes", "regions") as bar:
-        pieces = genomes.simulate(
-            country_list, [n + held_out for n in sizes], region_list, seed=seed, workers=workers,
-            on_region=lambda: bar.update(1),
-        )  # fmt: skip
-    timings["simulate"] = time.perf_counter() - t0
-    # CPU seconds of this process (not of forked simulation workers or bgzip/tabix children):
-    # on a shared machine they show what a step costs independent of the load.
-    timings["simulate_cpu"] = time.process_time() - c0
-    nodes = genomes.country_sample_nodes(pieces[0].ts, country_list)
-    nodes, panel_nodes = panel.split_nodes(nodes, sizes)
-    placed = spike.placements(table.variants, pieces)
-    spiked = spike.draw_carriers(placed, country_list, sizes, _rng(seed, _STREAM_SPIKE))
-    pieces = spike.apply(
-        pieces, spiked, {c.code: n for c, n in zip(country_list, nodes, strict=True)}
-    )
-    timings["spike"] = time.perf_counter() - t0 - timings["simulate"]
-
+    piece_list = genomes.split_pieces(region_list)
     ids = {c.code: [f"{c.code}-s{seed}-{i:06d}" for i in range(n)] for c, n in requested}
     folders = {c.code: out / c.code.lower() for c in country_list}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
-    t1, c1 = time.perf_counter(), time.process_time()
-    variant_counts = _write_genotypes(
-        pieces, country_list, nodes, ids, folders, fmt, spiked, seed, progress
-    )
-    if held_out:
-        with _progress(progress, len(country_list), "held-out panels", "countries") as bar:
-            for country, p_nodes in zip(country_list, panel_nodes, strict=True):
-                panel.write_panel(pieces, p_nodes, panel.panel_dir(out, country.code),
-                                  code=country.code, seed=seed)  # fmt: skip
-                bar.update(1)
-    timings["genotypes"] = time.perf_counter() - t1
-    timings["genotypes_cpu"] = time.process_time() - c1
-
-    t2, c2 = time.perf_counter(), time.process_time()
-    summaries = []
-    sim_params = {
+    sim_params: dict[str, Any] = {
         "seed": seed,
         "format": fmt,
         "countries": {c.code: n for c, n in requested},
         "regions": [
             {"name": r.name, "chrom": r.chrom, "start": r.start, "end": r.end} for r in region_list
         ],  # fmt: skip
+        "pieces": [r.name for r in piece_list],
         "mutation_rate": genomes.MUTATION_RATE,
         "ancestry_model": f"DTWF for {genomes.DTWF_GENERATIONS} generations, then Hudson",
         "recombination_rates": genomes.chromosome_recombination_rates(
             [r.chrom for r in region_list]
         ),
         "demography": demography.describe(country_list),
-        "simulated_sites": {p.region.name: p.ts.num_sites for p in pieces},
     }
+    # The spiked carriers depend only on the pieces' coordinates and sizes, not on the genomes.
+    placed = spike.placements(table.variants, piece_list)
+    spiked = spike.draw_carriers(placed, country_list, sizes, _rng(seed, _STREAM_SPIKE))
+    if fmt == "index":
+        people = {c.code: _people(c, n, spiked, seed, conditions, table) for c, n in requested}
+        t1 = time.perf_counter()
+        with _progress(progress, len(piece_list), "simulating + indexing", "pieces") as bar:
+            variant_counts, sim_sites, steps = sparse.write_indexes(
+                piece_list, country_list, sizes, spiked=spiked,
+                sexes={c: [p.sex.lower() for p in ps] for c, ps in people.items()}, ids=ids,
+                folders=folders, seed=seed, workers=workers, on_piece=lambda: bar.update(1),
+            )  # fmt: skip
+        timings["simulate_and_index"] = time.perf_counter() - t1
+        timings.update({f"{k}_sum": v for k, v in steps.items()})
+        if genotypes == "vcz":
+            t3 = time.perf_counter()
+            _write_dense_from_trees(piece_list, country_list, ids, folders, spiked, seed, progress)
+            timings["genotypes"] = time.perf_counter() - t3
+    else:
+        people = {}
+        with _progress(progress, len(piece_list), "simulating genomes", "pieces") as bar:
+            pieces = genomes.simulate(
+                country_list, [n + held_out for n in sizes], piece_list, seed=seed,
+                workers=workers,
+                on_region=lambda: bar.update(1),
+            )  # fmt: skip
+        timings["simulate"] = time.perf_counter() - t0
+        # CPU seconds of this process (not of forked simulation workers or bgzip/tabix
+        # children): on a shared machine they show what a step costs independent of the load.
+        timings["simulate_cpu"] = time.process_time() - c0
+        nodes = genomes.country_sample_nodes(pieces[0].ts, country_list)
+        nodes, panel_nodes = panel.split_nodes(nodes, sizes)
+        pieces = spike.apply(
+            pieces, spiked, {c.code: n for c, n in zip(country_list, nodes, strict=True)}
+        )
+        timings["spike"] = time.perf_counter() - t0 - timings["simulate"]
+        t1, c1 = time.perf_counter(), time.process_time()
+        variant_counts = _write_genotypes(
+            pieces, country_list, nodes, ids, folders, fmt, spiked, seed, progress
+        )
+        if held_out:
+            with _progress(progress, len(country_list), "held-out panels", "countries") as bar:
+                for country, p_nodes in zip(country_list, panel_nodes, strict=True):
+                    panel.write_panel(pieces, p_nodes, panel.panel_dir(out, country.code),
+                                      code=country.code, seed=seed)  # fmt: skip
+                    bar.update(1)
+        timings["genotypes"] = time.perf_counter() - t1
+        timings["genotypes_cpu"] = time.process_time() - c1
+        sim_sites = {p.region.name: p.ts.num_sites for p in pieces}
+    sim_params["simulated_sites"] = sim_sites
+
+    t2, c2 = time.perf_counter(), time.process_time()
+    summaries = []
     for k, (country, n) in enumerate(requested):
         summaries.append(
             _write_country_metadata(
                 country, n, k, folders[country.code], ids[country.code], spiked, seed, fmt,
                 tiers, duo, conditions, table, region_list, variant_counts[country.code],
-                sim_params, progress,
+                sim_params, progress, people.get(country.code), genotypes,
             )
         )  # fmt: skip
     timings["metadata"] = time.perf_counter() - t2
@@ -257,6 +313,7 @@ def synthesize(
         out=out,
         seed=seed,
         fmt=fmt,
+        genotypes=genotypes,
         regions=tuple(r.name for r in region_list),
         countries=tuple(summaries),
         timings=timings,
@@ -329,25 +386,60 @@ def _write_zarr_direct(
     return counts
 
 
+def _spiked_carriers(code: str, n: int, spiked: Sequence[spike.Spiked]) -> dict[str, np.ndarray]:
+    """Variant id -> ``(n, 2)`` bool: which haplotypes of the country carry it."""
+    carriers: dict[str, np.ndarray] = {}
+    for s in spiked:
+        haps = np.zeros(2 * n, dtype=bool)
+        haps[s.haplotypes[code]] = True
+        carriers[s.variant.id] = haps.reshape(n, 2)
+    return carriers
+
+
+def _people(
+    country: Country, n: int, spiked: Sequence[spike.Spiked], seed: int, conditions: Any,
+    table: KnownVariantTable,
+) -> list[phenotypes.Person]:  # fmt: skip
+    """The health records of one country (they depend on the spiked carriers only)."""
+    return phenotypes.build_records(
+        n,
+        rng=_rng(seed, _STREAM_PHENO, country.code),
+        conditions=conditions,
+        table=table,
+        haplotype_alleles=_spiked_carriers(country.code, n, spiked),
+    )
+
+
+def _write_dense_from_trees(
+    pieces: Sequence[Region], countries: Sequence[Country], ids: Mapping[str, list[str]],
+    folders: Mapping[str, Path], spiked: Sequence[spike.Spiked], seed: int, progress: bool,
+) -> None:  # fmt: skip
+    """``--genotypes vcz`` beside an index: each country's VCF Zarr from its kept trees."""
+    import tskit
+
+    for country in countries:
+        folder = folders[country.code]
+        country_pieces = [
+            genomes.Piece(r, tskit.load(str(folder / sparse.TREES_DIR / sparse.trees_name(r))))
+            for r in pieces
+        ]
+        nodes = [np.arange(2 * len(ids[country.code]), dtype=np.int32)]
+        _write_genotypes(
+            country_pieces, [country], nodes, ids, folders, "zarr", spiked, seed, progress
+        )
+
+
 def _write_country_metadata(
     country: Country, n: int, index: int, folder: Path, ids: list[str],
     spiked: Sequence[spike.Spiked], seed: int, fmt: str, tiers: Mapping[str, str],
     duo: Mapping[str, tuple[str, str]], conditions: Any, table: KnownVariantTable,
     regions: Sequence[Region], variants: int, sim_params: Mapping[str, Any], progress: bool,
+    people: list[phenotypes.Person] | None = None, genotypes: str = "none",
 ) -> CountrySummary:  # fmt: skip
-    carriers: dict[str, np.ndarray] = {}
-    for s in spiked:
-        haps = np.zeros(2 * n, dtype=bool)
-        haps[s.haplotypes[country.code]] = True
-        carriers[s.variant.id] = haps.reshape(n, 2)
-    people = phenotypes.build_records(
-        n,
-        rng=_rng(seed, _STREAM_PHENO, country.code),
-        conditions=conditions,
-        table=table,
-        haplotype_alleles=carriers,
-    )
-    file_format = {"vcf": "VCF", "bcf": "BCF", "zarr": "VCZ"}[fmt]
+    carriers = _spiked_carriers(country.code, n, spiked)
+    if people is None:
+        people = _people(country, n, spiked, seed, conditions, table)
+    file_format = {"vcf": "VCF", "bcf": "BCF", "zarr": "VCZ", "index": "TSKIT"}[fmt]
     context = phenopackets.sequencing_context(
         sum(map(ord, country.code)), outputs.GENOTYPE_FILES[fmt], file_format
     )
@@ -369,7 +461,7 @@ def _write_country_metadata(
             bar.update(hi - lo)
     descriptor = outputs.dataset_descriptor(
         country, seed=seed, fmt=fmt, individuals=n, variants=variants, access=tiers, duo=duo,
-        regions=[r.name for r in regions],
+        regions=[r.name for r in regions], genotypes=genotypes,
     )  # fmt: skip
     outputs.write_json(folder / "dataset.json", descriptor)
     outputs.write_truth(

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import msprime
 import numpy as np
@@ -30,6 +31,10 @@ MUTATION_RATE = 1.29e-8  # stdpopsim HomSap mean mutation rate
 # biobank-size samples (n comparable to the population size) the coalescent approximation
 # breaks down there, and DTWF was also a little faster (100k diploids x 1 Mb: 28 s vs 33.5 s).
 DTWF_GENERATIONS = 50
+#: Longer regions are simulated as consecutive, unlinked pieces of at most this many bp: the
+#: pieces run in parallel and bound each worker's memory (1M diploids x 1 Mb: ~1.6 GiB), and
+#: LD is lost only across piece boundaries (~1 cM apart).
+MAX_PIECE_BP = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,24 @@ class Piece:
 
     region: Region
     ts: tskit.TreeSequence
+
+
+def split_pieces(regions: Sequence[Region], max_bp: int = MAX_PIECE_BP) -> list[Region]:
+    """Regions cut into consecutive simulation pieces of at most ``max_bp`` (in order).
+
+    A region no longer than ``max_bp`` is its own piece (same name, same seeds as before).
+    """
+    out: list[Region] = []
+    for r in regions:
+        if r.length <= max_bp:
+            out.append(r)
+            continue
+        for start in range(r.start, r.end + 1, max_bp):
+            end = min(r.end, start + max_bp - 1)
+            out.append(
+                Region(name=f"chr{r.chrom}:{start}-{end}", chrom=r.chrom, start=start, end=end)
+            )
+    return out
 
 
 def chromosome_recombination_rates(chroms: Sequence[str]) -> dict[str, float]:
@@ -101,39 +124,57 @@ def simulate(
     workers: int | None = None,
     on_region: Callable[[], None] | None = None,
 ) -> list[Piece]:
-    """Simulate every region (in parallel processes when ``workers`` > 1).
+    """Simulate every piece (in parallel processes when ``workers`` > 1).
 
     Args:
         countries: the requested countries.
         sizes: diploid individuals per country.
-        regions: sorted, merged regions.
+        regions: the pieces (:func:`split_pieces`), in order.
         seed: the run's seed (each region derives its own).
         workers: processes; default ``min(2, cpu count, regions)``. Results do not depend on it.
         on_region: called after each region finishes (progress).
     """
-    done = on_region or (lambda: None)
     rates = chromosome_recombination_rates([r.chrom for r in regions])
     jobs = [
         (list(countries), list(sizes), r, rates[r.chrom], region_seeds(seed, r)) for r in regions
     ]
+    results = run_jobs(
+        _run, jobs, sizes=[r.length for r in regions], workers=workers, on_done=on_region
+    )
+    return [Piece(r, ts) for r, ts in zip(regions, results, strict=True)]
+
+
+def run_jobs(
+    fn: Callable[[Any], Any],
+    jobs: Sequence[Any],
+    *,
+    sizes: Sequence[int],
+    workers: int | None,
+    on_done: Callable[[], None] | None = None,
+) -> list[Any]:
+    """``[fn(job) for job in jobs]``, over up to ``workers`` forked processes.
+
+    Results come back in job order whatever the number of workers (so outputs never depend
+    on it); the largest jobs (``sizes``) start first so the slowest does not start last.
+    Default workers: ``min(2, cpu count, jobs)``.
+    """
+    done = on_done or (lambda: None)
     workers = min(len(jobs), workers or min(2, os.cpu_count() or 1))
     if workers <= 1:
         results = []
         for job in jobs:
-            results.append(_run(job))
+            results.append(fn(job))
             done()
-    else:
-        # Linux fork: no re-import of __main__ (the spawn gotcha does not apply).
-        import multiprocessing
+        return results
+    # Linux fork: no re-import of __main__ (the spawn gotcha does not apply).
+    import multiprocessing
 
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            # Largest regions first so the slowest job does not start last.
-            order = sorted(range(len(jobs)), key=lambda i: -jobs[i][2].length)
-            futures = {i: pool.submit(_run, jobs[i]) for i in order}
-            for _ in as_completed(futures.values()):
-                done()
-            results = [futures[i].result() for i in range(len(jobs))]
-    return [Piece(r, ts) for r, ts in zip(regions, results, strict=True)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        order = sorted(range(len(jobs)), key=lambda i: -sizes[i])
+        futures = {i: pool.submit(fn, jobs[i]) for i in order}
+        for _ in as_completed(futures.values()):
+            done()
+        return [futures[i].result() for i in range(len(jobs))]
 
 
 def _run(

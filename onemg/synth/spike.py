@@ -18,6 +18,7 @@ import numpy as np
 import tskit
 
 from onemg.synth.genomes import Piece
+from onemg.synth.regions import Region
 from onemg.synth.tables import Country, KnownVariant
 
 
@@ -34,13 +35,15 @@ class Spiked:
 
 
 def placements(
-    variants: Sequence[KnownVariant], pieces: Sequence[Piece]
+    variants: Sequence[KnownVariant], regions: Sequence[Region]
 ) -> list[tuple[KnownVariant, int, int]]:
-    """The variants whose whole REF allele lies in a simulated region: (variant, piece, offset)."""
+    """The variants whose whole REF allele lies in a simulated piece: (variant, piece, offset).
+
+    ``regions`` are the simulated pieces (:func:`onemg.synth.genomes.split_pieces`), in order.
+    """
     out = []
     for v in variants:
-        for k, piece in enumerate(pieces):
-            r = piece.region
+        for k, r in enumerate(regions):
             if r.chrom == v.chrom and r.start <= v.pos and v.pos + len(v.ref) - 1 <= r.end:
                 out.append((v, k, v.pos - r.start))
                 break
@@ -88,13 +91,14 @@ def apply(
     for k, piece in enumerate(pieces):
         mine = [s for s in spiked if s.piece == k]
         if mine:
-            out[k] = Piece(piece.region, _apply(piece.ts, mine, nodes_by_country))
+            out[k] = Piece(piece.region, apply_to(piece.ts, mine, nodes_by_country))
     return out
 
 
-def _apply(
+def apply_to(
     ts: tskit.TreeSequence, spiked: Sequence[Spiked], nodes_by_country: dict[str, np.ndarray]
 ) -> tskit.TreeSequence:
+    """``ts`` (one piece) with the given spiked sites added, overlapping simulated sites removed."""
     tables = ts.dump_tables()
     positions = tables.sites.position
     drop = np.zeros(len(positions), dtype=bool)
