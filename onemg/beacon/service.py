@@ -325,6 +325,14 @@ def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int) -> Answer
         return index.count_carriers(rows, within=hit.within) if rows is not None \
             and rows.size else 0
 
+    def at_least(k: int) -> bool:
+        if rows is None or not rows.size:
+            return False
+        # One row carried by k people settles it without the union (unfiltered answers).
+        if hit.within is None and int(index.carrier_counts(rows).max()) >= k:
+            return True
+        return people() >= k
+
     return AnswerFacts(
         ds.id, ds.n, hit.count, protect=True,
         # Fewer than k people behind the answer (filters down to a handful, a tiny dataset):
@@ -334,7 +342,8 @@ def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int) -> Answer
         max_af=index.max_allele_frequency(rows) if rows is not None else 0.0,
         filtered=hit.within is not None,
         key=functools.cache(lambda: _answer_key(hit, target, rows)),
-        override=_override(ds), people=people)
+        override=_override(ds), people=people,
+        counts_variants=target.path == "g_variants" and rows is not None, at_least=at_least)
 
 
 def _answer_key(hit: _Hit, target: EntryType, rows: np.ndarray | None) -> str:

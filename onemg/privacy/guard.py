@@ -67,6 +67,13 @@ class AnswerFacts:
     override: Mapping[str, Any] | None = None
     #: Carriers behind the answer (computed only when an exact rare "yes" is costed).
     people: Callable[[], int] | None = None
+    #: The count is of matched variant rows (``g_variants`` with a variant): the k floor then
+    #: applies to the people carrying them, not to the number of rows, which is 1 for a
+    #: single-variant lookup however common the allele.
+    counts_variants: bool = False
+    #: ``at_least(k)``: whether at least ``k`` people carry the matched rows (cheap for common
+    #: rows; exact otherwise). Required with ``counts_variants``.
+    at_least: Callable[[int], bool] | None = None
 
     @property
     def answer_key(self) -> str:
@@ -195,7 +202,10 @@ class PrivacyGuard:
                     )
                 )
             return _reported(noisy, floor=0 if rare else self.k), {"perturbation": noisy.describe()}
-        count = floor_count(f.count, self.k, protect=True)
+        if f.counts_variants and f.at_least is not None:
+            count = ReportedCount(f.count) if f.at_least(self.k) else suppressed(self.k)
+        else:
+            count = floor_count(f.count, self.k, protect=True)
         if budgeted and rare and count.exists:
             carriers = f.people() if f.people is not None else f.count
             cost = yes_cost(carriers, f.n)

@@ -172,6 +172,31 @@ async def test_privacy_floor_on_counts(make_app, node_specs: list[DatasetSpec]) 
         assert body["responseSummary"]["countPrecision"] == "exact"
 
 
+async def test_variant_lookup_is_floored_by_carriers_not_rows(  # noqa: ANN201
+        make_app, node_specs: list[DatasetSpec]):  # noqa: ANN001
+    # A single-variant /g_variants lookup counts one row: the floor must look at the people
+    # carrying it, or every lookup below the record tier would read "no" (issue 17).
+    fi = node_specs[0]
+    common = next(s for s in fi.sites if len(s.carriers) >= 5)
+    rare = next(s for s in fi.sites if 0 < len(s.carriers) < 5)
+
+    def url(site) -> str:  # noqa: ANN001
+        return (f"/api/g_variants?requestedGranularity=count&datasetIds=ds-fi&referenceName="
+                f"{site.contig}&start={site.pos - 1}&referenceBases={site.ref}"
+                f"&alternateBases={site.alt}")
+
+    async with serve(make_app(k=5)) as c:
+        body = await get_ok(c, url(common))
+        assert body["responseSummary"] == {"exists": True, "numTotalResults": 1,
+                                           "countPrecision": "exact"}
+        boolean = await get_ok(c, url(common).replace("=count", "=boolean"))
+        assert boolean["responseSummary"]["exists"] is True
+        body = await get_ok(c, url(rare))
+        assert body["responseSummary"] == {"exists": False, "numTotalResults": 0,
+                                           "countPrecision": "imprecise",
+                                           "countAdjustedTo": ["<5"]}
+
+
 async def test_total_is_sum_of_reported_counts(make_app) -> None:  # noqa: ANN001
     # An exact total would let a caller subtract the large dataset's exact count.
     async with serve(make_app(k=5)) as c:
