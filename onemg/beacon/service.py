@@ -343,7 +343,28 @@ def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int) -> Answer
         filtered=hit.within is not None,
         key=functools.cache(lambda: _answer_key(hit, target, rows)),
         override=_override(ds), people=people,
-        counts_variants=target.path == "g_variants" and rows is not None, at_least=at_least)
+        counts_variants=target.path == "g_variants" and rows is not None, at_least=at_least,
+        people_set=(lambda: _people_set(hit, target)) if hit.within is not None else None)
+
+
+def _people_set(hit: _Hit, target: EntryType) -> tuple[str, IndividualSet]:
+    """A filtered count's family (what it counts apart from the people) and its people."""
+    ds = hit.ds
+    h = hashlib.sha256(f"{ds.id}\x1f{ds.version}\x1f{target.path}\x1f".encode())
+    if target.path == "g_variants":
+        # A count of variants: the same rows before the filters, counted over other people.
+        rows = hit.unfiltered if hit.unfiltered is not None else np.zeros(0, dtype=np.int64)
+        h.update(b"rows:" + np.sort(rows).astype(np.int64).tobytes())
+        people = hit.within
+    elif hit.members is not None:
+        people = hit.members
+    elif hit.rows is not None:
+        people = (ds.index.carrier_set(hit.rows, within=hit.within) if hit.rows.size
+                  else IndividualSet.empty(ds.n))
+    else:
+        people = hit.within
+    assert people is not None  # only called for filtered counts
+    return h.hexdigest()[:32], people
 
 
 def _answer_key(hit: _Hit, target: EntryType, rows: np.ndarray | None) -> str:

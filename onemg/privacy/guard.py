@@ -32,7 +32,9 @@ from typing import Any
 
 from onemg.beacon.policy import ReportedCount, floor_count, suppressed
 from onemg.errors import AccessDeniedError
+from onemg.individual_set import IndividualSet
 from onemg.privacy.budget import BudgetStore, Charge, Spent
+from onemg.privacy.differencing import CountSets
 from onemg.privacy.perturb import NoisyCount, noisy_count
 from onemg.privacy.policy import effective, top_tier, yes_cost
 from onemg.security import Principal
@@ -74,11 +76,25 @@ class AnswerFacts:
     #: ``at_least(k)``: whether at least ``k`` people carry the matched rows (cheap for common
     #: rows; exact otherwise). Required with ``counts_variants``.
     at_least: Callable[[int], bool] | None = None
+    #: For a filtered count: ``(family, people)``, what is counted apart from the people and
+    #: the people it counts (:mod:`onemg.privacy.differencing`).
+    people_set: Callable[[], tuple[str, IndividualSet]] | None = None
 
     @property
     def answer_key(self) -> str:
         """The digest of what the answer counts (see ``key``)."""
         return self.key() if self.key is not None else ""
+
+
+@dataclass(frozen=True)
+class _Given:
+    """A new noisy filtered count of this request, kept once the request is paid for."""
+
+    dataset_id: str
+    family: str
+    answer_key: str
+    count: int
+    members: IndividualSet
 
 
 @dataclass
@@ -118,12 +134,14 @@ class PrivacyGuard:
         k: int,
         secret: Callable[[], bytes],
         budgets: Callable[[], BudgetStore],
+        count_sets: Callable[[], CountSets] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.k = k
         self._secret = secret
         self._budgets = budgets
+        self._count_sets = count_sets
         self._clock = clock
 
     def settings_for(
@@ -145,9 +163,10 @@ class PrivacyGuard:
         threshold = 0.0
         notes: dict[str, list[str]] = {}
         user = principal.subject or ANONYMOUS
+        given: list[_Given] = []
         for f in facts:
             p = self.settings_for(f.override, principal, f.dataset_id)
-            count, info = self._one(f, p, user, principal.authenticated, charges, notes)
+            count, info = self._one(f, p, user, principal.authenticated, charges, notes, given)
             if count is None:
                 gated.append(f.dataset_id)
                 threshold = max(threshold, p.public_min_af)
@@ -160,6 +179,12 @@ class PrivacyGuard:
             spent = self._budgets().charge(principal.subject, charges, now=int(self._clock()))
             for s in spent:
                 notes.setdefault(s.dataset_id, []).append(_spent_note(s))
+        if given and self._count_sets is not None:
+            # Kept only once the request has been paid for: an answer never given is no anchor.
+            sets, now = self._count_sets(), int(self._clock())
+            for g in given:
+                sets.remember(user, g.dataset_id, g.family, g.answer_key, g.count, g.members,
+                              now=now)  # fmt: skip
         out.notes = {ds: "; ".join(items) for ds, items in notes.items()}
         return out
 
@@ -171,6 +196,7 @@ class PrivacyGuard:
         authenticated: bool,
         charges: list[Charge],
         notes: dict[str, list[str]],
+        given: list[_Given],
     ) -> tuple[ReportedCount | None, dict[str, Any] | None]:
         if not f.protect or p.profile == "none":
             return ReportedCount(f.count), None
@@ -184,19 +210,30 @@ class PrivacyGuard:
         if p.perturb and (rare or f.filtered):
             epsilon = p.rare_epsilon if rare else p.count_epsilon
             kind = "rare" if rare else "count"
+            key, count = f.answer_key, f.count
+            note = f"perturbed {kind} epsilon={epsilon:g}"
+            if not rare and f.people_set is not None and self._count_sets is not None:
+                family, members = f.people_set()
+                prior = self._count_sets().nearest(user, f.dataset_id, family, members, self.k)
+                if prior is not None and prior.answer_key != key:
+                    # Fewer than k people apart from an earlier count: that count's answer.
+                    key, count = prior.answer_key, prior.count
+                    note += f" (same answer as an earlier count {prior.distance} people apart)"
+                elif prior is None:
+                    given.append(_Given(f.dataset_id, family, key, count, members))
             noisy = noisy_count(
-                f.count,
+                count,
                 epsilon=epsilon,
                 secret=self._secret(),
-                parts=(user, f.dataset_id, kind, f.answer_key),
+                parts=(user, f.dataset_id, kind, key),
             )
-            notes.setdefault(f.dataset_id, []).append(f"perturbed {kind} epsilon={epsilon:g}")
+            notes.setdefault(f.dataset_id, []).append(note)
             if budgeted:
                 charges.append(
                     Charge(
                         f.dataset_id,
                         "risk" if rare else "epsilon",
-                        f.answer_key,
+                        key,
                         epsilon,
                         p.budget if rare else p.count_budget,
                     )

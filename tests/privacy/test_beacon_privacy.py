@@ -217,7 +217,8 @@ async def test_filtered_counts_are_noised_and_budgeted(make_node, privacy_node):
         a = (await c.get(cohort, headers=bearer(user))).json()
         b = (await c.get(narrower, headers=bearer(user))).json()
         assert (await c.get(cohort, headers=bearer(user))).json() == a  # consistent
-        third = await c.get(cohort + "&filters=ICD10:E84.0", headers=bearer(user))
+        # Far (>= k people) from both earlier sets: a new count, which the budget cannot pay.
+        third = await c.get(cohort.replace("HP:0001250", "ICD10:E84.0"), headers=bearer(user))
         # The negated form of the pair stays refused below the differencing tier.
         negated = await c.get(cohort + "&filters=sex!NCIT:C16576", headers=bearer(user))
     for body in (a, b):
@@ -266,3 +267,44 @@ async def test_variants_of_a_handful_of_people_stay_suppressed_under_noise(make_
     async with serve(app) as c:
         body = (await c.get(url, headers=bearer(fresh()))).json()
     assert body["responseSummary"]["numTotalResults"] > 0  # the baseline shows them
+
+
+async def test_differencing_pair_gets_the_same_answer(make_node, privacy_node):
+    """Counts whose people differ by fewer than k get the earlier answer, at no cost; sets k or
+    more apart get their own draw and cost. Per user: another user starts afresh."""
+    app, audit = make_node("budget+perturb", count_epsilon=0.5, count_budget=10.0)
+    cf = "/api/individuals?requestedGranularity=count&datasetIds=ds-fi&filters=ICD10:E84.0"
+    seizure = "/api/individuals?requestedGranularity=count&datasetIds=ds-fi&filters=HP:0001250"
+    female = "&filters=NCIT:C16576"
+    spec = next(d for d in datasets() if d.id == "ds-fi")
+    cf_people = {i for i in range(spec.n) if "ICD10:E84.0" in spec.icd[i]}
+    cf_women = {i for i in cf_people if spec.sexes[i] == "female"}
+    assert 0 < len(cf_people - cf_women) < 5  # the pair isolates a few men
+    user, other = fresh(), fresh()
+    store = BudgetStore(open_database(f"sqlite:///{privacy_node / 'node.db'}"))
+    async with serve(app) as c:
+        whole = (await c.get(cf, headers=bearer(user))).json()
+        women = (await c.get(cf + female, headers=bearer(user))).json()
+        assert women["responseSummary"] == whole["responseSummary"]
+        assert store.spent(user, "ds-fi", "epsilon") == pytest.approx(0.5, abs=0)
+        assert "same answer as an earlier count" in audit.entries[-1]["reason"]
+        # Seizure (16 people) and its women (11): 5 apart, so two draws and two costs.
+        await c.get(seizure, headers=bearer(user))
+        await c.get(seizure + female, headers=bearer(user))
+        assert store.spent(user, "ds-fi", "epsilon") == pytest.approx(1.5, abs=0)
+        assert "same answer" not in audit.entries[-1]["reason"]
+        # Another user asking the narrower count first anchors it for themselves.
+        await c.get(cf + female, headers=bearer(other))
+        assert store.spent(other, "ds-fi", "epsilon") == pytest.approx(0.5, abs=0)
+        assert "same answer" not in audit.entries[-1]["reason"]
+
+
+async def test_anonymous_differencing_pair_gets_the_same_answer(make_node):
+    """Anonymous callers share one history: the pair reads alike for them too."""
+    app, _ = make_node("perturb")
+    cf = "/api/individuals?requestedGranularity=count&datasetIds=ds-fi&filters=ICD10:E84.0"
+    async with serve(app) as c:
+        whole = (await c.get(cf)).json()
+        women = (await c.get(cf + "&filters=NCIT:C16576")).json()
+    assert women["responseSummary"] == whole["responseSummary"]
+    assert whole["responseSummary"]["countAdjustedTo"][0].startswith("~")
