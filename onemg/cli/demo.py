@@ -33,6 +33,14 @@ def register(app: typer.Typer) -> None:
             help="Cohorts as vcf (retrievable over htsget) or index (the "
             "sparse path: Beacon index straight from the simulated trees, no htsget).",
         ),
+        held_out: int = typer.Option(
+            0,
+            "--held-out",
+            min=0,
+            help="Also simulate N individuals per country as a held-out reference panel "
+            "(DIR/synth/<cc>-held-out), the attacker's knowledge for `onemg privacy attack` "
+            "against the demo network. Changes the cohorts (a different draw).",
+        ),
     ) -> None:
         """Run a synthetic three-country 1+MG network on localhost until Ctrl-C.
 
@@ -48,5 +56,6 @@ def register(app: typer.Typer) -> None:
             host=host,
             hub_port=port,
             synth_format=synth_format.lower(),
+            held_out=held_out,
         )
         raise typer.Exit(run_demo(plan, fresh=fresh, echo=typer.echo))

@@ -56,6 +56,9 @@ class DemoPlan:
     #: ``onemg synth --format``: ``vcf`` (retrievable over htsget) or ``index`` (the sparse
     #: path: Beacon index only, no htsget).
     synth_format: str = "vcf"
+    #: ``onemg synth --held-out``: a reference panel per country beside the cohorts, for
+    #: ``onemg privacy attack`` against the demo network (docs/privacy-attacks.md).
+    held_out: int = 0
 
     def __post_init__(self) -> None:
         if not self.node_ports:
@@ -95,6 +98,8 @@ class DemoPlan:
         }
         if self.synth_format != "vcf":
             recipe["format"] = self.synth_format
+        if self.held_out:
+            recipe["held_out"] = self.held_out
         return recipe
 
 
@@ -207,6 +212,7 @@ def prepare_data(
             fmt=plan.synth_format,
             force=True,
             progress=progress,
+            held_out=plan.held_out,
         )
         echo(f"  done in {time.monotonic() - started:.1f} s")
     for country in plan.countries:

@@ -107,9 +107,14 @@ class CountSets:
             conn.execute(
                 insert(table)
                 .values(
-                    subject=subject, dataset_id=dataset_id, family=family,
-                    answer_key=answer_key, count=count, size=len(members),
-                    members=_pack(members), at=now,
+                    subject=subject,
+                    dataset_id=dataset_id,
+                    family=family,
+                    answer_key=answer_key,
+                    count=count,
+                    size=len(members),
+                    members=_pack(members),
+                    at=now,
                 )  # fmt: skip
                 .on_conflict_do_nothing()
             )

@@ -137,3 +137,46 @@ def test_power_drops_from_no_protection_to_the_strongest_profile(
     # Standalone: plotly.js is inline (megabytes), no script is fetched from elsewhere.
     assert len(html) > 1_000_000
     assert "<script src=" not in html
+
+
+def test_attack_runs_against_a_demo_node(tmp_path: Path) -> None:
+    """``onemg demo --held-out``'s data, a node started as the demo starts it (its own settings:
+    the default ``budget+perturb``), attacked anonymously through its public API."""
+    from onemg.demo.demo import DemoPlan, prepare_data, write_node_settings
+    from onemg.privacy.attacks.configurations import CONFIGURATIONS
+
+    plan = DemoPlan(root=tmp_path / "demo", countries=("MT",), individuals=80, held_out=80,
+                    seed=5)  # fmt: skip
+    prepare_data(plan, echo=lambda *_: None)
+    assert plan.recipe()["held_out"] == 80
+    assert (panel_dir(plan.synth_dir, "MT") / "panel.json").exists()
+    write_node_settings(plan, "MT")
+    port = free_port()
+    proc = ManagedProcess(
+        "demo-node-mt",
+        [sys.executable, "-m", "onemg.cli", "node", "serve", "--data-dir",
+         str(plan.node_dir("MT")), "--port", str(port)],
+        f"http://127.0.0.1:{port}/api/info",
+        tmp_path / "node.log",
+        env={"ONEMG_PRIVACY_PROFILE": ""},  # the node's own (default) profile, not the suite's
+    )  # fmt: skip
+    proc.start()
+    report = tmp_path / "demo-attack.json"
+    try:
+        proc.wait_ready(60)
+        code = main(["privacy", "attack", "--url", f"http://127.0.0.1:{port}", "--cohort",
+                     str(plan.synth_dir / "mt"), "--panel", str(panel_dir(plan.synth_dir, "MT")),
+                     "--targets", "10", "--queries", "30", "--attacks", "sb,diff", "--seed", "3",
+                     "--out", str(report)])  # fmt: skip
+    finally:
+        proc.stop()
+    assert code == 0
+    body = json.loads(report.read_text())
+    assert body["beacon_size"] == 80
+    assert body["targets_in"] == body["targets_out"] == 10
+    # Anonymous callers get no rare-allele answers under the default profile: the attack is
+    # refused (403) for most of its questions, and finds nobody.
+    sb = body["attacks"]["sb"]
+    assert sb["refused"] > 0, sb
+    assert sb["power_at_max"] <= 0.2, sb
+    assert CONFIGURATIONS["e"] == "budget+perturb"

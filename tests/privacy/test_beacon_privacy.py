@@ -254,7 +254,7 @@ async def test_variants_of_a_handful_of_people_stay_suppressed_under_noise(make_
         "&filters=HP:0001250&filters=HP:0000822"
     )
     for profile in ("k-floor", "budget+perturb"):
-        app, _ = make_node(profile)
+        app, _ = make_node(profile, rare_af=0.2)
         async with serve(app) as c:
             body = (await c.get(url, headers=bearer(fresh()))).json()
         assert body["responseSummary"] == {
@@ -308,3 +308,26 @@ async def test_anonymous_differencing_pair_gets_the_same_answer(make_node):
         women = (await c.get(cf + "&filters=NCIT:C16576")).json()
     assert women["responseSummary"] == whole["responseSummary"]
     assert whole["responseSummary"]["countAdjustedTo"][0].startswith("~")
+
+
+async def test_frequency_lists_name_only_common_variants_under_protection(make_node):
+    """The count-tier list of allele frequencies bypasses noise and budgets, so where rare
+    alleles are protected it names only variants the rules treat as common."""
+    url = (
+        "/api/g_variants?requestedGranularity=count&referenceName=7&start=0&end=10000"
+        "&datasetIds=ds-fi&limit=100"
+    )
+    listed: dict[str, set[str]] = {}
+    for profile in ("k-floor", "budget+perturb"):
+        app, _ = make_node(profile, rare_af=0.2)
+        async with serve(app) as c:
+            body = (await c.get(url, headers=bearer(fresh()))).json()
+        [rs] = body["response"]["resultSets"]
+        listed[profile] = {v["variantInternalId"] for v in rs["info"]["variantFrequencies"]}
+    spec = next(d for d in datasets() if d.id == "ds-fi")
+    af = {s.key: (len(s.carriers) + len(s.homs)) / (2 * spec.n) for s in spec.sites}
+    # The k floor lists alleles of 6 carriers (AF 0.1), rare at rare_af = 0.2.
+    assert any(af[k] < 0.2 for k in listed["k-floor"])
+    assert listed["budget+perturb"] == {k for k in listed["k-floor"] if af[k] >= 0.2}
+    assert COMMON in listed["budget+perturb"]
+    assert not set(RARE) & (listed["budget+perturb"] | listed["k-floor"])
