@@ -102,8 +102,9 @@ def _scope(store: NodeData, request: BeaconRequest, source: Source | None,
     if source is not None and source.entry == "cohorts":
         wanted = _cohort_datasets(store, source.id)
         handles = [h for h in handles if h.id in wanted]
-    if source is not None and (source.entry in PER_INDIVIDUAL or source.entry == "g_variants"):
+    if source is not None and source.entry in PER_INDIVIDUAL:
         # A record id lives in some datasets only; the others are not part of the question.
+        # (Not a variant id: whether a dataset holds a variant is what the answer protects.)
         handles = [h for h in handles if _holds(store, h, source)]
         if not handles:
             where = "you may read records of" if readable is not None else "on this node"
@@ -249,7 +250,9 @@ def _compute(store: NodeData, ds: DatasetHandle, target: EntryType, request: Bea
         try:
             src_rows = np.asarray([index.lookup(source.id)], dtype=np.int64)
         except NotFoundError:
-            return None
+            # An absent variant is a variant nobody carries, answered like a rare one: a 404
+            # here and a floored or noisy answer for a present one would tell them apart.
+            src_rows = np.zeros(0, dtype=np.int64)
     if target.path == "g_variants":
         rows = src_rows if src_rows is not None else (
             _rows(ds, vq) if vq is not None else np.arange(index.n_variants, dtype=np.int64))
