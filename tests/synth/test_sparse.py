@@ -255,6 +255,69 @@ def test_demo_builds_sparse_nodes_that_serve(tmp_path: Path) -> None:
     assert handle.index.carrier_count(row) == written.carrier_count(row) > 0
 
 
+#: Two pieces of one chromosome (1.5 Mb > MAX_PIECE_BP) around BRCA2's spiked variants.
+VCZ_ARGS = {"countries": ["FI", "EE"], "individuals": 60, "seed": 3,
+            "regions": ["chr13:31500001-33000000"]}  # fmt: skip
+#: What the VCF route (``vcf2zarr``) and the Dask route both write.
+VCZ_ARRAYS = ("call_genotype", "call_genotype_mask", "call_genotype_phased", "contig_id",
+              "contig_length", "region_index", "sample_id", "variant_allele", "variant_contig",
+              "variant_id", "variant_id_mask", "variant_length", "variant_position")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def vcz_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``--format zarr`` (the old dense route: VCF, then bio2zarr's vcf2zarr) and ``--format
+    index --genotypes vcz`` (the Dask route) with 1 and 2 workers, same arguments."""
+    out = tmp_path_factory.mktemp("vcz")
+    table = _boosted()
+    synthesize(out / "dense", **VCZ_ARGS, fmt="zarr", known_variants=table, workers=1)
+    for w in (1, 2):
+        synthesize(out / f"dask{w}", **VCZ_ARGS, fmt="index", genotypes="vcz",
+                   known_variants=table, workers=w)  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("cc", ["fi", "ee"])
+def test_genotypes_vcz_equals_the_dense_route(vcz_runs: Path, cc: str) -> None:
+    """The store the Dask route builds from the kept trees holds what the VCF route's store
+    holds: records, positions, alleles, IDs (the spiked rs ids), genotypes, samples."""
+    import zarr
+
+    want = zarr.open_group(str(vcz_runs / "dense" / cc / "genotypes.vcz"), mode="r")
+    got = zarr.open_group(str(vcz_runs / "dask1" / cc / "genotypes.vcz"), mode="r")
+    sim = json.loads((vcz_runs / "dask1" / cc / "truth" / "simulation.json").read_text())
+    assert len(sim["pieces"]) == 2
+    assert len(list((vcz_runs / "dask1" / cc / "trees").glob("*.trees"))) == 2
+    for name in VCZ_ARRAYS:
+        a, b = np.asarray(want[name][:]), np.asarray(got[name][:])
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), name
+        assert np.array_equal(a, b), name
+    positions = np.asarray(got["variant_position"][:])
+    assert positions.size > 1000
+    assert positions.min() < 32_500_001 <= positions.max()  # records from both pieces
+    assert (np.diff(positions) >= 0).all()
+    ids = {str(i) for i in got["variant_id"][:]} - {"."}
+    spiked = {
+        row["rsid"]
+        for row in csv.DictReader(
+            (vcz_runs / "dask1" / cc / "truth" / "spiked_variants.tsv").open(), delimiter="\t"
+        )
+    }
+    assert ids
+    assert ids <= spiked
+    assert got.attrs["onemg_dataset"] == f"synth-{cc}-s3"
+    assert not list((vcz_runs / "dask1" / cc).glob(".genotypes.vcz.partial-*"))
+
+
+def test_genotypes_vcz_bytes_do_not_depend_on_workers(vcz_runs: Path) -> None:
+    """In this process (1 worker) or on a Dask LocalCluster of 2: the same store, byte for
+    byte."""
+    for cc in ("fi", "ee"):
+        one = _tree_digest(vcz_runs / "dask1" / cc / "genotypes.vcz")
+        assert len(one) > 20
+        assert one == _tree_digest(vcz_runs / "dask2" / cc / "genotypes.vcz")
+
+
 def test_genotypes_vcz_beside_the_index(tmp_path: Path) -> None:
     """``--genotypes vcz``: the dense store (today's route: per-country VCF Zarr from the kept
     trees) beside the index; both describe the same genotypes."""
