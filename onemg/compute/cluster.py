@@ -69,7 +69,8 @@ def compute_client(settings: ComputeSettings) -> Iterator[Client | None]:
             threads_per_worker=settings.threads_per_worker,
             processes=True,
             memory_limit=settings.memory_limit,
-            dashboard_address=None,
+            # Any free port: a fixed one (8787) clashes with other clusters on the machine.
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.WARNING,
         )
     with cluster, Client(cluster) as client:

@@ -444,9 +444,19 @@ def _write_dense_from_trees(
             build_vcz_from_pieces(
                 parts, folder / outputs.GENOTYPE_FILES["zarr"], sample_ids=ids[country.code],
                 contigs=contigs, variant_ids=variant_ids, compute=compute,
-                attrs=dict(line[2:].split("=", 1) for line in _header_lines(country, seed)),
+                attrs=_store_attrs(country, seed),
             )  # fmt: skip
             bar.update(1)
+
+
+def _store_attrs(country: Country, seed: int) -> dict[str, Any]:
+    """Root attributes of a store from the trees: the VCF header lines the VCF route's store
+    keeps (``vcf_meta_information``, which vcztools writes back out), and each ``onemg_*``."""
+    meta = [line[2:].split("=", 1) for line in _header_lines(country, seed)]
+    return {
+        "vcf_meta_information": [["fileformat", "VCFv4.2"], *meta, ["reference", "GRCh38"]],
+        **{k: v for k, v in meta if k.startswith("onemg_")},
+    }
 
 
 def _write_country_metadata(
