@@ -172,8 +172,10 @@ def synthesize(
         progress: show progress bars on stderr.
         known_variants: override the shipped known-variant table (tests use boosted frequencies).
         workers: processes for the piece simulations (and, for ``index``, the carrier
-            extraction); default up to 2; outputs do not depend on it.
-        genotypes: with ``fmt="index"``: ``"vcz"`` also writes a dense VCF Zarr store;
+            extraction, and the Dask workers of ``genotypes="vcz"``: 1 = this process);
+            default up to 2; outputs do not depend on it.
+        genotypes: with ``fmt="index"``: ``"vcz"`` also writes a dense VCF Zarr store (on
+            Dask, from the kept trees; the same arrays as ``fmt="zarr"``);
             ``None``/``"none"``: no dense store (the descriptor says so and htsget retrieval of
             the dataset is refused).
         held_out: individuals per country simulated with the cohort but written as a held-out
