@@ -45,6 +45,11 @@ FORMATS = ("vcf", "bcf", "zarr", "index")
 #: Dense stores ``--genotypes`` may add to the index of ``--format index``.
 GENOTYPE_STORES = ("none", "vcz")
 MAX_INDIVIDUALS = 2_000_000  # per country; beyond this the writers' memory assumptions break
+#: Individuals x simulated bp below which ``--genotypes vcz`` builds its stores in this process
+#: unless ``workers`` says otherwise: starting a LocalCluster (worker processes importing the
+#: stack) costs seconds; 20,000 x 2 Mb took 11 s here and 24 s on 2 Dask workers (shared
+#: 2-core machine, benchmarks/bench_synth.py vcz).
+_DASK_MIN_WORK = 200_000 * 1_000_000
 # Separate random streams per purpose so that e.g. changing the phenotype model never moves
 # the genomes of a given seed.
 _STREAM_SPIKE, _STREAM_PHENO, _STREAM_PACKET = 1, 2, 3
@@ -425,14 +430,17 @@ def _write_dense_from_trees(
 
     One store per country over all its pieces (every chromosome), built in variant chunks on
     Dask (:func:`onemg.genomics.build_vcz_from_pieces`): a ``LocalCluster`` of ``workers``
-    processes, or this process when ``workers`` is 1. The records, alleles, IDs and genotypes
-    are those of ``--format zarr`` (VCF rules; tested equal), whatever the number of workers.
+    processes, or this process when ``workers`` is 1 (and by default for small cohorts, see
+    ``_DASK_MIN_WORK``). The records, alleles, IDs and genotypes are those of ``--format zarr``
+    (VCF rules; tested equal), whatever the number of workers.
     """
     from onemg.genomics import TreesPiece, build_vcz_from_pieces
     from onemg.settings import ComputeSettings
 
-    n_workers = workers or min(2, os.cpu_count() or 1)
-    compute = ComputeSettings(workers=n_workers if n_workers > 1 else 0)
+    if workers is None:  # default: Dask only where it repays a LocalCluster's start-up
+        work = max(len(v) for v in ids.values()) * sum(r.length for r in pieces)
+        workers = min(2, os.cpu_count() or 1) if work >= _DASK_MIN_WORK else 1
+    compute = ComputeSettings(workers=workers if workers > 1 else 0)
     variant_ids = {(f"chr{s.variant.chrom}", s.variant.pos): s.variant.rsid for s in spiked}
     contigs = [(f"chr{name}", length) for name, length in GRCH38_LENGTHS.items()]
     with _progress(progress, len(countries), "writing VCF Zarr", "countries") as bar:
