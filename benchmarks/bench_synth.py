@@ -198,7 +198,7 @@ def _vcz(args: argparse.Namespace) -> None:
         step = r["timings_s"]["genotypes"]
         base = base or step
         print(
-            f"  {label:<50}: store step wall {step:7.1f} s (old route / this: {base / step:4.2f}x);"
+            f"  {label:<50}: store step wall {step:7.1f} s (1st row / this: {base / step:4.2f}x);"
             f" run wall {r['wall_s']:7.1f} s, cpu {r['cpu_s']:7.1f} s, peak RSS "
             f"{r['peak_rss_mib']:7.1f} MiB, store {r['genotype_bytes'] / 2**20:7.1f} MiB, "
             f"load {r['load_avg_1min']:.1f}",
