@@ -1,6 +1,6 @@
 """``build_vcz_from_pieces``: one VCF Zarr from several tree sequences (two contigs, a gap),
 against the VCF route (onemg's VCF writer, then bio2zarr's ``vcf2zarr``), in this process and
-on a Dask LocalCluster; bad input is refused with nothing written."""
+on a Dask LocalCluster; killed workers and bad input leave nothing behind."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import zarr
 
+from onemg.compute import ComputeFailedError
 from onemg.errors import ConflictError, InvalidInputError
 from onemg.genomics import TreesPiece, build_vcz_from_pieces
 from onemg.settings import ComputeSettings
@@ -18,6 +19,9 @@ from onemg.synth import vcf, vcz
 from onemg.synth.genomes import Piece
 from onemg.synth.regions import Region
 from onemg.synth.tables import GRCH38_LENGTHS
+from tests.genomics.test_dask_builds import _Killer
+
+pytestmark = pytest.mark.slow
 
 N = 40
 #: Two pieces of chr7 with a gap between them, then one of chr13.
@@ -120,3 +124,18 @@ def test_pieces_refuses_bad_input(pieces, tmp_path: Path) -> None:  # noqa: ANN0
     with pytest.raises(ConflictError, match="already exists"):
         build_vcz_from_pieces(files, tmp_path / "e.vcz", sample_ids=_ids())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.vcz"]
+
+
+def test_pieces_killed_workers_publish_nothing(pieces, tmp_path: Path) -> None:  # noqa: ANN001
+    _, files = pieces
+    out = tmp_path / "out" / "s.vcz"
+
+    def started() -> bool:
+        return any(out.parent.glob(".s.vcz.partial-*/store.vcz/wip/partitions/*"))
+
+    never_retry = ComputeSettings(workers=2, memory_limit="1GiB", allowed_failures=0)
+    with _Killer(started) as k, pytest.raises(ComputeFailedError, match="Nothing was published"):
+        build_vcz_from_pieces(files, out, sample_ids=_ids(), contigs=CONTIGS,
+                              variants_chunk_size=16, compute=never_retry)  # fmt: skip
+    assert k.killed
+    assert list(out.parent.iterdir()) == []  # neither the store nor its scratch folder
