@@ -12,6 +12,10 @@ Cases:
            index built by ingest's converter) and through the sparse path: the ratio.
   extract  one simulation, carriers two ways: tskit variant decoding + nonzero against the
            walk below each mutation (onemg.synth.carriers); the ratio.
+  vcz      the dense VCF Zarr of the same cohort (L Mb: several 1 Mb pieces) two ways: the old
+           dense route (``--format zarr``: VCF text, then bio2zarr vcf2zarr) against the Dask
+           route of ``--format index --genotypes vcz`` (kept trees -> store in variant chunks)
+           with 1 worker (this process) and 2 (a LocalCluster); the ``genotypes`` step timed.
 
 Each run happens in a fresh subprocess so that peak RSS (ru_maxrss of the run and its
 children: forked simulation workers, bgzip, tabix) belongs to that run alone.
@@ -22,6 +26,7 @@ Usage:
   .venv/bin/python benchmarks/bench_synth.py sparse --sizes 10000 100000 [--mb 10]
   .venv/bin/python benchmarks/bench_synth.py compare [--individuals 20000] [--mb 1]
   .venv/bin/python benchmarks/bench_synth.py extract [--individuals 50000] [--mb 1]
+  .venv/bin/python benchmarks/bench_synth.py vcz [--individuals 5000] [--mb 2] [--dask-only]
 
 The machine is shared: give the load average with any figure (it is printed).
 """
@@ -57,6 +62,7 @@ def _single(args: argparse.Namespace) -> None:
         fmt=args.format,
         force=True,
         workers=args.workers,
+        genotypes=args.genotypes,
     )
     wall = time.perf_counter() - t0
     index_bytes = sum(
@@ -103,13 +109,14 @@ def _run(
     fmt: str,
     keep: Path | None = None,
     workers: int = 2,
+    genotypes: str = "none",
 ) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
         out = keep or Path(tmp) / "out"
         cmd = [
             sys.executable, __file__, "_single", "--out", str(out),
             "--countries", countries, "--individuals", str(individuals), "--format", fmt,
-            "--workers", str(workers),
+            "--workers", str(workers), "--genotypes", genotypes,
         ]  # fmt: skip
         if regions:
             cmd += ["--regions", regions]
@@ -176,6 +183,27 @@ def _compare(args: argparse.Namespace) -> None:
         f"  ratio dense/sparse: wall {dense_wall / s['wall_s']:.2f}x, cpu "
         f"{dense_cpu / s['cpu_s']:.2f}x"
     )
+
+
+def _vcz(args: argparse.Namespace) -> None:
+    """The dense store: old route (VCF, then vcf2zarr) against the Dask route from the trees."""
+    region = _region(args.mb)
+    print(f"DE x {args.individuals:,}, {args.mb:g} Mb (load {os.getloadavg()[0]:.1f})")
+    runs = [] if args.dask_only else [("old dense route (--format zarr: VCF -> vcf2zarr)",
+                                       "zarr", "none", 2)]  # fmt: skip
+    runs += [(f"Dask route (--genotypes vcz), {w} worker(s)", "index", "vcz", w) for w in (1, 2)]
+    base = None
+    for label, fmt, genotypes, workers in runs:
+        r = _run("DE", args.individuals, region, fmt, workers=workers, genotypes=genotypes)
+        step = r["timings_s"]["genotypes"]
+        base = base or step
+        print(
+            f"  {label:<50}: store step wall {step:7.1f} s (1st row / this: {base / step:4.2f}x);"
+            f" run wall {r['wall_s']:7.1f} s, cpu {r['cpu_s']:7.1f} s, peak RSS "
+            f"{r['peak_rss_mib']:7.1f} MiB, store {r['genotype_bytes'] / 2**20:7.1f} MiB, "
+            f"load {r['load_avg_1min']:.1f}",
+            flush=True,
+        )
 
 
 def _extract(args: argparse.Namespace) -> None:
@@ -327,7 +355,12 @@ def main() -> None:
     p = sub.add_parser("extract", help="variant decoding vs walk below mutations")
     p.add_argument("--individuals", type=int, default=50_000)
     p.add_argument("--mb", type=float, default=1.0)
+    p = sub.add_parser("vcz", help="dense VCF Zarr: old route vs the Dask route from the trees")
+    p.add_argument("--individuals", type=int, default=5_000)
+    p.add_argument("--mb", type=float, default=2.0)
+    p.add_argument("--dask-only", action="store_true", help="skip the old route (1 vs 2 workers)")
     p = sub.add_parser("_single")
+    p.add_argument("--genotypes", default="none")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", required=True)
     p.add_argument("--countries", required=True)
@@ -336,7 +369,7 @@ def main() -> None:
     p.add_argument("--format", default="vcf")
     args = parser.parse_args()
     cases = {"default": _default, "bulk": _bulk, "sparse": _sparse, "compare": _compare,
-             "extract": _extract, "_single": _single}  # fmt: skip
+             "extract": _extract, "vcz": _vcz, "_single": _single}  # fmt: skip
     cases[args.case](args)
 
 

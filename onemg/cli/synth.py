@@ -90,14 +90,16 @@ def synth(
     genotypes: str = typer.Option(
         "none",
         "--genotypes",
-        help="With --format index: also write a dense genotype store (vcz), or none. Without "
-        "one, the node answers Beacon queries but has nothing to retrieve over htsget.",
+        help="With --format index: also write a dense genotype store (vcz: a VCF Zarr built "
+        "from the kept trees on Dask, in variant chunks), or none. Without one, the node "
+        "answers Beacon queries but has nothing to retrieve over htsget.",
     ),
     workers: int | None = typer.Option(
         None,
         "--workers",
-        help="Processes for the simulation pieces (default: up to 2); the "
-        "output does not depend on it.",
+        help="Processes for the simulation pieces and, with --genotypes vcz, Dask workers "
+        "for the store (1: in this process; default: up to 2); the output does not depend "
+        "on it.",
         show_default=False,
     ),
     access: str = typer.Option(

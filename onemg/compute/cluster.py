@@ -20,6 +20,9 @@ from onemg.settings import ComputeSettings
 if TYPE_CHECKING:
     from distributed import Client
 
+#: Environment of local worker processes: Dask's defaults less MALLOC_TRIM_THRESHOLD_.
+_PRE_SPAWN_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+
 T = TypeVar("T")
 R = TypeVar("R")
 log = logging.getLogger(__name__)
@@ -62,6 +65,11 @@ def compute_client(settings: ComputeSettings) -> Iterator[Client | None]:
         {
             "distributed.scheduler.allowed-failures": settings.allowed_failures,
             "distributed.worker.daemon": False,
+            # Dask sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which also turns off
+            # glibc's adaptive mmap threshold: every chunk buffer of the Zarr writes is then
+            # mapped, faulted in and returned again, and a VCF Zarr build ran 3-4x slower than
+            # in this process (benchmarks/bench_synth.py vcz). glibc's defaults here.
+            "distributed.nanny.pre-spawn-environ": _PRE_SPAWN_ENVIRON,
         }
     ):
         cluster = LocalCluster(
@@ -69,7 +77,8 @@ def compute_client(settings: ComputeSettings) -> Iterator[Client | None]:
             threads_per_worker=settings.threads_per_worker,
             processes=True,
             memory_limit=settings.memory_limit,
-            dashboard_address=None,
+            # Any free port: a fixed one (8787) clashes with other clusters on the machine.
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.WARNING,
         )
     with cluster, Client(cluster) as client:

@@ -24,6 +24,7 @@ from onemg.genomics.normalize import (
     split_record,
     variant_type,
 )
+from onemg.genomics.pieces_vcz import TreesPiece, build_vcz_from_pieces
 from onemg.genomics.trees_vcz import VczBuildSummary, build_vcz_from_trees
 
 __all__ = [
@@ -31,12 +32,14 @@ __all__ = [
     "CarrierBatch",
     "IndexSummary",
     "Variant",
+    "TreesPiece",
     "VariantIndex",
     "VariantQuery",
     "VczBuildSummary",
     "adopt_index",
     "build_index",
     "build_index_from_carriers",
+    "build_vcz_from_pieces",
     "build_vcz_from_trees",
     "convert_and_index",
     "convert_genotypes",

@@ -48,27 +48,87 @@ class VczBuildSummary:
 
 @dataclass(frozen=True)
 class _Partition:
-    trees: str
     store: str
     index: int
 
 
-def _source(trees: str, mapping: Any) -> Any:
-    from bio2zarr.tskit import TskitFormat
+@dataclass(frozen=True)
+class _TskitOpener:
+    """Opens bio2zarr's tskit source in a worker (shipped once to every worker by Dask)."""
 
-    return TskitFormat(trees, model_mapping=mapping)
+    trees: str
+    mapping: Any
+
+    def open(self) -> Any:
+        from bio2zarr.tskit import TskitFormat
+
+        return TskitFormat(self.trees, model_mapping=self.mapping)
 
 
-def _encode_partition(job: _Partition, mapping: Any) -> int:
-    """Encode one partition of the store (a Dask task; safe to re-run after a lost worker)."""
+def _encode_partition(job: _Partition, opener: Any) -> int:
+    """Encode one partition of the store (a Dask task; safe to re-run after a lost worker).
+
+    ``opener.open()`` gives the bio2zarr source the parent initialised the store from.
+    """
     from bio2zarr import vcz
 
     writer = vcz.VcfZarrWriter(type(None), job.store)
     with open(writer.wip_path / "metadata.json") as f:
         writer.metadata = vcz.VcfZarrWriterMetadata.fromdict(json.load(f))
-    writer.source = _source(job.trees, mapping)
+    writer.source = opener.open()
     writer.encode_partition(job.index)
     return job.index
+
+
+def encode_on_dask(
+    source: Any,
+    schema: Any,
+    store: Path,
+    *,
+    opener: Any,
+    client: Any,
+    partitions: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> int:
+    """Write the store ``store`` from bio2zarr ``source``: one Dask task per partition.
+
+    ``opener`` (picklable, with ``open()``) re-creates ``source`` in each worker; ``client``
+    is from :func:`onemg.compute.compute_client` (None: this process). Returns the number of
+    partitions. The caller publishes ``store`` (it is built in a scratch folder).
+    """
+    from bio2zarr import vcz
+
+    writer = vcz.VcfZarrWriter(type(source), store)
+    n_chunks = max(1, -(-source.num_records // schema.get_chunks(["variants"])[0]))
+    if partitions is None:
+        slots = (
+            sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+            if client is not None
+            else 0
+        )
+        partitions = min(n_chunks, 4 * slots) if slots else 1
+    writer.init(source, target_num_partitions=max(1, partitions), schema=schema)
+    jobs = [_Partition(str(store), i) for i in range(writer.num_partitions)]
+    map_ordered(client, _encode_partition, jobs, progress=progress, broadcast={"opener": opener})
+    writer.finalise()
+    writer.create_index()
+    return len(jobs)
+
+
+def publish_store(store: Path, out: Path, attrs: Mapping[str, Any]) -> int:
+    """Add root ``attrs``, make ``store`` durable and rename it to ``out``; return its bytes."""
+    _set_attrs(store, attrs)
+    fsync_tree(store)
+    publish_dir(store, out)
+    return sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+
+
+def scratch_beside(out: Path) -> Path:
+    """A new scratch folder beside ``out`` (refused when ``out`` exists)."""
+    if out.exists():
+        raise ConflictError(f"{out} already exists; remove it or choose another output path")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
 
 
 def _mapping(
@@ -148,15 +208,11 @@ def build_vcz_from_trees(
         onemg.compute.ComputeFailedError: a partition failed for good (nothing is published).
     """
     import tskit
-    from bio2zarr import vcz
     from bio2zarr.tskit import TskitFormat
 
     compute = compute or ComputeSettings()
     out = Path(out)
-    if out.exists():
-        raise ConflictError(f"{out} already exists; remove it or choose another output path")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    scratch = scratch_beside(out)
     try:
         if isinstance(trees, tskit.TreeSequence):
             ts = trees
@@ -179,41 +235,24 @@ def build_vcz_from_trees(
             variants_chunk_size=variants_chunk_size, samples_chunk_size=samples_chunk_size
         )
         store = scratch / "store.vcz"
-        writer = vcz.VcfZarrWriter(TskitFormat, store)
-        n_chunks = max(1, -(-ts.num_sites // schema.get_chunks(["variants"])[0]))
         with compute_client(compute) as client:
-            if partitions is None:
-                slots = (
-                    sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
-                    if client is not None
-                    else 0
-                )
-                partitions = min(n_chunks, 4 * slots) if slots else 1
-            writer.init(source, target_num_partitions=max(1, partitions), schema=schema)
-            jobs = [
-                _Partition(str(trees_path), str(store), i) for i in range(writer.num_partitions)
-            ]
-            map_ordered(
-                client, _encode_partition, jobs, progress=progress, broadcast={"mapping": mapping}
-            )
-        writer.finalise()
-        writer.create_index()
-        _set_attrs(store, attrs or {})
-        fsync_tree(store)
-        publish_dir(store, out)
+            n_partitions = encode_on_dask(
+                source, schema, store, opener=_TskitOpener(str(trees_path), mapping),
+                client=client, partitions=partitions, progress=progress,
+            )  # fmt: skip
+        size = publish_store(store, out, attrs or {})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return VczBuildSummary(
         path=out,
         n_variants=int(ts.num_sites),
         n_samples=len(sample_ids),
-        n_partitions=len(jobs),
+        n_partitions=n_partitions,
         bytes=size,
     )
 
 
-def _set_attrs(store: Path, attrs: Mapping[str, str]) -> None:
+def _set_attrs(store: Path, attrs: Mapping[str, Any]) -> None:
     if not attrs:
         return
     import zarr

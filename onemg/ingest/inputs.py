@@ -29,6 +29,9 @@ class IngestInputs:
     descriptor: dict[str, Any]
     index: Path | None = None
     samples: Path | None = None
+    #: A dense VCF Zarr store named beside a ready index (``onemg synth --genotypes vcz``):
+    #: archived for retrieval, never re-indexed.
+    dense: Path | None = None
 
 
 def read_descriptor(path: Path) -> dict[str, Any]:
@@ -68,11 +71,15 @@ def resolve_inputs(
     files = desc.get("files") or {}
     geno = genotypes or (base / files["genotypes"] if files.get("genotypes") else None)
     meta = metadata or (base / files["metadata"] if files.get("metadata") else None)
-    index = samples = None
+    index = samples = dense = None
     if genotypes is None and files.get("index"):
         # A ready index (onemg synth --format index) is used as it is, even when a dense store
         # is named beside it: re-indexing 1M genomes would cost what the sparse path saves.
-        geno = None
+        # That store is only archived, so that the dataset can be retrieved.
+        dense, geno = geno, None
+        if dense is not None and not dense.exists():
+            raise NotFoundError(f"{desc_path}: `files.genotypes` names {dense}, which does not "
+                                "exist")
         index = base / files["index"]
         if not files.get("samples"):
             raise InvalidInputError(f"{desc_path}: `files.index` needs `files.samples` (the "
@@ -95,7 +102,7 @@ def resolve_inputs(
             f"--dataset-id {ds_id!r} differs from `id` {desc['id']!r} in {desc_path}; "
             "make them equal (one identifier everywhere)")
     desc = {**desc, "id": check_dataset_id(ds_id)}
-    return IngestInputs(ds_id, geno, meta, desc, index=index, samples=samples)
+    return IngestInputs(ds_id, geno, meta, desc, index=index, samples=samples, dense=dense)
 
 
 def _listing(ids: Sequence[str]) -> str:

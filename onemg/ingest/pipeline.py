@@ -24,7 +24,7 @@ from onemg.genomics.assembly import check_grch38
 from onemg.genomics.convert import genotype_format
 from onemg.ingest.inputs import IngestInputs, match_samples
 from onemg.ingest.layout import NodeLayout, fsync_tree, new_version, publish_dir
-from onemg.retrieval.archive import ARCHIVE_DIR, build_archive
+from onemg.retrieval.archive import ARCHIVE_DIR, build_archive, build_store_archive
 from onemg.retrieval.keys import ensure_archive_key
 from onemg.settings import ComputeSettings, Settings
 
@@ -47,7 +47,8 @@ class IngestResult:
     skipped_alleles: int = 0
     skipped_records_contig: int = 0
     cleaned: list[str] = field(default_factory=list)
-    #: The encrypted archive's manifest (None for a VCF Zarr input, which is not archived).
+    #: The encrypted archive's manifest (None for a VCF Zarr input, which is not archived,
+    #: and for a ready index without a dense store).
     archive: Any = None
 
 
@@ -169,8 +170,8 @@ def ingest(
             step("convert")
             country = str(inputs.descriptor.get("country") or "")
             if inputs.index is not None:
-                summary, manifest = _stage_ready_index(inputs, build, kept_records, country,
-                                                       step)
+                summary, manifest = _stage_ready_index(inputs, build, stage, kept_records,
+                                                       country, archive_key, step)
             else:
                 summary, manifest = _convert_and_archive(
                     inputs, build, stage, kept_records, country, match, archive_key, workers,
@@ -213,16 +214,29 @@ def read_sample_list(path: Path) -> list[str]:
     return ids
 
 
-def _stage_ready_index(inputs: IngestInputs, build: Path, kept_records: list, country: str,
-                       step: Callable[..., None]) -> tuple[Any, None]:
-    """A ready index (``onemg synth --format index``): checked, copied; nothing to archive."""
+def _stage_ready_index(inputs: IngestInputs, build: Path, stage: Path, kept_records: list,
+                       country: str, archive_key: bytes,
+                       step: Callable[..., None]) -> tuple[Any, Any]:
+    """A ready index (``onemg synth --format index``): checked, copied; its dense store, when
+    there is one (``--genotypes vcz``), is archived for retrieval."""
     from onemg.genomics import adopt_index
 
     summary = adopt_index(inputs.index, build / "index", sample_sex=[r.sex for r in kept_records],
                           sample_country=[country] * len(kept_records))
     step("convert", 1, 1)
     (build / "descriptor.json").write_text(json.dumps(inputs.descriptor, indent=1))
-    return summary, None
+    if inputs.dense is None:
+        return summary, None
+    store_ids = sample_ids(inputs.dense)
+    if inputs.samples is None or store_ids != read_sample_list(inputs.samples):
+        raise InvalidInputError(
+            f"{inputs.dense}: its samples are not those of {inputs.samples} (in that order); "
+            "the dense store must come from the same synthesis as the index")
+    step("archive")
+    manifest = build_store_archive(inputs.dense, build / ARCHIVE_DIR, archive_key=archive_key,
+                                   work=stage / "archive-work")
+    step("archive", 1, 1)
+    return summary, manifest
 
 
 def _convert_and_archive(inputs: IngestInputs, build: Path, stage: Path, kept_records: list,

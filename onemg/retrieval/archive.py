@@ -205,6 +205,28 @@ def build_archive(
     return manifest
 
 
+def build_store_archive(store: Path, dest: Path, *, archive_key: bytes, work: Path) -> Manifest:
+    """Archive a VCF Zarr store as :func:`build_archive` does a VCF: exported to VCF text by
+    vcztools first (every record and sample, the store's header lines), in ``work``.
+
+    Used for the dense store beside a ready index (``onemg synth --genotypes vcz``); a VCF
+    Zarr given as the ingest's genotypes is still not archived.
+    """
+    import vcztools
+    import zarr
+
+    work.mkdir(parents=True, exist_ok=True)
+    plain = work / "store.vcf"
+    try:
+        with vcztools.VczReader(zarr.open_group(str(store), mode="r")) as reader:
+            vcztools.write_vcf(reader, plain, no_version=True)
+        manifest = build_archive(plain, dest, archive_key=archive_key, work=work)
+    finally:
+        plain.unlink(missing_ok=True)
+    assert manifest is not None  # a VCF input is always archived
+    return manifest
+
+
 #: Why a dataset without a genotype store (``genotypeStore: none``) cannot be retrieved.
 NO_GENOTYPES = (
     "this dataset has no genotype files to retrieve: it is a Beacon index written straight from "

@@ -7,6 +7,7 @@ write ``dataset.json`` and ``truth/``. The output layout is the contract in docs
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from onemg.synth import (
 )
 from onemg.synth.regions import Region, parse_regions
 from onemg.synth.tables import (
+    GRCH38_LENGTHS,
     Country,
     KnownVariantTable,
     load_conditions,
@@ -43,6 +45,11 @@ FORMATS = ("vcf", "bcf", "zarr", "index")
 #: Dense stores ``--genotypes`` may add to the index of ``--format index``.
 GENOTYPE_STORES = ("none", "vcz")
 MAX_INDIVIDUALS = 2_000_000  # per country; beyond this the writers' memory assumptions break
+#: Individuals x simulated bp below which ``--genotypes vcz`` builds its stores in this process
+#: unless ``workers`` says otherwise: starting a LocalCluster (worker processes importing the
+#: stack) costs seconds; 20,000 x 2 Mb took 11 s here and 24 s on 2 Dask workers (shared
+#: 2-core machine, benchmarks/bench_synth.py vcz).
+_DASK_MIN_WORK = 200_000 * 1_000_000
 # Separate random streams per purpose so that e.g. changing the phenotype model never moves
 # the genomes of a given seed.
 _STREAM_SPIKE, _STREAM_PHENO, _STREAM_PACKET = 1, 2, 3
@@ -170,8 +177,10 @@ def synthesize(
         progress: show progress bars on stderr.
         known_variants: override the shipped known-variant table (tests use boosted frequencies).
         workers: processes for the piece simulations (and, for ``index``, the carrier
-            extraction); default up to 2; outputs do not depend on it.
-        genotypes: with ``fmt="index"``: ``"vcz"`` also writes a dense VCF Zarr store;
+            extraction, and the Dask workers of ``genotypes="vcz"``: 1 = this process);
+            default up to 2; outputs do not depend on it.
+        genotypes: with ``fmt="index"``: ``"vcz"`` also writes a dense VCF Zarr store (on
+            Dask, from the kept trees; the same arrays as ``fmt="zarr"``);
             ``None``/``"none"``: no dense store (the descriptor says so and htsget retrieval of
             the dataset is refused).
         held_out: individuals per country simulated with the cohort but written as a held-out
@@ -261,7 +270,9 @@ def synthesize(
         timings.update({f"{k}_sum": v for k, v in steps.items()})
         if genotypes == "vcz":
             t3 = time.perf_counter()
-            _write_dense_from_trees(piece_list, country_list, ids, folders, spiked, seed, progress)
+            _write_dense_from_trees(
+                piece_list, country_list, ids, folders, spiked, seed, progress, workers
+            )
             timings["genotypes"] = time.perf_counter() - t3
     else:
         people = {}
@@ -413,20 +424,49 @@ def _people(
 def _write_dense_from_trees(
     pieces: Sequence[Region], countries: Sequence[Country], ids: Mapping[str, list[str]],
     folders: Mapping[str, Path], spiked: Sequence[spike.Spiked], seed: int, progress: bool,
+    workers: int | None,
 ) -> None:  # fmt: skip
-    """``--genotypes vcz`` beside an index: each country's VCF Zarr from its kept trees."""
-    import tskit
+    """``--genotypes vcz`` beside an index: each country's VCF Zarr from its kept trees.
 
-    for country in countries:
-        folder = folders[country.code]
-        country_pieces = [
-            genomes.Piece(r, tskit.load(str(folder / sparse.TREES_DIR / sparse.trees_name(r))))
-            for r in pieces
-        ]
-        nodes = [np.arange(2 * len(ids[country.code]), dtype=np.int32)]
-        _write_genotypes(
-            country_pieces, [country], nodes, ids, folders, "zarr", spiked, seed, progress
-        )
+    One store per country over all its pieces (every chromosome), built in variant chunks on
+    Dask (:func:`onemg.genomics.build_vcz_from_pieces`): a ``LocalCluster`` of ``workers``
+    processes, or this process when ``workers`` is 1 (and by default for small cohorts, see
+    ``_DASK_MIN_WORK``). The records, alleles, IDs and genotypes are those of ``--format zarr``
+    (VCF rules; tested equal), whatever the number of workers.
+    """
+    from onemg.genomics import TreesPiece, build_vcz_from_pieces
+    from onemg.settings import ComputeSettings
+
+    if workers is None:  # default: Dask only where it repays a LocalCluster's start-up
+        work = max(len(v) for v in ids.values()) * sum(r.length for r in pieces)
+        workers = min(2, os.cpu_count() or 1) if work >= _DASK_MIN_WORK else 1
+    compute = ComputeSettings(workers=workers if workers > 1 else 0)
+    variant_ids = {(f"chr{s.variant.chrom}", s.variant.pos): s.variant.rsid for s in spiked}
+    contigs = [(f"chr{name}", length) for name, length in GRCH38_LENGTHS.items()]
+    with _progress(progress, len(countries), "writing VCF Zarr", "countries") as bar:
+        for country in countries:
+            folder = folders[country.code]
+            parts = [
+                TreesPiece(folder / sparse.TREES_DIR / sparse.trees_name(r), f"chr{r.chrom}",
+                           r.start)
+                for r in pieces
+            ]  # fmt: skip
+            build_vcz_from_pieces(
+                parts, folder / outputs.GENOTYPE_FILES["zarr"], sample_ids=ids[country.code],
+                contigs=contigs, variant_ids=variant_ids, compute=compute,
+                attrs=_store_attrs(country, seed),
+            )  # fmt: skip
+            bar.update(1)
+
+
+def _store_attrs(country: Country, seed: int) -> dict[str, Any]:
+    """Root attributes of a store from the trees: the VCF header lines the VCF route's store
+    keeps (``vcf_meta_information``, which vcztools writes back out), and each ``onemg_*``."""
+    meta = [line[2:].split("=", 1) for line in _header_lines(country, seed)]
+    return {
+        "vcf_meta_information": [["fileformat", "VCFv4.2"], *meta, ["reference", "GRCh38"]],
+        **{k: v for k, v in meta if k.startswith("onemg_")},
+    }
 
 
 def _write_country_metadata(

@@ -255,6 +255,158 @@ def test_demo_builds_sparse_nodes_that_serve(tmp_path: Path) -> None:
     assert handle.index.carrier_count(row) == written.carrier_count(row) > 0
 
 
+#: Two pieces of one chromosome (1.5 Mb > MAX_PIECE_BP) around BRCA2's spiked variants.
+VCZ_ARGS = {"countries": ["FI", "EE"], "individuals": 60, "seed": 3,
+            "regions": ["chr13:31500001-33000000"]}  # fmt: skip
+#: What the VCF route (``vcf2zarr``) and the Dask route both write.
+VCZ_ARRAYS = ("call_genotype", "call_genotype_mask", "call_genotype_phased", "contig_id",
+              "contig_length", "region_index", "sample_id", "variant_allele", "variant_contig",
+              "variant_id", "variant_id_mask", "variant_length", "variant_position")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def vcz_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``--format zarr`` (the old dense route: VCF, then bio2zarr's vcf2zarr) and ``--format
+    index --genotypes vcz`` (the Dask route) with 1 and 2 workers, same arguments."""
+    out = tmp_path_factory.mktemp("vcz")
+    table = _boosted()
+    synthesize(out / "dense", **VCZ_ARGS, fmt="zarr", known_variants=table, workers=1)
+    for w in (1, 2):
+        synthesize(out / f"dask{w}", **VCZ_ARGS, fmt="index", genotypes="vcz",
+                   known_variants=table, workers=w)  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("cc", ["fi", "ee"])
+def test_genotypes_vcz_equals_the_dense_route(vcz_runs: Path, cc: str) -> None:
+    """The store the Dask route builds from the kept trees holds what the VCF route's store
+    holds: records, positions, alleles, IDs (the spiked rs ids), genotypes, samples."""
+    import zarr
+
+    want = zarr.open_group(str(vcz_runs / "dense" / cc / "genotypes.vcz"), mode="r")
+    got = zarr.open_group(str(vcz_runs / "dask1" / cc / "genotypes.vcz"), mode="r")
+    sim = json.loads((vcz_runs / "dask1" / cc / "truth" / "simulation.json").read_text())
+    assert len(sim["pieces"]) == 2
+    assert len(list((vcz_runs / "dask1" / cc / "trees").glob("*.trees"))) == 2
+    for name in VCZ_ARRAYS:
+        a, b = np.asarray(want[name][:]), np.asarray(got[name][:])
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), name
+        assert np.array_equal(a, b), name
+    positions = np.asarray(got["variant_position"][:])
+    assert positions.size > 1000
+    assert positions.min() < 32_500_001 <= positions.max()  # records from both pieces
+    assert (np.diff(positions) >= 0).all()
+    ids = {str(i) for i in got["variant_id"][:]} - {"."}
+    spiked = {
+        row["rsid"]
+        for row in csv.DictReader(
+            (vcz_runs / "dask1" / cc / "truth" / "spiked_variants.tsv").open(), delimiter="\t"
+        )
+    }
+    assert ids
+    assert ids <= spiked
+    assert got.attrs["onemg_dataset"] == f"synth-{cc}-s3"
+    assert got.attrs["vcf_meta_information"] == want.attrs["vcf_meta_information"]
+    assert not list((vcz_runs / "dask1" / cc).glob(".genotypes.vcz.partial-*"))
+
+
+def test_genotypes_vcz_bytes_do_not_depend_on_workers(vcz_runs: Path) -> None:
+    """In this process (1 worker) or on a Dask LocalCluster of 2: the same store, byte for
+    byte."""
+    for cc in ("fi", "ee"):
+        one = _tree_digest(vcz_runs / "dask1" / cc / "genotypes.vcz")
+        assert len(one) > 20
+        assert one == _tree_digest(vcz_runs / "dask2" / cc / "genotypes.vcz")
+
+
+def _expected_records(store: Path, lo: int = 0, hi: int = 1 << 40) -> list[str]:
+    """``bcftools query`` lines (CHROM POS ID REF ALT GTs) of a store's records in [lo, hi]."""
+    import zarr
+
+    root = zarr.open_group(str(store), mode="r")
+    contigs = np.asarray(root["contig_id"][:])[np.asarray(root["variant_contig"][:])]
+    gt = np.asarray(root["call_genotype"][:]).astype(str)
+    calls = np.char.add(np.char.add(gt[:, :, 0], "|"), gt[:, :, 1])
+    lines = []
+    for i, pos in enumerate(np.asarray(root["variant_position"][:]).tolist()):
+        if lo <= pos <= hi:
+            ref, *alts = [str(a) for a in root["variant_allele"][i] if a]
+            head = [str(contigs[i]), str(pos), str(root["variant_id"][i]), ref, ",".join(alts)]
+            lines.append("\t".join(head + calls[i].tolist()))
+    return lines
+
+
+def _query(path: Path) -> list[str]:
+    import subprocess
+
+    fmt = "%CHROM\t%POS\t%ID\t%REF\t%ALT[\t%GT]\n"
+    return subprocess.run(["bcftools", "query", "-f", fmt, str(path)], capture_output=True,
+                          text=True, check=True).stdout.splitlines()  # fmt: skip
+
+
+def test_genotypes_vcz_node_is_ingested_and_served_by_htsget(vcz_runs: Path,
+                                                             tmp_path: Path) -> None:  # fmt: skip
+    """``onemg ingest`` takes the ready index as it is and archives the dense store beside
+    it; htsget then serves the old dense route's records, genotype for genotype."""
+    import base64
+    import io
+    from urllib.parse import parse_qs, urlparse
+
+    from crypt4gh import lib as c4gh_lib
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from onemg.retrieval.archive import decrypted_copy
+    from onemg.retrieval.keys import load_archive_secret
+    from onemg.retrieval.plan import Region
+    from onemg.settings import RetrievalSettings
+
+    folder = vcz_runs / "dask1" / "fi"
+    settings = Settings(data_dir=tmp_path / "node",
+                        retrieval=RetrievalSettings(archive_passphrase="pw"))  # fmt: skip
+    db = f"sqlite:///{tmp_path / 'node.db'}"
+    result = ingest(resolve_inputs(source_dir=folder), data_dir=settings.data_dir,
+                    database_url=db, settings=settings)  # fmt: skip
+    assert result.archive is not None
+    assert result.archive.format == "VCF"
+    assert result.n_variants == VariantIndex.open(folder / "index").n_variants
+    assert not (result.path / "genotypes.vcz").exists()  # the index is used as it is
+    dense = vcz_runs / "dense" / "fi" / "genotypes.vcz"
+    archived = ArchivedFile.open(result.path)
+    assert "chr13" in archived.manifest.contigs
+    with decrypted_copy(archived, load_archive_secret(settings), tmp_path / "t") as (plain, _):
+        assert _query(plain) == _expected_records(dense)
+    # An htsget ticket for 100 kb of the second piece, decrypted with the reader's key.
+    service = RetrievalService(
+        settings, locate=lambda ds: (result.version, result.path), verifier=None,  # type: ignore[arg-type]
+        audit=None, clock=time.time,
+    )  # fmt: skip
+    reader = X25519PrivateKey.generate()
+    raw = (serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    reader_pk = reader.public_key().public_bytes(*raw)
+    reader_sk = reader.private_bytes(serialization.Encoding.Raw,
+                                     serialization.PrivateFormat.Raw,
+                                     serialization.NoEncryption())  # fmt: skip
+    principal = Principal(subject="r1", datasets=frozenset({"synth-fi-s3"}))
+    request = htsget.TicketRequest(regions=(Region("chr13", 32_600_000, 32_700_000),))
+    ticket = service.ticket(principal, "t", "synth-fi-s3", request, reader_pk,
+                            "http://127.0.0.1")  # fmt: skip
+    urls = [u["url"] for u in ticket["htsget"]["urls"]]
+    crypt = bytearray(base64.b64decode(urls[0].split(",", 1)[1]))
+    body = archived.body_path.read_bytes()
+    for url in urls[1:]:
+        start, end = map(int, parse_qs(urlparse(url).query)["r"][0].split("-"))
+        crypt += body[start:end]
+    out = io.BytesIO()
+    c4gh_lib.decrypt([(0, reader_sk, None)], io.BytesIO(bytes(crypt)), out)
+    (tmp_path / "slice.vcf.gz").write_bytes(out.getvalue())
+    got = [line for line in _query(tmp_path / "slice.vcf.gz")
+           if 32_600_001 <= int(line.split("\t")[1]) <= 32_700_000]  # fmt: skip
+    want = _expected_records(dense, 32_600_001, 32_700_000)
+    assert len(want) > 50
+    assert got == want
+
+
 def test_genotypes_vcz_beside_the_index(tmp_path: Path) -> None:
     """``--genotypes vcz``: the dense store (today's route: per-country VCF Zarr from the kept
     trees) beside the index; both describe the same genotypes."""
