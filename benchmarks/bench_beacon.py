@@ -7,7 +7,8 @@ Usage::
     .venv/bin/python benchmarks/bench_beacon.py prepare --n 1000000 --from-carriers
     .venv/bin/python benchmarks/bench_beacon.py run --n 100000 --n 1000000 --workers 2 --seconds 5
     .venv/bin/python benchmarks/bench_beacon.py prepare --n 1000000 --sparse
-    .venv/bin/python benchmarks/bench_beacon.py run --n 1000000 --sparse --workers 2 --bcf-kb 5
+    .venv/bin/python benchmarks/bench_beacon.py run --n 1000000 --sparse --workers 2 --bcf-kb 5 \
+        --public-min-af 0
 
 ``prepare`` synthesises one country (``onemg synth``: msprime genomes for 1 Mb of chr7 around CFTR,
 phenopackets, BCF + CSI) and ingests it into a node under ``bench-data/beacon-<n>/`` (reused).
@@ -19,11 +20,13 @@ a 100k msprime simulation, carriers drawn at random — synthetic carrier sets, 
 the catalogue gets ``n`` synthetic individuals with random HPO features and ICD-10 diagnoses
 (``bench_catalogue.py``'s generator; sexes are the index's), staged and published through the
 real catalogue API. The node has the on-disk layout an ingest produces
-(``datasets/<id>/<version>/index`` + ``node.db``) but no VCF Zarr and no BCF, so no bcftools
-baseline. ``prepare --sparse`` runs ``onemg synth --format index`` (the sparse path: the index
+(``datasets/<id>/<version>/index`` + ``node.db``) but no VCF Zarr and no BCF. ``prepare
+--sparse`` runs ``onemg synth --format index`` (the sparse path: the index
 straight from the msprime trees, no genotype matrix; same country, region and seed) and
 ``onemg ingest`` of its folder into ``bench-data/beacon-sparse-<n>/`` (wall time and peak RSS of
-each step printed); a simulated cohort at 1M, with no BCF of its own either. ``run`` takes
+each step printed); a simulated cohort at 1M, with no BCF of its own either. For both, ``run``
+exports the first ``--bcf-kb`` kilobases of the node's index to an indexed BCF (the node's own
+carriers) for the bcftools baseline. ``run`` takes
 ``--n`` several times and benchmarks each prepared node in turn; it
 measures, for each query family, the server-side time (``Server-Timing: app;dur``, i.e.
 routing + parsing + query + serialisation inside the worker), the client round trip, and the
