@@ -176,10 +176,21 @@ def _print_summary(summary: SynthSummary) -> None:
         for v in variants:
             carriers.add_row(v, *(str(c.carriers.get(v, 0)) for c in summary.countries))
         console.print(carriers)
+    t = summary.timings
+    if "simulate_and_index" in t:
+        # The sparse path: pieces run in worker processes; their CPU seconds, summed.
+        split = (
+            f"simulation + index {t['simulate_and_index']:.1f} s wall; CPU in the workers: "
+            f"msprime {t.get('msprime_sum', 0):.1f} s, carriers {t.get('carriers_sum', 0):.1f} s, "
+            f"writing {t.get('writing_sum', 0):.1f} s"
+        )
+        if "genotypes" in t:
+            split += f"; dense store {t['genotypes']:.1f} s"
+    else:
+        split = f"simulation {t.get('simulate', 0):.1f} s, genotypes {t.get('genotypes', 0):.1f} s"
     console.print(
-        f"Regions: {', '.join(summary.regions)}. Took {summary.timings.get('total', 0):.1f} s "
-        f"(simulation {summary.timings.get('simulate', 0):.1f} s, genotypes "
-        f"{summary.timings.get('genotypes', 0):.1f} s)."
+        f"Regions: {', '.join(summary.regions)}. Took {t.get('total', 0):.1f} s ({split}, "
+        f"metadata {t.get('metadata', 0):.1f} s)."
     )
 
 
