@@ -78,7 +78,8 @@ class BudgetSpentError(AccessDeniedError):
         self.limit = limit
 
 
-def _upsert(engine: Engine):  # noqa: ANN202 - the dialect's insert construct
+def insert_for(engine: Engine):  # noqa: ANN201 - the dialect's insert construct
+    """The ``insert`` of ``engine``'s dialect (it has ``on_conflict_do_nothing``)."""
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -91,7 +92,7 @@ class BudgetStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._insert = _upsert(engine)
+        self._insert = insert_for(engine)
 
     def charge(self, subject: str, charges: Sequence[Charge], *, now: int) -> list[Spent]:
         """Pay for ``charges`` (one request), all or nothing.

@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from onemg.individual_set import IndividualSet
+from onemg.privacy.budget import insert_for
 from onemg.privacy.models import CountSet
 
 
@@ -99,10 +100,7 @@ class CountSets:
     ) -> None:
         """Keep a count just given (a repeat of the same key is kept once)."""
         table = CountSet.__table__
-        if self._engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = insert_for(self._engine)
         with self._engine.begin() as conn:
             conn.execute(
                 insert(table)

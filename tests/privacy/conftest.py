@@ -3,11 +3,9 @@ with explicit privacy settings, and callers named by their bearer token."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -16,6 +14,7 @@ from onemg.security import ANONYMOUS, Principal
 from onemg.settings import BeaconSettings, PrivacySettings, load_settings
 from onemg.testing import MemoryAuditSink
 from onemg.web.node_app import create_node_app
+from tests.beacon.conftest import serve  # noqa: F401 - the privacy tests' client
 from tests.beacon.node_data import datasets, ingest_node
 
 #: Thresholds that make the small test datasets (40 and 30 people) have rare and common
@@ -76,10 +75,3 @@ def variant_url(
     )
 
 
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process client with the app's lifespan running."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
-            yield client
