@@ -86,11 +86,11 @@ def _term_counts(cohort: Path) -> dict[str, int]:
 
 
 async def _utility(
-    client: httpx.AsyncClient, alleles: list, truth: dict[str, int], rng: Any
+    client: httpx.AsyncClient, alleles: list, truth: dict[str, int], rng: Any, config: str
 ) -> dict[str, Any]:
     from onemg.privacy.attacks import BeaconOracle
 
-    oracle = BeaconOracle(client, token="u-researcher-utility")
+    oracle = BeaconOracle(client, token=f"u-researcher-utility-{config}")
     res: dict[str, Any] = {}
     for cut in (0.01, 0.05):
         pool = [k for k, af in alleles if af >= cut]
@@ -105,7 +105,7 @@ async def _utility(
     res["count_rel_error_mean"] = float(np.mean(errors)) if errors else None
     res["count_rel_error_max"] = float(np.max(errors)) if errors else None
     # A legitimate user's mix, from a fresh account: 1,000 questions or the first refusal.
-    legit = BeaconOracle(client, token="u-researcher-legit")
+    legit = BeaconOracle(client, token=f"u-researcher-legit-{config}")
     common = [k for k, af in alleles if af >= 0.05]
     terms = sorted(t for t, n in truth.items() if n >= 20)
     answered = 0
@@ -115,7 +115,7 @@ async def _utility(
             chrom, pos = common[i % len(common)][:2]
             r = await client.get(
                 "/api/g_variants",
-                headers={"Authorization": "Bearer u-researcher-legit"},
+                headers={"Authorization": f"Bearer u-researcher-legit-{config}"},
                 params={
                     "requestedGranularity": "count",
                     "referenceName": chrom,
@@ -146,28 +146,44 @@ async def _run_config(
     tmp: Path,
     *,
     anonymous: bool,
+    transport: str,
 ) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
-    from onemg.privacy.attacks import attack
+    from onemg.privacy.attacks import attack, http_oracles
+    from onemg.privacy.attacks.configurations import ACCOUNT_FREE
+    from onemg.privacy.attacks.inprocess import NodeOracle
     from onemg.web.node_app import create_node_app
 
     app = create_node_app(_settings(node, config, tmp), verifier=_Accounts())
     rng = np.random.default_rng(3)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+        asgi = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=asgi, base_url="http://node") as client:
             t0 = time.perf_counter()
             # One registered account per target: each target faces a fresh budget (the
             # attacker's best case against per-user budgets); --anonymous asks as nobody.
-            tokens = [None] if anonymous else [f"u-attacker-{i}" for i in range(len(targets))]
+            # Where answers do not depend on the account, one account asks for all targets
+            # (the same answers, each question asked once).
+            # Account names carry the configuration: the configurations share one node
+            # database, and budgets and count histories are kept per account.
+            if anonymous:
+                tokens: list[str | None] = [None]
+            elif config in ACCOUNT_FREE:
+                tokens = [f"u-attacker-{config}"]
+            else:
+                tokens = [f"u-attacker-{config}-{i}" for i in range(len(targets))]
+            if transport == "service":
+                oracles = [NodeOracle(app, token=t) for t in tokens]
+            else:
+                oracles = http_oracles(client, tokens)
             with tqdm(total=len(targets), desc=f"({config}) attacks", unit="targets") as bar:
-                report = await attack(
-                    client, targets, reference, plan, tokens=tokens,
-                    on_target=lambda: bar.update(1),
-                )  # fmt: skip
+                report = await attack(oracles, targets, reference, plan,
+                                      on_target=lambda: bar.update(1))  # fmt: skip
             report["attack_seconds"] = time.perf_counter() - t0
-            report["utility"] = await _utility(client, alleles, truth, rng)
+            report["transport"] = transport
+            report["accounts"] = len(tokens)
+            report["utility"] = await _utility(client, alleles, truth, rng, config)
     return report
 
 
@@ -184,6 +200,19 @@ def main() -> None:
     p.add_argument("--configs", default="a,b,c,d,e")
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--json", type=Path, default=None, help="write all reports here")
+    p.add_argument(
+        "--transport",
+        choices=("service", "asgi"),
+        default="service",
+        help="service: the attacks call the node's Beacon service in-process (the same code "
+        "behind /api, several times faster); asgi: full HTTP requests over the ASGI app",
+    )
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the cohort and node here, and reuse them when they exist (same arguments)",
+    )
     args = p.parse_args()
 
     from onemg.errors import InvalidInputError
@@ -193,22 +222,24 @@ def main() -> None:
     from onemg.synth import synthesize
     from onemg.synth.panel import panel_dir
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench_privacy_"))
+    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="bench_privacy_"))
+    tmp.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    synthesize(
-        tmp / "synth",
-        countries=[args.country],
-        individuals=args.individuals,
-        held_out=args.held_out,
-        seed=args.seed,
-        regions=args.regions.split(","),
-    )
     node = tmp / "node"
-    ingest(
-        resolve_inputs(source_dir=tmp / "synth" / args.country.lower()),
-        data_dir=node,
-        database_url=f"sqlite:///{node / 'node.db'}",
-    )
+    if not (node / "node.db").is_file():
+        synthesize(
+            tmp / "synth",
+            countries=[args.country],
+            individuals=args.individuals,
+            held_out=args.held_out,
+            seed=args.seed,
+            regions=args.regions.split(","),
+        )
+        ingest(
+            resolve_inputs(source_dir=tmp / "synth" / args.country.lower()),
+            data_dir=node,
+            database_url=f"sqlite:///{node / 'node.db'}",
+        )
     print(
         f"cohort {args.individuals} + held-out {args.held_out} ({args.regions}): synth and "
         f"ingest {time.perf_counter() - t0:.0f} s"
@@ -232,8 +263,10 @@ def main() -> None:
             continue
         reports[config] = asyncio.run(
             _run_config(node, config, targets, reference, plan, alleles, truth, tmp,
-                        anonymous=args.anonymous)
+                        anonymous=args.anonymous, transport=args.transport)
         )  # fmt: skip
+        if args.json:  # after each configuration: a long run keeps what it has measured
+            args.json.write_text(json.dumps(reports, indent=1))
     print(
         f"\n{args.targets} in + {args.targets} out, up to {args.queries} questions, "
         f"{'anonymous' if args.anonymous else 'one registered account per target'}; power at "
@@ -256,8 +289,6 @@ def main() -> None:
             f"{u['exists_correct_af5']:>11.3f}{(err if err is not None else float('nan')):>10.3f}"
             f"{u['legit_before_refusal']:>7}{rep['attack_seconds']:>6.0f}"
         )
-    if args.json:
-        args.json.write_text(json.dumps(reports, indent=1))
 
 
 if __name__ == "__main__":

@@ -99,7 +99,14 @@ def attack_command(
     import httpx
     from tqdm.auto import tqdm
 
-    from onemg.privacy.attacks import AttackPlan, attack, choose_targets, write_html, write_json
+    from onemg.privacy.attacks import (
+        AttackPlan,
+        attack,
+        choose_targets,
+        http_oracles,
+        write_html,
+        write_json,
+    )
 
     plan = AttackPlan(
         attacks=tuple(a.strip() for a in attacks.split(",") if a.strip()),
@@ -118,14 +125,9 @@ def attack_command(
     async def go() -> dict:
         async with httpx.AsyncClient(base_url=url, timeout=timeout) as client:
             with tqdm(total=len(chosen), desc="attacking", unit="targets") as bar:
+                oracles = http_oracles(client, _tokens(token, passport_file), dataset_ids=dataset)
                 return await attack(
-                    client,
-                    chosen,
-                    reference,
-                    plan,
-                    tokens=_tokens(token, passport_file),
-                    dataset_ids=dataset,
-                    on_target=lambda: bar.update(1),
+                    oracles, chosen, reference, plan, on_target=lambda: bar.update(1)
                 )
 
     report = asyncio.run(go())
@@ -146,7 +148,7 @@ def attack_command(
         )
     Console().print(table)
     console.print(
-        f"{report['http_requests']} HTTP requests; report in {out}"
+        f"{report['questions_sent']} questions sent; report in {out}"
         + (f" and {html}" if html else "")
     )
 

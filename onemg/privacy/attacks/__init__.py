@@ -9,7 +9,7 @@ from onemg.privacy.attacks.evaluate import evaluate
 from onemg.privacy.attacks.lrt import score_terms
 from onemg.privacy.attacks.oracle import BeaconOracle
 from onemg.privacy.attacks.report import write_html, write_json
-from onemg.privacy.attacks.run import AttackPlan, attack, choose_targets
+from onemg.privacy.attacks.run import AttackPlan, attack, choose_targets, http_oracles
 from onemg.privacy.attacks.strategies import ATTACKS, Trace
 from onemg.privacy.attacks.targets import Reference, Target
 
@@ -23,6 +23,7 @@ __all__ = [
     "attack",
     "choose_targets",
     "evaluate",
+    "http_oracles",
     "score_terms",
     "write_html",
     "write_json",

@@ -15,6 +15,9 @@ from onemg.errors import InvalidInputError
 CONFIGURATIONS = {"a": "none", "b": "k-floor", "c": "budget", "d": "perturb",
                   "e": "budget+perturb"}  # fmt: skip
 K_FLOOR = 5
+#: Configurations whose answers do not depend on who asks (no budget, no keyed noise, no count
+#: history per user): one account may ask for every target and reuse its answers.
+ACCOUNT_FREE = frozenset({"a", "b"})
 
 
 def profiles_supported() -> bool:

@@ -48,6 +48,7 @@ class BeaconOracle:
         prefix: str = "/api",
     ) -> None:
         self.client = client
+        self.token = token
         self.dataset_ids = list(dataset_ids) if dataset_ids else None
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.prefix = prefix.rstrip("/")
@@ -63,7 +64,8 @@ class BeaconOracle:
             params["filters"] = ",".join(filters)
         return params
 
-    async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any] | None:
+    async def _fetch(self, path: str, params: dict[str, str]) -> tuple[int, Any, str]:
+        """Ask: (HTTP status, parsed JSON body or None, where it was asked for messages)."""
         try:
             response = await self.client.get(
                 self.prefix + path, params=params, headers=self.headers
@@ -73,25 +75,28 @@ class BeaconOracle:
                 f"could not reach {self.client.base_url}{self.prefix}{path}: {exc}; is the node "
                 "or hub running, and is --url its origin (e.g. http://127.0.0.1:8101)?"
             ) from None
+        where = str(response.request.url)
+        if response.status_code >= 500:
+            return response.status_code, None, f"{where}: {response.text[:200]}"
+        return response.status_code, response.json() if response.status_code < 400 else None, where
+
+    async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any] | None:
+        status, body, where = await self._fetch(path, params)
         self.stats.sent += 1
-        self.stats.statuses[response.status_code] = (
-            self.stats.statuses.get(response.status_code, 0) + 1
-        )
-        if response.status_code == 401:
+        self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
+        if status == 401:
             raise AuthenticationError(
-                f"{response.request.url} answered 401: the token was refused (expired or not "
+                f"{where} answered 401: the token was refused (expired or not "
                 "trusted); take a fresh passport and pass it with --token or --passport-file"
             )
-        if response.status_code == 404:
+        if status == 404:
             return {"responseSummary": {"exists": False, "numTotalResults": 0}}
-        if response.status_code >= 500:
-            raise OnemgError(
-                f"{response.request.url} failed with {response.status_code}: {response.text[:200]}"
-            )
-        if response.status_code >= 400:
+        if status >= 500:
+            raise OnemgError(f"{where} failed with {status}")
+        if status >= 400:
             self.stats.refused += 1
             return None
-        return response.json()
+        return body
 
     async def exists(self, key: Key) -> int:
         """Whether anyone in scope carries ALT allele ``key``: YES, NO or REFUSED."""

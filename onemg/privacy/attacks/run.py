@@ -80,26 +80,35 @@ async def beacon_size(oracle: BeaconOracle) -> int:
     return n
 
 
-async def attack(
+def http_oracles(
     client: httpx.AsyncClient,
+    tokens: Sequence[str | None] = (None,),
+    *,
+    dataset_ids: Sequence[str] | None = None,
+    prefix: str = "/api",
+) -> list[BeaconOracle]:
+    """One :class:`BeaconOracle` per account in ``tokens`` (None: anonymous), over ``client``."""
+    return [
+        BeaconOracle(client, dataset_ids=dataset_ids, token=t, prefix=prefix)
+        for t in tokens or (None,)
+    ]
+
+
+async def attack(
+    oracles: Sequence[BeaconOracle],
     targets: Sequence[Target],
     reference: Reference,
     plan: AttackPlan,
     *,
-    tokens: Sequence[str | None] = (None,),
-    dataset_ids: Sequence[str] | None = None,
-    prefix: str = "/api",
     on_target: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``plan`` on every target and evaluate; the report as a dict.
 
-    Target ``i`` is attacked from account ``tokens[i % len(tokens)]``; one account asks each
+    Target ``i`` is attacked from account ``oracles[i % len(oracles)]``; one account asks each
     question once (its answers are cached across targets and attacks).
     """
-    oracles = [
-        BeaconOracle(client, dataset_ids=dataset_ids, token=t, prefix=prefix)
-        for t in tokens or (None,)
-    ]
+    if not oracles:
+        raise InvalidInputError("no account to attack from: give at least one oracle")
     n = plan.beacon_size or await beacon_size(oracles[0])
     traces: dict[str, list[Trace]] = {a: [] for a in plan.attacks}
     for i, target in enumerate(targets):
@@ -119,7 +128,7 @@ async def attack(
         "delta": plan.delta,
         "targets_in": sum(t.member for t in targets),
         "targets_out": sum(not t.member for t in targets),
-        "http_requests": sum(o.stats.sent for o in oracles),
+        "questions_sent": sum(o.stats.sent for o in oracles),
         "attacks": {
             name: evaluate(tr, fpr=plan.fpr, max_queries=plan.max_queries)
             for name, tr in traces.items()
