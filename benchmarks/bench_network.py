@@ -14,6 +14,8 @@ Target: overhead <= 5 ms at p50.
 
     .venv/bin/python benchmarks/bench_network.py                 # real onemg nodes, 3 and 10
     .venv/bin/python benchmarks/bench_network.py --kind stub     # canned members (no data)
+    .venv/bin/python benchmarks/bench_network.py --members 3 --individuals 100000 \
+        --format index                                           # the demo network at scale
 """
 
 from __future__ import annotations
@@ -171,12 +173,24 @@ def main() -> None:
     parser.add_argument(
         "--dir", type=Path, default=None, help="demo data to reuse (default: a temporary directory)"
     )
+    parser.add_argument(
+        "--individuals", type=int, default=1000, help="individuals per member node (synthetic)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("vcf", "index"),
+        default="vcf",
+        help="how the nodes' cohorts are synthesised: vcf (the demo's default) or index (the "
+        "sparse path, for large cohorts)",
+    )
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="onemg-bench-")
     root = args.dir or Path(tmp.name) / "data"
-    plan = DemoPlan(root=root, individuals=1000)
+    plan = DemoPlan(root=root, individuals=args.individuals, synth_format=args.format)
     if args.kind == "node":
+        started = time.perf_counter()
         prepare_data(plan, echo=lambda line: print(line, flush=True))
+        print(f"data ready in {time.perf_counter() - started:.0f} s", flush=True)
     logs = Path(tmp.name) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} CPUs; query GET /individuals {QUERY}; {args.rounds} rounds")

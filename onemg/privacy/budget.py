@@ -100,10 +100,11 @@ class BudgetStore:
         Raises:
             BudgetSpentError: a ledger cannot pay; nothing of the request was spent.
         """
-        repeats = self._repeats(subject, charges)
+        repeats, found, spent_now = self._state(subject, charges)
         if len(repeats) == len(charges):
             # Every answer was paid for before: a read, no write lock (the common repeat).
             return repeats
+        self._refuse_if_over(charges, found, spent_now)
         out: list[Spent] = []
         ledger, paid = Ledger.__table__, ChargeRow.__table__
         with self._engine.begin() as conn:
@@ -158,35 +159,62 @@ class BudgetStore:
                 out.append(Spent(c.dataset_id, c.ledger, row / MICRO, c.limit))
         return out
 
-    def _repeats(self, subject: str, charges: Sequence[Charge]) -> list[Spent]:
-        """The charges already paid for, with their ledgers' state (one read)."""
+    def _state(
+        self, subject: str, charges: Sequence[Charge]
+    ) -> tuple[list[Spent], set[tuple[str, str, str]], dict[tuple[str, str], int]]:
+        """One read: the charges already paid for (with their ledgers' state), their keys,
+        and what ``subject`` has spent on each ledger the charges name."""
         ledger, paid = Ledger.__table__, ChargeRow.__table__
         keys = [c.answer_key for c in charges]
-        query = (
-            select(paid.c.dataset_id, paid.c.ledger, paid.c.answer_key, ledger.c.spent_micro)
-            .join(
-                ledger,
-                (ledger.c.subject == paid.c.subject)
-                & (ledger.c.dataset_id == paid.c.dataset_id)
-                & (ledger.c.ledger == paid.c.ledger),
-            )
+        repeated = (
+            select(paid.c.dataset_id, paid.c.ledger, paid.c.answer_key)
             .where(paid.c.subject == subject, paid.c.answer_key.in_(keys))
+        )  # fmt: skip
+        ledgers = select(ledger.c.dataset_id, ledger.c.ledger, ledger.c.spent_micro).where(
+            ledger.c.subject == subject,
+            ledger.c.dataset_id.in_(sorted({c.dataset_id for c in charges})),
         )
         with self._engine.connect() as conn:
-            found = {
-                (r.dataset_id, r.ledger, r.answer_key): r.spent_micro for r in conn.execute(query)
-            }
-        return [
-            Spent(
-                c.dataset_id,
-                c.ledger,
-                found[(c.dataset_id, c.ledger, c.answer_key)] / MICRO,
-                c.limit,
-                new=False,
-            )
+            found = {(r.dataset_id, r.ledger, r.answer_key) for r in conn.execute(repeated)}
+            spent = {(r.dataset_id, r.ledger): r.spent_micro for r in conn.execute(ledgers)}
+        repeats = [
+            Spent(c.dataset_id, c.ledger, spent.get((c.dataset_id, c.ledger), 0) / MICRO,
+                  c.limit, new=False)
             for c in charges
             if (c.dataset_id, c.ledger, c.answer_key) in found
-        ]
+        ]  # fmt: skip
+        return repeats, found, spent
+
+    @staticmethod
+    def _refuse_if_over(
+        charges: Sequence[Charge],
+        found: set[tuple[str, str, str]],
+        spent: dict[tuple[str, str], int],
+    ) -> None:
+        """Refuse without taking the write lock when the ledgers as read cannot pay.
+
+        Spending only grows, so a request the read cannot pay for is one the write would
+        refuse too (the write still checks every charge it lets through). A spent budget is
+        then refused at the cost of one read: an attacker asking on past it costs the node
+        no write transaction per question.
+        """
+        running = dict(spent)
+        seen: set[tuple[str, str, str]] = set()
+        for c in charges:
+            key = (c.dataset_id, c.ledger, c.answer_key)
+            if key in found or key in seen:
+                continue
+            seen.add(key)
+            was = running.get((c.dataset_id, c.ledger), 0)
+            if was + to_micro(c.cost, up=True) > to_micro(c.limit, up=False):
+                raise BudgetSpentError(
+                    _spent_message(c, was / MICRO),
+                    dataset_id=c.dataset_id,
+                    ledger=c.ledger,
+                    spent=was / MICRO,
+                    limit=c.limit,
+                )
+            running[(c.dataset_id, c.ledger)] = was + to_micro(c.cost, up=True)
 
     def spent(self, subject: str, dataset_id: str, ledger: str) -> float:
         """What ``subject`` has spent on ``ledger`` of ``dataset_id`` (0 when nothing)."""

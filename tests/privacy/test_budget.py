@@ -48,6 +48,26 @@ def test_one_request_is_paid_all_or_nothing(db_url: str) -> None:
     assert paid.spent == 0.5
 
 
+def test_a_request_is_checked_as_a_whole_before_any_write(db_url: str) -> None:
+    store = BudgetStore(open_database(db_url))
+    store.charge("u", [charge("a", 0.4)], now=1)
+    # Each of two new answers fits the 0.6 left; together they do not: refused, nothing spent.
+    with pytest.raises(BudgetSpentError) as exc:
+        store.charge("u", [charge("b", 0.4), charge("c", 0.4)], now=2)
+    assert exc.value.spent == pytest.approx(0.8)  # the ledger as the second charge found it
+    assert store.spent("u", "ds-a", "risk") == 0.4
+    assert store.answers("u", "ds-a", "risk") == 1
+    # The same answer twice in one request is paid once, and an old answer is free.
+    spent = store.charge("u", [charge("b", 0.4), charge("b", 0.4), charge("a", 0.4)], now=3)
+    assert [s.new for s in spent] == [True, False, False]
+    assert store.spent("u", "ds-a", "risk") == 0.8
+    # Past the limit, refusals read and never write: the ledger and its answers stay put.
+    for i in range(3):
+        with pytest.raises(BudgetSpentError, match="risk budget for dataset ds-a is spent"):
+            store.charge("u", [charge(f"late{i}", 0.4)], now=4 + i)
+    assert (store.spent("u", "ds-a", "risk"), store.answers("u", "ds-a", "risk")) == (0.8, 2)
+
+
 def test_budget_survives_a_restart(db_url: str) -> None:
     engine = open_database(db_url)
     BudgetStore(engine).charge("u", [charge("a", 0.7)], now=1)
