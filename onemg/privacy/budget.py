@@ -87,6 +87,15 @@ def insert_for(engine: Engine):  # noqa: ANN201 - the dialect's insert construct
     return insert
 
 
+def _refusal(c: Charge, spent_micro: int) -> BudgetSpentError:
+    """The refusal of charge ``c`` by a ledger at ``spent_micro``."""
+    spent = spent_micro / MICRO
+    return BudgetSpentError(
+        _spent_message(c, spent), dataset_id=c.dataset_id, ledger=c.ledger, spent=spent,
+        limit=c.limit,
+    )  # fmt: skip
+
+
 class BudgetStore:
     """The budget tables of one node database (shared by every worker process)."""
 
@@ -149,13 +158,7 @@ class BudgetStore:
                 ).scalar_one_or_none()
                 if row is None:
                     spent = conn.execute(select(ledger.c.spent_micro).where(*where)).scalar_one()
-                    raise BudgetSpentError(
-                        _spent_message(c, spent / MICRO),
-                        dataset_id=c.dataset_id,
-                        ledger=c.ledger,
-                        spent=spent / MICRO,
-                        limit=c.limit,
-                    )
+                    raise _refusal(c, spent)
                 out.append(Spent(c.dataset_id, c.ledger, row / MICRO, c.limit))
         return out
 
@@ -207,13 +210,7 @@ class BudgetStore:
             seen.add(key)
             was = running.get((c.dataset_id, c.ledger), 0)
             if was + to_micro(c.cost, up=True) > to_micro(c.limit, up=False):
-                raise BudgetSpentError(
-                    _spent_message(c, was / MICRO),
-                    dataset_id=c.dataset_id,
-                    ledger=c.ledger,
-                    spent=was / MICRO,
-                    limit=c.limit,
-                )
+                raise _refusal(c, was)
             running[(c.dataset_id, c.ledger)] = was + to_micro(c.cost, up=True)
 
     def spent(self, subject: str, dataset_id: str, ledger: str) -> float:
