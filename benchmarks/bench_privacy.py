@@ -2,9 +2,12 @@
 
 One synthetic cohort and a held-out panel of the same size from the same simulation
 (``onemg synth --held-out``), ingested once into a node. For each configuration the node app
-runs **in-process** (its ASGI app over ``httpx.ASGITransport``; the HTTP server is not what is
-measured, and on a shared 2-core machine it would dominate the run time). ``onemg privacy
-attack`` itself works over real HTTP (tests/privacy/test_attack_e2e.py). Per configuration:
+runs **in-process**, and the attacks ask its Beacon service directly (``--transport service``:
+:class:`onemg.privacy.attacks.inprocess.NodeOracle`, held to the HTTP answers by
+tests/privacy/test_attack_inprocess.py) or through its ASGI app (``--transport asgi``); the
+HTTP plumbing is not what is measured, and at 10,000 questions per target it would be most of
+the run time. ``onemg privacy attack`` itself works over real HTTP
+(tests/privacy/test_attack_e2e.py). Per configuration:
 
 * the four attacks (SB-2015, Raisaro, LD, differencing) on ``--targets`` members and as many
   non-members, up to ``--queries`` questions each: power at 1% FPR and AUC;
@@ -19,7 +22,8 @@ run when this tree's settings know that section and are reported as unavailable 
 
     .venv/bin/python benchmarks/bench_privacy.py                     # small: ~minutes
     .venv/bin/python benchmarks/bench_privacy.py --individuals 10000 --held-out 10000 \\
-        --targets 200 --queries 10000 --regions chr22:20000001-35000000   # issue size: hours
+        --targets 50 --queries 10000 --regions chr22:20000001-41000000 \\
+        --workdir DIR --configs e,c            # 10,000 questions: about 1 h per configuration
 """
 
 from __future__ import annotations
