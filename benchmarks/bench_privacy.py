@@ -205,6 +205,12 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=17)
     p.add_argument("--json", type=Path, default=None, help="write all reports here")
     p.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        help="write each configuration's report page (plotly charts) as DIR/<letter>.html",
+    )
+    p.add_argument(
         "--transport",
         choices=("service", "asgi"),
         default="service",
@@ -221,7 +227,7 @@ def main() -> None:
 
     from onemg.errors import InvalidInputError
     from onemg.ingest import ingest, resolve_inputs
-    from onemg.privacy.attacks import AttackPlan, choose_targets
+    from onemg.privacy.attacks import AttackPlan, choose_targets, write_html
     from onemg.privacy.attacks.configurations import CONFIGURATIONS, settings_toml
     from onemg.synth import synthesize
     from onemg.synth.panel import panel_dir
@@ -271,6 +277,9 @@ def main() -> None:
         )  # fmt: skip
         if args.json:  # after each configuration: a long run keeps what it has measured
             args.json.write_text(json.dumps(reports, indent=1))
+        if args.html:
+            args.html.mkdir(parents=True, exist_ok=True)
+            write_html(reports[config], args.html / f"{config}.html")
     print(
         f"\n{args.targets} in + {args.targets} out, up to {args.queries} questions, "
         f"{'anonymous' if args.anonymous else 'one registered account per target'}; power at "
