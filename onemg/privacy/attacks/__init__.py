@@ -2,7 +2,9 @@
 
 Through the public HTTP API only: :class:`BeaconOracle` asks, :mod:`.strategies` holds the four
 attacks (SB-2015 LRT, Raisaro 2017, LD inference, count differencing), :func:`attack` runs them
-over many targets and :func:`evaluate` turns the traces into ROC and power figures.
+over many targets and :func:`evaluate` turns the traces into ROC and power figures. The long
+benchmark runs (``benchmarks/bench_privacy.py``) may ask a node app in this process instead
+(:mod:`.inprocess`, held to the same answers as HTTP by a test).
 """
 
 from onemg.privacy.attacks.evaluate import evaluate
