@@ -8,10 +8,12 @@ bounds this only with an epsilon budget far too small for ordinary use (docs/pri
 So a node keeps, per user and dataset, the people behind each noisy filtered count it has given
 (:class:`~onemg.privacy.models.CountSet`). A new count whose people differ from an earlier
 one's by fewer than ``k`` (symmetric difference, ``0 < |A ^ B| < k``) is given *that earlier
-answer*, draw and all, at no new cost. A pair that isolates fewer than ``k`` people therefore
+answer*, draw and all (paid like any new question where budgets apply: a refusal that spared
+them would tell which sets are near). A pair that isolates fewer than ``k`` people therefore
 always reads as a difference of zero, whether the target is in it or not; sets ``k`` or more
 apart get independent draws, and their difference is about at least ``k`` people. Nothing is
-refused, so a refusal cannot leak either.
+refused for being near, and a spent budget refuses every new question alike, so a refusal
+cannot leak either.
 
 The comparison is within a *family*: counts of the same thing apart from the people (the entry
 type and dataset version, and for counts of variants the matched rows).

@@ -229,11 +229,15 @@ class PrivacyGuard:
             )
             notes.setdefault(f.dataset_id, []).append(note)
             if budgeted:
+                # Paid as the question it is (f.answer_key), even when it gets an earlier
+                # count's answer: if nearly-equal counts were free, a spent budget would refuse
+                # only the counts far from every earlier one, and which counts are refused
+                # would tell which sets of people are nearly equal.
                 charges.append(
                     Charge(
                         f.dataset_id,
                         "risk" if rare else "epsilon",
-                        key,
+                        f.answer_key,
                         epsilon,
                         p.budget if rare else p.count_budget,
                     )

@@ -270,8 +270,8 @@ async def test_variants_of_a_handful_of_people_stay_suppressed_under_noise(make_
 
 
 async def test_differencing_pair_gets_the_same_answer(make_node, privacy_node):
-    """Counts whose people differ by fewer than k get the earlier answer, at no cost; sets k or
-    more apart get their own draw and cost. Per user: another user starts afresh."""
+    """Counts whose people differ by fewer than k get the earlier answer (each question paid
+    as itself); sets k or more apart get their own draw. Per user: another user starts afresh."""
     app, audit = make_node("budget+perturb", count_epsilon=0.5, count_budget=10.0)
     cf = "/api/individuals?requestedGranularity=count&datasetIds=ds-fi&filters=ICD10:E84.0"
     seizure = "/api/individuals?requestedGranularity=count&datasetIds=ds-fi&filters=HP:0001250"
@@ -286,17 +286,36 @@ async def test_differencing_pair_gets_the_same_answer(make_node, privacy_node):
         whole = (await c.get(cf, headers=bearer(user))).json()
         women = (await c.get(cf + female, headers=bearer(user))).json()
         assert women["responseSummary"] == whole["responseSummary"]
-        assert store.spent(user, "ds-fi", "epsilon") == pytest.approx(0.5, abs=0)
+        assert store.spent(user, "ds-fi", "epsilon") == pytest.approx(1.0, abs=0)
         assert "same answer as an earlier count" in audit.entries[-1]["reason"]
-        # Seizure (16 people) and its women (11): 5 apart, so two draws and two costs.
+        # Seizure (16 people) and its women (11): 5 apart, so two draws (and two costs).
         await c.get(seizure, headers=bearer(user))
         await c.get(seizure + female, headers=bearer(user))
-        assert store.spent(user, "ds-fi", "epsilon") == pytest.approx(1.5, abs=0)
+        assert store.spent(user, "ds-fi", "epsilon") == pytest.approx(2.0, abs=0)
         assert "same answer" not in audit.entries[-1]["reason"]
         # Another user asking the narrower count first anchors it for themselves.
         await c.get(cf + female, headers=bearer(other))
         assert store.spent(other, "ds-fi", "epsilon") == pytest.approx(0.5, abs=0)
         assert "same answer" not in audit.entries[-1]["reason"]
+
+
+async def test_a_spent_budget_refuses_near_and_far_counts_alike(make_node):
+    """Past the budget, a count nearly equal to an earlier one is refused like any new count:
+    were it answered (free) while far ones are refused, the refusals would tell which sets of
+    people are nearly equal (the 10,000-question differencing run found this channel)."""
+    app, _ = make_node("budget+perturb", count_epsilon=1.0, count_budget=1.0)
+    cf = "/api/individuals?requestedGranularity=count&datasetIds=ds-fi&filters=ICD10:E84.0"
+    seizure = "/api/individuals?requestedGranularity=count&datasetIds=ds-fi&filters=HP:0001250"
+    user = fresh()
+    async with serve(app) as c:
+        first = await c.get(cf, headers=bearer(user))
+        near = await c.get(cf + "&filters=NCIT:C16576", headers=bearer(user))  # < k apart
+        far = await c.get(seizure, headers=bearer(user))
+        again = await c.get(cf, headers=bearer(user))  # the paid question itself: free
+    assert first.status_code == 200
+    assert (near.status_code, far.status_code) == (403, 403)
+    assert "budget" in near.json()["error"]["errorMessage"]
+    assert again.json()["responseSummary"] == first.json()["responseSummary"]
 
 
 async def test_anonymous_differencing_pair_gets_the_same_answer(make_node):
