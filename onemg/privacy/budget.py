@@ -109,11 +109,16 @@ class BudgetStore:
         Raises:
             BudgetSpentError: a ledger cannot pay; nothing of the request was spent.
         """
-        repeats, found, spent_now = self._state(subject, charges)
+        found = self._paid(subject, charges)
+        repeats = [
+            Spent(c.dataset_id, c.ledger, found[key] / MICRO, c.limit, new=False)
+            for c in charges
+            if (key := (c.dataset_id, c.ledger, c.answer_key)) in found
+        ]
         if len(repeats) == len(charges):
             # Every answer was paid for before: a read, no write lock (the common repeat).
             return repeats
-        self._refuse_if_over(charges, found, spent_now)
+        self._refuse_if_over(charges, set(found), self._spent_now(subject, charges))
         out: list[Spent] = []
         ledger, paid = Ledger.__table__, ChargeRow.__table__
         with self._engine.begin() as conn:
@@ -162,31 +167,33 @@ class BudgetStore:
                 out.append(Spent(c.dataset_id, c.ledger, row / MICRO, c.limit))
         return out
 
-    def _state(
-        self, subject: str, charges: Sequence[Charge]
-    ) -> tuple[list[Spent], set[tuple[str, str, str]], dict[tuple[str, str], int]]:
-        """One read: the charges already paid for (with their ledgers' state), their keys,
-        and what ``subject`` has spent on each ledger the charges name."""
+    def _paid(self, subject: str, charges: Sequence[Charge]) -> dict[tuple[str, str, str], int]:
+        """The charges already paid for, with their ledgers' spent micro-units (one read)."""
         ledger, paid = Ledger.__table__, ChargeRow.__table__
         keys = [c.answer_key for c in charges]
-        repeated = (
-            select(paid.c.dataset_id, paid.c.ledger, paid.c.answer_key)
+        query = (
+            select(paid.c.dataset_id, paid.c.ledger, paid.c.answer_key, ledger.c.spent_micro)
+            .join(
+                ledger,
+                (ledger.c.subject == paid.c.subject)
+                & (ledger.c.dataset_id == paid.c.dataset_id)
+                & (ledger.c.ledger == paid.c.ledger),
+            )
             .where(paid.c.subject == subject, paid.c.answer_key.in_(keys))
-        )  # fmt: skip
-        ledgers = select(ledger.c.dataset_id, ledger.c.ledger, ledger.c.spent_micro).where(
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query)
+            return {(r.dataset_id, r.ledger, r.answer_key): r.spent_micro for r in rows}
+
+    def _spent_now(self, subject: str, charges: Sequence[Charge]) -> dict[tuple[str, str], int]:
+        """What ``subject`` has spent on each ledger of the charges' datasets (one read)."""
+        ledger = Ledger.__table__
+        query = select(ledger.c.dataset_id, ledger.c.ledger, ledger.c.spent_micro).where(
             ledger.c.subject == subject,
             ledger.c.dataset_id.in_(sorted({c.dataset_id for c in charges})),
         )
         with self._engine.connect() as conn:
-            found = {(r.dataset_id, r.ledger, r.answer_key) for r in conn.execute(repeated)}
-            spent = {(r.dataset_id, r.ledger): r.spent_micro for r in conn.execute(ledgers)}
-        repeats = [
-            Spent(c.dataset_id, c.ledger, spent.get((c.dataset_id, c.ledger), 0) / MICRO,
-                  c.limit, new=False)
-            for c in charges
-            if (c.dataset_id, c.ledger, c.answer_key) in found
-        ]  # fmt: skip
-        return repeats, found, spent
+            return {(r.dataset_id, r.ledger): r.spent_micro for r in conn.execute(query)}
 
     @staticmethod
     def _refuse_if_over(
