@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -45,7 +46,12 @@ def _settings(node: Path, config: str, tmp: Path) -> Any:
     from onemg.settings import load_settings
 
     toml = tmp / f"{config}.toml"
-    toml.write_text(settings_toml(config))
+    text = settings_toml(config)
+    if not toml.is_file() or toml.read_text() != text:
+        # Atomically: forked workers read it at once, and an empty file is the default profile.
+        part = toml.with_name(f".{toml.name}.{os.getpid()}")
+        part.write_text(text)
+        os.replace(part, toml)
     return load_settings(node, config_file=toml, environ={})
 
 
@@ -139,6 +145,62 @@ async def _utility(
     return res
 
 
+def _tokens(config: str, targets: int, *, anonymous: bool) -> list[str | None]:
+    """The attacker's accounts: one registered account per target, so that each target faces
+    a fresh budget (the attacker's best case against per-user budgets); ``anonymous`` asks as
+    nobody. Where answers do not depend on the account, one account asks for all targets (the
+    same answers, each question asked once). Account names carry the configuration: the
+    configurations share one node database, which keeps budgets and count histories per
+    account."""
+    from onemg.privacy.attacks.configurations import ACCOUNT_FREE
+
+    if anonymous:
+        return [None]
+    if config in ACCOUNT_FREE:
+        return [f"u-attacker-{config}"]
+    return [f"u-attacker-{config}-{i}" for i in range(targets)]
+
+
+def _oracles(app: Any, client: httpx.AsyncClient, tokens: list, transport: str) -> list:
+    from onemg.privacy.attacks import http_oracles
+    from onemg.privacy.attacks.inprocess import NodeOracle
+
+    if transport == "service":
+        return [NodeOracle(app, token=t) for t in tokens]
+    return http_oracles(client, tokens)
+
+
+#: What a forked shard worker needs (set in the parent just before the pool forks).
+_SHARD: dict[str, Any] = {}
+
+
+def _run_shard(part: int) -> tuple[dict[str, list], int, int]:
+    """Shard ``part`` of ``_SHARD["jobs"]``: its targets' traces, questions sent, Beacon size."""
+    from onemg.privacy.attacks.run import beacon_size, run_traces
+    from onemg.web.node_app import create_node_app
+
+    job = _SHARD
+    jobs, targets, tokens = job["jobs"], job["targets"], job["tokens"]
+    mine = list(range(part, len(targets), jobs))
+
+    async def go() -> tuple[dict[str, list], int, int]:
+        app = create_node_app(_settings(job["node"], job["config"], job["tmp"]),
+                              verifier=_Accounts())  # fmt: skip
+        async with app.router.lifespan_context(app):
+            asgi = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=asgi, base_url="http://node") as client:
+                # Target i keeps account tokens[i % len(tokens)], whichever shard runs it.
+                oracles = _oracles(app, client, [tokens[i % len(tokens)] for i in mine],
+                                   job["transport"])  # fmt: skip
+                n = job["plan"].beacon_size or await beacon_size(oracles[0])
+                traces = await run_traces(oracles, [targets[i] for i in mine],
+                                          job["reference"], job["plan"], n=n,
+                                          on_target=job["tick"])  # fmt: skip
+                return traces, sum(o.stats.sent for o in oracles), n
+
+    return asyncio.run(go())
+
+
 async def _run_config(
     node: Path,
     config: str,
@@ -151,42 +213,64 @@ async def _run_config(
     *,
     anonymous: bool,
     transport: str,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
-    from onemg.privacy.attacks import attack, http_oracles
-    from onemg.privacy.attacks.configurations import ACCOUNT_FREE
-    from onemg.privacy.attacks.inprocess import NodeOracle
+    from onemg.privacy.attacks import attack
+    from onemg.privacy.attacks.run import summarize
     from onemg.web.node_app import create_node_app
 
+    tokens = _tokens(config, len(targets), anonymous=anonymous)
+    t0 = time.perf_counter()
+    if jobs > 1:
+        # Forked workers, each with its own node app on the same node database (budgets are
+        # shared across workers by design); targets are dealt round-robin and the traces
+        # merged back in target order.
+        import multiprocessing as mp
+
+        manager = mp.get_context("fork").Manager()
+        done = manager.Value("i", 0)
+        lock = manager.Lock()
+
+        def tick() -> None:
+            with lock:
+                done.value += 1
+
+        _SHARD.update(jobs=jobs, targets=targets, tokens=tokens, node=node, config=config,
+                      tmp=tmp, plan=plan, reference=reference, transport=transport,
+                      tick=tick)  # fmt: skip
+        with mp.get_context("fork").Pool(jobs) as pool, tqdm(
+            total=len(targets), desc=f"({config}) attacks, {jobs} jobs", unit="targets"
+        ) as bar:
+            pending = pool.map_async(_run_shard, range(jobs))
+            while not pending.ready():
+                pending.wait(5)
+                bar.update(done.value - bar.n)
+            parts = pending.get()
+            bar.update(done.value - bar.n)
+        manager.shutdown()
+        order = [i for part in range(jobs) for i in range(part, len(targets), jobs)]
+        traces: dict[str, list] = {}
+        for name in plan.attacks:
+            merged = [t for part in parts for t in part[0][name]]
+            traces[name] = [t for _, t in sorted(zip(order, merged, strict=True),
+                                                 key=lambda p: p[0])]  # fmt: skip
+        report = summarize(traces, plan, n=parts[0][2], questions_sent=sum(p[1] for p in parts))
     app = create_node_app(_settings(node, config, tmp), verifier=_Accounts())
     rng = np.random.default_rng(3)
     async with app.router.lifespan_context(app):
         asgi = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=asgi, base_url="http://node") as client:
-            t0 = time.perf_counter()
-            # One registered account per target: each target faces a fresh budget (the
-            # attacker's best case against per-user budgets); --anonymous asks as nobody.
-            # Where answers do not depend on the account, one account asks for all targets
-            # (the same answers, each question asked once).
-            # Account names carry the configuration: the configurations share one node
-            # database, and budgets and count histories are kept per account.
-            if anonymous:
-                tokens: list[str | None] = [None]
-            elif config in ACCOUNT_FREE:
-                tokens = [f"u-attacker-{config}"]
-            else:
-                tokens = [f"u-attacker-{config}-{i}" for i in range(len(targets))]
-            if transport == "service":
-                oracles = [NodeOracle(app, token=t) for t in tokens]
-            else:
-                oracles = http_oracles(client, tokens)
-            with tqdm(total=len(targets), desc=f"({config}) attacks", unit="targets") as bar:
-                report = await attack(oracles, targets, reference, plan,
-                                      on_target=lambda: bar.update(1))  # fmt: skip
+            if jobs <= 1:
+                with tqdm(total=len(targets), desc=f"({config}) attacks", unit="targets") as bar:
+                    report = await attack(_oracles(app, client, tokens, transport), targets,
+                                          reference, plan,
+                                          on_target=lambda: bar.update(1))  # fmt: skip
             report["attack_seconds"] = time.perf_counter() - t0
             report["transport"] = transport
             report["accounts"] = len(tokens)
+            report["jobs"] = jobs
             report["utility"] = await _utility(client, alleles, truth, rng, config)
     return report
 
@@ -222,6 +306,13 @@ def main() -> None:
         type=Path,
         default=None,
         help="keep the cohort and node here, and reuse them when they exist (same arguments)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="worker processes for the attacks (forked, each with its own node app on the "
+        "same node database); the traces are merged before evaluation",
     )
     args = p.parse_args()
 
@@ -273,7 +364,8 @@ def main() -> None:
             continue
         reports[config] = asyncio.run(
             _run_config(node, config, targets, reference, plan, alleles, truth, tmp,
-                        anonymous=args.anonymous, transport=args.transport)
+                        anonymous=args.anonymous, transport=args.transport,
+                        jobs=args.jobs)
         )  # fmt: skip
         if args.json:  # after each configuration: a long run keeps what it has measured
             args.json.write_text(json.dumps(reports, indent=1))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -29,6 +30,18 @@ _TYPE_ALIASES: dict[str, tuple[str, ...]] = {
     "INS": ("INS",), "INSERTION": ("INS",), "SO:0000667": ("INS",),
     "INDEL": ("DEL", "INS", "INDEL"), "SO:1000032": ("DEL", "INS", "INDEL"),
 }
+
+
+def _search(positions: np.ndarray, value: int, side: Literal["left", "right"]) -> int:
+    """``np.searchsorted`` of one query position in the sorted int32 ``positions``.
+
+    The value is cast to the array's type first: a Python int makes numpy convert the whole
+    array to int64 on every call (about 60 µs for 400,000 rows, against 2 µs). Values outside
+    the type's range are clipped to it; no position reaches either end of int32.
+    """
+    info = np.iinfo(positions.dtype)
+    clipped = positions.dtype.type(min(max(value, info.min), info.max))
+    return int(np.searchsorted(positions, clipped, side=side))
 
 
 @dataclass(frozen=True)
@@ -162,22 +175,21 @@ class VariantIndex:
             p, ref, alt = q.start + 1, q.ref, q.alt
             if ref is not None and ref.upper() != "N" and alt.upper() != "N":
                 p, ref, alt = normalize_allele(p, ref, alt)
-            a = lo + int(np.searchsorted(pos[lo:hi], p, side="left"))
-            b = lo + int(np.searchsorted(pos[lo:hi], p, side="right"))
+            a, b = lo + _search(pos[lo:hi], p, "left"), lo + _search(pos[lo:hi], p, "right")
             rows = np.arange(a, b, dtype=np.int64)
             return self._filter(rows, VariantQuery(q.contig, ref=ref, alt=alt,
                                                    variant_type=q.variant_type))
         if kind == "range":
             end = q.end if q.end is not None else q.start + 1
             # pos is sorted, end is not: widen by the longest REF on the contig, then check.
-            a = lo + int(np.searchsorted(pos[lo:hi], q.start + 1 - max_len + 1, side="left"))
-            b = lo + int(np.searchsorted(pos[lo:hi], end, side="right"))
+            a = lo + _search(pos[lo:hi], q.start + 1 - max_len + 1, "left")
+            b = lo + _search(pos[lo:hi], end, "right")
             rows = np.arange(a, b, dtype=np.int64)
             rows = rows[self._a["end"][a:b] >= q.start + 1]
             return self._filter(rows, q)
         start_max = q.start_max if q.start_max is not None else q.start
-        a = lo + int(np.searchsorted(pos[lo:hi], q.start + 1, side="left"))
-        b = lo + int(np.searchsorted(pos[lo:hi], start_max + 1, side="right"))
+        a = lo + _search(pos[lo:hi], q.start + 1, "left")
+        b = lo + _search(pos[lo:hi], start_max + 1, "right")
         rows = np.arange(a, b, dtype=np.int64)
         end0 = self._a["end"][a:b].astype(np.int64)  # 1-based inclusive == 0-based exclusive
         keep = np.ones(rows.size, dtype=bool)

@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from onemg.errors import AccessDeniedError
 from onemg.privacy.models import Charge as ChargeRow
@@ -102,6 +102,23 @@ class BudgetStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._insert = insert_for(engine)
+        # Built once: on a spent budget this read is all a question costs, and building the
+        # statement took as long as running it.
+        ledger, paid = Ledger.__table__, ChargeRow.__table__
+        self._state_query = (
+            select(ledger.c.dataset_id, ledger.c.ledger, ledger.c.spent_micro, paid.c.answer_key)
+            .outerjoin(
+                paid,
+                (paid.c.subject == ledger.c.subject)
+                & (paid.c.dataset_id == ledger.c.dataset_id)
+                & (paid.c.ledger == ledger.c.ledger)
+                & paid.c.answer_key.in_(bindparam("keys", expanding=True)),
+            )
+            .where(
+                ledger.c.subject == bindparam("subject"),
+                ledger.c.dataset_id.in_(bindparam("datasets", expanding=True)),
+            )
+        )
 
     def charge(self, subject: str, charges: Sequence[Charge], *, now: int) -> list[Spent]:
         """Pay for ``charges`` (one request), all or nothing.
@@ -109,7 +126,7 @@ class BudgetStore:
         Raises:
             BudgetSpentError: a ledger cannot pay; nothing of the request was spent.
         """
-        found = self._paid(subject, charges)
+        found, spent = self._state(subject, charges)
         repeats = [
             Spent(c.dataset_id, c.ledger, found[key] / MICRO, c.limit, new=False)
             for c in charges
@@ -118,7 +135,7 @@ class BudgetStore:
         if len(repeats) == len(charges):
             # Every answer was paid for before: a read, no write lock (the common repeat).
             return repeats
-        self._refuse_if_over(charges, set(found), self._spent_now(subject, charges))
+        self._refuse_if_over(charges, set(found), spent)
         out: list[Spent] = []
         ledger, paid = Ledger.__table__, ChargeRow.__table__
         with self._engine.begin() as conn:
@@ -167,33 +184,29 @@ class BudgetStore:
                 out.append(Spent(c.dataset_id, c.ledger, row / MICRO, c.limit))
         return out
 
-    def _paid(self, subject: str, charges: Sequence[Charge]) -> dict[tuple[str, str, str], int]:
-        """The charges already paid for, with their ledgers' spent micro-units (one read)."""
-        ledger, paid = Ledger.__table__, ChargeRow.__table__
-        keys = [c.answer_key for c in charges]
-        query = (
-            select(paid.c.dataset_id, paid.c.ledger, paid.c.answer_key, ledger.c.spent_micro)
-            .join(
-                ledger,
-                (ledger.c.subject == paid.c.subject)
-                & (ledger.c.dataset_id == paid.c.dataset_id)
-                & (ledger.c.ledger == paid.c.ledger),
-            )
-            .where(paid.c.subject == subject, paid.c.answer_key.in_(keys))
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(query)
-            return {(r.dataset_id, r.ledger, r.answer_key): r.spent_micro for r in rows}
+    def _state(
+        self, subject: str, charges: Sequence[Charge]
+    ) -> tuple[dict[tuple[str, str, str], int], dict[tuple[str, str], int]]:
+        """One read: the charges already paid for, and what each ledger of their datasets has
+        spent (micro-units; a ledger never charged is absent).
 
-    def _spent_now(self, subject: str, charges: Sequence[Charge]) -> dict[tuple[str, str], int]:
-        """What ``subject`` has spent on each ledger of the charges' datasets (one read)."""
-        ledger = Ledger.__table__
-        query = select(ledger.c.dataset_id, ledger.c.ledger, ledger.c.spent_micro).where(
-            ledger.c.subject == subject,
-            ledger.c.dataset_id.in_(sorted({c.dataset_id for c in charges})),
-        )
+        The ledger rows of ``subject`` on those datasets, each joined to its paid rows among the
+        charges' answer keys (a paid row always has its ledger row: both are written in one
+        transaction).
+        """
+        params = {
+            "subject": subject,
+            "datasets": sorted({c.dataset_id for c in charges}),
+            "keys": sorted({c.answer_key for c in charges}),
+        }
+        found: dict[tuple[str, str, str], int] = {}
+        spent: dict[tuple[str, str], int] = {}
         with self._engine.connect() as conn:
-            return {(r.dataset_id, r.ledger): r.spent_micro for r in conn.execute(query)}
+            for r in conn.execute(self._state_query, params):
+                spent[(r.dataset_id, r.ledger)] = r.spent_micro
+                if r.answer_key is not None:
+                    found[(r.dataset_id, r.ledger, r.answer_key)] = r.spent_micro
+        return found, spent
 
     @staticmethod
     def _refuse_if_over(

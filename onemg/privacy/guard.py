@@ -97,6 +97,15 @@ class _Given:
     members: IndividualSet
 
 
+@dataclass(frozen=True)
+class _Draw:
+    """A perturbed answer still to draw: ``epsilon``, and whether it is about a rare allele."""
+
+    facts: AnswerFacts
+    epsilon: float
+    rare: bool
+
+
 @dataclass
 class Disclosure:
     """What may be reported for each :class:`AnswerFacts`, in order."""
@@ -164,9 +173,15 @@ class PrivacyGuard:
         notes: dict[str, list[str]] = {}
         user = principal.subject or ANONYMOUS
         given: list[_Given] = []
+        draws: list[tuple[int, _Draw]] = []
         for f in facts:
             p = self.settings_for(f.override, principal, f.dataset_id)
-            count, info = self._one(f, p, user, principal.authenticated, charges, notes, given)
+            outcome = self._one(f, p, user, principal.authenticated, charges)
+            if isinstance(outcome, _Draw):
+                draws.append((len(out.counts), outcome))
+                count, info = ReportedCount(0), None
+            else:
+                count, info = outcome
             if count is None:
                 gated.append(f.dataset_id)
                 threshold = max(threshold, p.public_min_af)
@@ -175,10 +190,15 @@ class PrivacyGuard:
             out.infos.append(info)
         if gated:
             raise PrivacyRefusedError(anonymous_refusal(gated, threshold))
+        spent: list[Spent] = []
         if charges and principal.subject is not None:
             spent = self._budgets().charge(principal.subject, charges, now=int(self._clock()))
-            for s in spent:
-                notes.setdefault(s.dataset_id, []).append(_spent_note(s))
+        # Drawn once paid for: what a count is charged does not depend on the draw, so a
+        # refused request never reads the count history.
+        for i, draw in draws:
+            out.counts[i], out.infos[i] = self._draw(draw, user, notes, given)
+        for s in spent:
+            notes.setdefault(s.dataset_id, []).append(_spent_note(s))
         if given and self._count_sets is not None:
             # Kept only once the request has been paid for: an answer never given is no anchor.
             sets, now = self._count_sets(), int(self._clock())
@@ -195,9 +215,9 @@ class PrivacyGuard:
         user: str,
         authenticated: bool,
         charges: list[Charge],
-        notes: dict[str, list[str]],
-        given: list[_Given],
-    ) -> tuple[ReportedCount | None, dict[str, Any] | None]:
+    ) -> tuple[ReportedCount | None, dict[str, Any] | None] | _Draw:
+        """One answer: what it reports (``None``: refused to an anonymous caller), or a
+        :class:`_Draw` to make once the request is paid for; its charge, if any, is appended."""
         if not f.protect or p.profile == "none":
             return ReportedCount(f.count), None
         if p.budgets and not authenticated and f.variant and f.max_af < p.public_min_af:
@@ -209,25 +229,6 @@ class PrivacyGuard:
         budgeted = p.budgets and authenticated
         if p.perturb and (rare or f.filtered):
             epsilon = p.rare_epsilon if rare else p.count_epsilon
-            kind = "rare" if rare else "count"
-            key, count = f.answer_key, f.count
-            note = f"perturbed {kind} epsilon={epsilon:g}"
-            if not rare and f.people_set is not None and self._count_sets is not None:
-                family, members = f.people_set()
-                prior = self._count_sets().nearest(user, f.dataset_id, family, members, self.k)
-                if prior is not None and prior.answer_key != key:
-                    # Fewer than k people apart from an earlier count: that count's answer.
-                    key, count = prior.answer_key, prior.count
-                    note += f" (same answer as an earlier count {prior.distance} people apart)"
-                elif prior is None:
-                    given.append(_Given(f.dataset_id, family, key, count, members))
-            noisy = noisy_count(
-                count,
-                epsilon=epsilon,
-                secret=self._secret(),
-                parts=(user, f.dataset_id, kind, key),
-            )
-            notes.setdefault(f.dataset_id, []).append(note)
             if budgeted:
                 # Paid as the question it is (f.answer_key), even when it gets an earlier
                 # count's answer: if nearly-equal counts were free, a spent budget would refuse
@@ -242,7 +243,7 @@ class PrivacyGuard:
                         p.budget if rare else p.count_budget,
                     )
                 )
-            return _reported(noisy, floor=0 if rare else self.k), {"perturbation": noisy.describe()}
+            return _Draw(f, epsilon, rare)
         if f.counts_variants and f.at_least is not None:
             count = ReportedCount(f.count) if f.at_least(self.k) else suppressed(self.k)
         else:
@@ -253,6 +254,30 @@ class PrivacyGuard:
             if cost > 0:
                 charges.append(Charge(f.dataset_id, "risk", f.answer_key, cost, p.budget))
         return count, None
+
+    def _draw(
+        self, d: _Draw, user: str, notes: dict[str, list[str]], given: list[_Given]
+    ) -> tuple[ReportedCount, dict[str, Any]]:
+        """A perturbed answer: the noise of its own question, or of an earlier count fewer
+        than k people apart (:mod:`onemg.privacy.differencing`)."""
+        f = d.facts
+        kind = "rare" if d.rare else "count"
+        key, count = f.answer_key, f.count
+        note = f"perturbed {kind} epsilon={d.epsilon:g}"
+        if not d.rare and f.people_set is not None and self._count_sets is not None:
+            family, members = f.people_set()
+            prior = self._count_sets().nearest(user, f.dataset_id, family, members, self.k)
+            if prior is not None and prior.answer_key != key:
+                # Fewer than k people apart from an earlier count: that count's answer.
+                key, count = prior.answer_key, prior.count
+                note += f" (same answer as an earlier count {prior.distance} people apart)"
+            elif prior is None:
+                given.append(_Given(f.dataset_id, family, key, count, members))
+        noisy = noisy_count(
+            count, epsilon=d.epsilon, secret=self._secret(), parts=(user, f.dataset_id, kind, key)
+        )
+        notes.setdefault(f.dataset_id, []).append(note)
+        return _reported(noisy, floor=0 if d.rare else self.k), {"perturbation": noisy.describe()}
 
     def hint_allowed(
         self,

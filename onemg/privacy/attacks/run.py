@@ -94,6 +94,55 @@ def http_oracles(
     ]
 
 
+async def run_traces(
+    oracles: Sequence[BeaconOracle],
+    targets: Sequence[Target],
+    reference: Reference,
+    plan: AttackPlan,
+    *,
+    n: int,
+    on_target: Callable[[], None] | None = None,
+) -> dict[str, list[Trace]]:
+    """Every attack of ``plan`` on every target: the traces, per attack, in target order.
+
+    Target ``i`` is attacked from account ``oracles[i % len(oracles)]``.
+    """
+    if not oracles:
+        raise InvalidInputError("no account to attack from: give at least one oracle")
+    traces: dict[str, list[Trace]] = {a: [] for a in plan.attacks}
+    for i, target in enumerate(targets):
+        oracle = oracles[i % len(oracles)]
+        for name in plan.attacks:
+            traces[name].append(
+                await RUNNERS[name](
+                    target, reference, oracle, n=n, max_queries=plan.max_queries, delta=plan.delta
+                )
+            )
+        if on_target is not None:
+            on_target()
+    return traces
+
+
+def summarize(
+    traces: dict[str, list[Trace]], plan: AttackPlan, *, n: int, questions_sent: int
+) -> dict[str, Any]:
+    """The report of traces gathered by :func:`run_traces` (one run, or several merged)."""
+    some = next(iter(traces.values()), [])
+    return {
+        "beacon_size": n,
+        "max_queries": plan.max_queries,
+        "fpr": plan.fpr,
+        "delta": plan.delta,
+        "targets_in": sum(t.member for t in some),
+        "targets_out": sum(not t.member for t in some),
+        "questions_sent": questions_sent,
+        "attacks": {
+            name: evaluate(tr, fpr=plan.fpr, max_queries=plan.max_queries)
+            for name, tr in traces.items()
+        },
+    }
+
+
 async def attack(
     oracles: Sequence[BeaconOracle],
     targets: Sequence[Target],
@@ -110,27 +159,5 @@ async def attack(
     if not oracles:
         raise InvalidInputError("no account to attack from: give at least one oracle")
     n = plan.beacon_size or await beacon_size(oracles[0])
-    traces: dict[str, list[Trace]] = {a: [] for a in plan.attacks}
-    for i, target in enumerate(targets):
-        oracle = oracles[i % len(oracles)]
-        for name in plan.attacks:
-            traces[name].append(
-                await RUNNERS[name](
-                    target, reference, oracle, n=n, max_queries=plan.max_queries, delta=plan.delta
-                )
-            )
-        if on_target is not None:
-            on_target()
-    return {
-        "beacon_size": n,
-        "max_queries": plan.max_queries,
-        "fpr": plan.fpr,
-        "delta": plan.delta,
-        "targets_in": sum(t.member for t in targets),
-        "targets_out": sum(not t.member for t in targets),
-        "questions_sent": sum(o.stats.sent for o in oracles),
-        "attacks": {
-            name: evaluate(tr, fpr=plan.fpr, max_queries=plan.max_queries)
-            for name, tr in traces.items()
-        },
-    }
+    traces = await run_traces(oracles, targets, reference, plan, n=n, on_target=on_target)
+    return summarize(traces, plan, n=n, questions_sent=sum(o.stats.sent for o in oracles))
