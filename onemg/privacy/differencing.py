@@ -21,11 +21,13 @@ type and dataset version, and for counts of variants the matched rows).
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from onemg.individual_set import IndividualSet
 from onemg.privacy.budget import insert_for
@@ -51,10 +53,35 @@ def _unpack(blob: bytes) -> np.ndarray:
 
 
 class CountSets:
-    """The people behind the noisy filtered counts given so far (one node database)."""
+    """The people behind the noisy filtered counts given so far (one node database).
 
-    def __init__(self, engine: Engine) -> None:
+    Rows are written once and never changed, so each process keeps the sets it has unpacked
+    (up to ``cache_bytes``, least recently used first out) and reads only the blobs it has not
+    seen: a user's history is scanned at every filtered count, and unpacking it again each time
+    cost more than the comparison.
+    """
+
+    def __init__(self, engine: Engine, *, cache_bytes: int = 256 << 20) -> None:
         self._engine = engine
+        self._cache: OrderedDict[tuple[str, str, str, str], np.ndarray] = OrderedDict()
+        self._cache_bytes = cache_bytes
+        self._cached = 0
+        self._lock = threading.Lock()
+        table = CountSet.__table__
+        scope = (
+            table.c.subject == bindparam("subject"),
+            table.c.dataset_id == bindparam("dataset_id"),
+            table.c.family == bindparam("family"),
+        )
+        # |A ^ B| >= ||A| - |B||: only sets of about the same size can be near.
+        self._candidates = (
+            select(table.c.answer_key, table.c.count, table.c.at)
+            .where(*scope, table.c.size > bindparam("low"), table.c.size < bindparam("high"))
+            .order_by(table.c.at, table.c.answer_key)
+        )
+        self._blobs = select(table.c.answer_key, table.c.members).where(
+            *scope, table.c.answer_key.in_(bindparam("keys", expanding=True))
+        )
 
     def nearest(
         self, subject: str, dataset_id: str, family: str, members: IndividualSet, k: int
@@ -63,31 +90,57 @@ class CountSets:
 
         The closest one (then the oldest) when several do; ``None`` when none does.
         """
-        table = CountSet.__table__
         size = len(members)
-        query = (
-            select(table.c.answer_key, table.c.count, table.c.members, table.c.at)
-            .where(
-                table.c.subject == subject,
-                table.c.dataset_id == dataset_id,
-                table.c.family == family,
-                # |A ^ B| >= ||A| - |B||: only sets of about the same size can be near.
-                table.c.size > size - k,
-                table.c.size < size + k,
-            )
-            .order_by(table.c.at, table.c.answer_key)
-        )
-        bits = members.bits
-        best: PriorCount | None = None
+        scope = {"subject": subject, "dataset_id": dataset_id, "family": family}
         with self._engine.connect() as conn:
-            for row in conn.execute(query):
-                other = _unpack(row.members)
-                if other.size != bits.size:
-                    continue  # another version of the dataset
-                distance = int(np.bitwise_count(np.bitwise_xor(bits, other)).sum())
-                if distance < k and (best is None or distance < best.distance):
-                    best = PriorCount(row.answer_key, int(row.count), distance)
-        return best
+            rows = conn.execute(self._candidates, {**scope, "low": size - k, "high": size + k})
+            rows = rows.all()
+            if not rows:
+                return None
+            cached = [self._get((subject, dataset_id, family, r.answer_key)) for r in rows]
+            missing = [r.answer_key for r, bits in zip(rows, cached, strict=True) if bits is None]
+            if missing:
+                found = {
+                    b.answer_key: _unpack(b.members)
+                    for b in conn.execute(self._blobs, {**scope, "keys": missing})
+                }
+                for key, bits in found.items():
+                    self._put((subject, dataset_id, family, key), bits)
+                cached = [
+                    bits if bits is not None else found.get(r.answer_key)
+                    for r, bits in zip(rows, cached, strict=True)
+                ]
+        bits = members.bits
+        # Another version of the dataset has sets of another length: never near.
+        same = [i for i, o in enumerate(cached) if o is not None and o.size == bits.size]
+        if not same:
+            return None
+        stack = np.stack([cached[i] for i in same])
+        distances = np.bitwise_count(np.bitwise_xor(stack, bits)).sum(axis=1, dtype=np.int64)
+        near = np.flatnonzero(distances < k)
+        if not near.size:
+            return None
+        # The closest, then the oldest (rows come ordered by time, and argmin takes the first).
+        best = int(near[np.argmin(distances[near])])
+        row = rows[same[best]]
+        return PriorCount(row.answer_key, int(row.count), int(distances[best]))
+
+    def _get(self, key: tuple[str, str, str, str]) -> np.ndarray | None:
+        with self._lock:  # the app's worker threads share this cache
+            bits = self._cache.get(key)
+            if bits is not None:
+                self._cache.move_to_end(key)
+            return bits
+
+    def _put(self, key: tuple[str, str, str, str], bits: np.ndarray) -> None:
+        with self._lock:
+            if key in self._cache or bits.nbytes > self._cache_bytes:
+                return
+            self._cache[key] = bits
+            self._cached += bits.nbytes
+            while self._cached > self._cache_bytes:
+                _, old = self._cache.popitem(last=False)
+                self._cached -= old.nbytes
 
     def remember(
         self,

@@ -8,15 +8,17 @@ settings (:func:`onemg.privacy.policy.effective`) for this caller:
 * ``none``: the exact count, even 1 (a measurement baseline, never a deployment);
 * every other profile keeps the k floor on exact counts (``onemg.beacon.policy``);
 * anonymous callers (profiles with budgets) get variant answers only for alleles at least
-  ``public_min_af`` frequent; otherwise the request is refused (403), the same for an absent
-  variant and a rare one, so the refusal says nothing about presence;
-* rare-allele answers (every matched allele below ``rare_af``, or none matched) are perturbed
-  with ``rare_epsilon`` (profiles with ``perturb``) and cost the risk budget (profiles with
-  ``budget``): ``rare_epsilon`` each, or the evidence of an exact "yes"
-  (:func:`onemg.privacy.policy.yes_cost`) when unperturbed;
-* filtered counts (a filter or a path id narrows the individuals) that are not about a rare
-  allele are perturbed with ``count_epsilon`` and floored at k afterwards; with budgets each new
-  one costs ``count_epsilon`` of the user's ``count_budget``.
+  ``public_min_af`` frequent, and none among people narrowed by filters; otherwise the request
+  is refused (403), the same for an absent variant and a rare one, so the refusal says nothing
+  about presence;
+* answers about few carriers' genotypes, that is rare-allele answers (every matched allele
+  below ``rare_af``, or none matched) and *every* variant answer among people narrowed by
+  filters, are perturbed with ``rare_epsilon`` (profiles with ``perturb``) and cost the risk
+  budget (profiles with ``budget``): ``rare_epsilon`` each; in the exact ``budget`` profile a
+  "yes" about a rare allele costs its evidence (:func:`onemg.privacy.policy.yes_cost`);
+* other filtered counts (a filter or a path id narrows the individuals, no variant) are
+  perturbed with ``count_epsilon`` and floored at k afterwards; with budgets each new one costs
+  ``count_epsilon`` of the user's ``count_budget``.
 
 Noise is keyed (:mod:`onemg.privacy.perturb`) by the user, the dataset and the answer key, so a
 repeat gets the same answer and costs nothing. The charges of one request are paid in one
@@ -99,7 +101,8 @@ class _Given:
 
 @dataclass(frozen=True)
 class _Draw:
-    """A perturbed answer still to draw: ``epsilon``, and whether it is about a rare allele."""
+    """A perturbed answer still to draw: ``epsilon``, and whether it is about few carriers (a
+    rare allele, or an allele among filtered people: noise key ``rare``, no floor)."""
 
     facts: AnswerFacts
     epsilon: float
@@ -121,15 +124,25 @@ class PrivacyRefusedError(AccessDeniedError):
     """An answer the privacy settings do not allow this caller (HTTP 403)."""
 
 
-def anonymous_refusal(datasets: Sequence[str], threshold: float) -> str:
-    """The message of a rare-variant query refused to an anonymous caller."""
+def anonymous_refusal(datasets: Sequence[str], threshold: float, *, filtered: bool) -> str:
+    """The message of a variant query refused to an anonymous caller."""
+    what = (
+        "about variants among people narrowed by filters are not answered"
+        if filtered
+        else f"about variants are answered only for alleles with a frequency of at least "
+        f"{threshold:g}"
+    )
+    why = (
+        "a count of carriers within a filtered group is about few people, however common the "
+        "allele"
+        if filtered
+        else "this one is rarer, or absent"
+    )
     return (
-        f"anonymous queries about variants are answered only for alleles with a frequency "
-        f"of at least {threshold:g} in dataset(s) {', '.join(datasets)} (this one is rarer, "
-        "or absent). Log in and send your passport (`onemg login`, then `onemg passport "
-        "--node CC`): answers about rare alleles are then given with privacy noise and "
-        "counted against your risk budget. Or limit the query with datasetIds to datasets "
-        "where the variant is common"
+        f"anonymous queries {what} in dataset(s) {', '.join(datasets)} ({why}). Log in and "
+        "send your passport (`onemg login`, then `onemg passport --node CC`): such answers are "
+        "then given with privacy noise and counted against your risk budget. Or ask without "
+        "filters, limited with datasetIds to datasets where the variant is common"
     )
 
 
@@ -169,6 +182,7 @@ class PrivacyGuard:
         out = Disclosure()
         charges: list[Charge] = []
         gated: list[str] = []
+        gated_filtered = False
         threshold = 0.0
         notes: dict[str, list[str]] = {}
         user = principal.subject or ANONYMOUS
@@ -184,12 +198,13 @@ class PrivacyGuard:
                 count, info = outcome
             if count is None:
                 gated.append(f.dataset_id)
+                gated_filtered |= f.filtered
                 threshold = max(threshold, p.public_min_af)
                 count = ReportedCount(0)
             out.counts.append(count)
             out.infos.append(info)
         if gated:
-            raise PrivacyRefusedError(anonymous_refusal(gated, threshold))
+            raise PrivacyRefusedError(anonymous_refusal(gated, threshold, filtered=gated_filtered))
         spent: list[Spent] = []
         if charges and principal.subject is not None:
             spent = self._budgets().charge(principal.subject, charges, now=int(self._clock()))
@@ -220,15 +235,20 @@ class PrivacyGuard:
         :class:`_Draw` to make once the request is paid for; its charge, if any, is appended."""
         if not f.protect or p.profile == "none":
             return ReportedCount(f.count), None
-        if p.budgets and not authenticated and f.variant and f.max_af < p.public_min_af:
+        if p.budgets and not authenticated and f.variant and (
+            f.max_af < p.public_min_af or f.filtered
+        ):
             return None, None
         if f.few_people:
             # Fewer than k people behind a count of their variants: theirs alone, noisy or not.
             return suppressed(self.k), None
-        rare = f.variant and f.max_af < p.rare_af
+        # About the genotypes of few carriers: a rare allele, or any allele among people
+        # narrowed by filters (within a group even a common allele has few carriers, and the
+        # count pairs with the group's own count: the 10,000-question run's differencing).
+        few = f.variant and (f.max_af < p.rare_af or f.filtered)
         budgeted = p.budgets and authenticated
-        if p.perturb and (rare or f.filtered):
-            epsilon = p.rare_epsilon if rare else p.count_epsilon
+        if p.perturb and (few or f.filtered):
+            epsilon = p.rare_epsilon if few else p.count_epsilon
             if budgeted:
                 # Paid as the question it is (f.answer_key), even when it gets an earlier
                 # count's answer: if nearly-equal counts were free, a spent budget would refuse
@@ -237,18 +257,19 @@ class PrivacyGuard:
                 charges.append(
                     Charge(
                         f.dataset_id,
-                        "risk" if rare else "epsilon",
+                        "risk" if few else "epsilon",
                         f.answer_key,
                         epsilon,
-                        p.budget if rare else p.count_budget,
+                        p.budget if few else p.count_budget,
                     )
                 )
-            return _Draw(f, epsilon, rare)
+            return _Draw(f, epsilon, few)
         if f.counts_variants and f.at_least is not None:
             count = ReportedCount(f.count) if f.at_least(self.k) else suppressed(self.k)
         else:
             count = floor_count(f.count, self.k, protect=True)
-        if budgeted and rare and count.exists:
+        # Exact answers (profile ``budget``): the evidence of a "yes" about a rare allele.
+        if budgeted and f.variant and f.max_af < p.rare_af and count.exists:
             carriers = f.people() if f.people is not None else f.count
             cost = yes_cost(carriers, f.n)
             if cost > 0:

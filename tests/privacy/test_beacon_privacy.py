@@ -350,3 +350,36 @@ async def test_frequency_lists_name_only_common_variants_under_protection(make_n
     assert listed["budget+perturb"] == {k for k in listed["k-floor"] if af[k] >= 0.2}
     assert COMMON in listed["budget+perturb"]
     assert not set(RARE) & (listed["budget+perturb"] | listed["k-floor"])
+
+
+async def test_a_common_allele_among_filtered_people_is_a_rare_answer(make_node, privacy_node):
+    """Within a filtered group even a common allele has few carriers, and the count pairs with
+    the group's own count: it is noised at ``rare_epsilon`` and paid from the risk budget (the
+    10,000-question run's differencing asked 49 such counts per target at the count epsilon).
+    Anonymous callers are refused it; the unfiltered common answer stays exact and free."""
+    app, audit = make_node("budget+perturb", rare_epsilon=0.2, budget=0.5, count_budget=50)
+    seizure = "&filters=HP:0001250"
+    user = fresh()
+    store = BudgetStore(open_database(f"sqlite:///{privacy_node / 'node.db'}"))
+    async with serve(app) as c:
+        first = await c.get(variant_url(COMMON) + seizure, headers=bearer(user))
+        second = await c.get(variant_url(COMMON) + "&filters=ICD10:E84.0", headers=bearer(user))
+        spent = store.spent(user, "ds-fi", "risk")
+        third = await c.get(variant_url(COMMON) + "&filters=NCIT:C16576", headers=bearer(user))
+        again = await c.get(variant_url(COMMON) + seizure, headers=bearer(user))  # a repeat
+        plain = await c.get(variant_url(COMMON), headers=bearer(user))
+        anonymous = await c.get(variant_url(COMMON) + seizure)
+    for r in (first, second):
+        assert r.status_code == 200
+        info = r.json()["response"]["resultSets"][0]["info"]["perturbation"]
+        assert info["epsilon"] == 0.2
+    assert spent == pytest.approx(0.4, abs=0)  # two answers x 0.2, on the risk ledger
+    assert store.spent(user, "ds-fi", "epsilon") == 0
+    assert third.status_code == 403
+    assert "risk budget for dataset ds-fi is spent" in third.json()["error"]["errorMessage"]
+    assert again.json()["responseSummary"] == first.json()["responseSummary"]
+    assert plain.json()["responseSummary"]["numTotalResults"] == carriers(COMMON)
+    assert plain.json()["responseSummary"]["countPrecision"] == "exact"
+    assert anonymous.status_code == 403
+    assert "narrowed by filters" in anonymous.json()["error"]["errorMessage"]
+    assert audit.entries[-1]["result"] == "denied"
