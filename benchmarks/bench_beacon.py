@@ -8,7 +8,7 @@ Usage::
     .venv/bin/python benchmarks/bench_beacon.py run --n 100000 --n 1000000 --workers 2 --seconds 5
     .venv/bin/python benchmarks/bench_beacon.py prepare --n 1000000 --sparse
     .venv/bin/python benchmarks/bench_beacon.py run --n 1000000 --sparse --workers 2 --bcf-kb 5 \
-        --public-min-af 0
+        --public-min-af 0 --privacy-profile perturb
 
 ``prepare`` synthesises one country (``onemg synth``: msprime genomes for 1 Mb of chr7 around CFTR,
 phenopackets, BCF + CSI) and ingests it into a node under ``bench-data/beacon-<n>/`` (reused).
@@ -403,12 +403,16 @@ def run(
     bcf_kb: int = 100,
     sparse: bool = False,
     public_min_af: float | None = None,
+    privacy_profile: str | None = None,
 ) -> None:
     """Start the node, load it, print figures.
 
     ``public_min_af``: the node's ``[privacy] public_min_af`` for this run (written to a config
     file beside the node); ``None`` keeps the default, under which anonymous queries about
     alleles rarer than 1 % are refused (403), so rare-variant families measure refusals.
+    ``privacy_profile``: the node's ``[privacy] profile`` (``None``: the default,
+    ``budget+perturb``, which refuses anonymous variant queries among filtered people whatever
+    ``public_min_af``; ``perturb`` answers them with the same noise, without budgets).
     """
     node = _node(n, from_carriers, sparse)
     synth, _ = _paths(n, sparse)
@@ -453,9 +457,12 @@ def run(
     log = open(node.parent / "serve.log", "wb")  # noqa: SIM115 - closed after the run
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     config = None
-    if public_min_af is not None:
+    knobs = {"public_min_af": public_min_af, "profile": privacy_profile}
+    if any(v is not None for v in knobs.values()):
         config = node.parent / "bench-privacy.toml"
-        config.write_text(f"[privacy]\npublic_min_af = {public_min_af!r}\n")
+        lines = [f"{k} = {v!r}" if k != "profile" else f'{k} = "{v}"'
+                 for k, v in knobs.items() if v is not None]  # fmt: skip
+        config.write_text("[privacy]\n" + "\n".join(lines) + "\n")
         env["ONEMG_CONFIG"] = str(config)
     proc = subprocess.Popen(
         [
@@ -487,7 +494,8 @@ def run(
             f"machine; filters {female} (female), {hp}; {len(common)} common "
             f"(>= {dense:,} carriers) and {len(rare)} rare (<= {max(1, n // 1000):,} "
             f"carriers) variants; [privacy] public_min_af "
-            f"{'default' if public_min_af is None else public_min_af}; {_loadavg()}"
+            f"{'default' if public_min_af is None else public_min_af}, profile "
+            f"{privacy_profile or 'default'}; {_loadavg()}"
         )
         for name, urls in families.items():
             r = asyncio.run(_load(base, urls, seconds, concurrency))
@@ -722,6 +730,14 @@ def main(argv: list[str] | None = None) -> int:
         "queries are answered, with the default profile's noise; default: the node's own, "
         "which refuses them with 403)",
     )
+    r.add_argument(
+        "--privacy-profile",
+        choices=("none", "k-floor", "budget", "perturb", "budget+perturb"),
+        default=None,
+        help="[privacy] profile of the node for the run (default: the node's own, "
+        "budget+perturb, which refuses anonymous variant queries among filtered people; "
+        "perturb answers them with the same noise, without budgets)",
+    )
     args = ap.parse_args(argv)
     if args.from_carriers and args.sparse:
         ap.error("--from-carriers and --sparse are two ways to prepare a node: choose one")
@@ -741,6 +757,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.bcf_kb,
                 args.sparse,
                 args.public_min_af,
+                args.privacy_profile,
             )
     print(json.dumps({"done": args.cmd}))
     return 0
