@@ -145,20 +145,27 @@ async def _utility(
     return res
 
 
-def _tokens(config: str, targets: int, *, anonymous: bool) -> list[str | None]:
+def _tokens(
+    config: str, targets: int, *, anonymous: bool, attacks: tuple[str, ...] = ()
+) -> list[str | None]:
     """The attacker's accounts: one registered account per target, so that each target faces
     a fresh budget (the attacker's best case against per-user budgets); ``anonymous`` asks as
     nobody. Where answers do not depend on the account, one account asks for all targets (the
     same answers, each question asked once). Account names carry the configuration: the
     configurations share one node database, which keeps budgets and count histories per
-    account."""
+    account. A run of some of the attacks only (``attacks``) has accounts of its own: the
+    attacks of one target share its account (and budget) in the order SB, Raisaro, LD,
+    differencing, so differencing alone starts with a fresh budget."""
+    from onemg.privacy.attacks import ATTACKS
     from onemg.privacy.attacks.configurations import ACCOUNT_FREE
 
     if anonymous:
         return [None]
+    subset = attacks and set(attacks) != set(ATTACKS)
+    name = f"{config}-{'-'.join(attacks)}" if subset else config
     if config in ACCOUNT_FREE:
-        return [f"u-attacker-{config}"]
-    return [f"u-attacker-{config}-{i}" for i in range(targets)]
+        return [f"u-attacker-{name}"]
+    return [f"u-attacker-{name}-{i}" for i in range(targets)]
 
 
 def _oracles(app: Any, client: httpx.AsyncClient, tokens: list, transport: str) -> list:
@@ -221,7 +228,7 @@ async def _run_config(
     from onemg.privacy.attacks.run import summarize
     from onemg.web.node_app import create_node_app
 
-    tokens = _tokens(config, len(targets), anonymous=anonymous)
+    tokens = _tokens(config, len(targets), anonymous=anonymous, attacks=plan.attacks)
     t0 = time.perf_counter()
     if jobs > 1:
         # Forked workers, each with its own node app on the same node database (budgets are
@@ -277,6 +284,8 @@ async def _run_config(
 
 def main() -> None:
     """Parse arguments, build the cohort, run every configuration, print the table."""
+    from onemg.privacy.attacks import ATTACKS
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--individuals", type=int, default=1000)
     p.add_argument("--held-out", type=int, default=1000)
@@ -306,6 +315,12 @@ def main() -> None:
         type=Path,
         default=None,
         help="keep the cohort and node here, and reuse them when they exist (same arguments)",
+    )
+    p.add_argument(
+        "--attacks",
+        default=",".join(ATTACKS),
+        help="attacks to run, comma-separated (sb, raisaro, ld, diff); the attacks of one "
+        "target share its account in that order, so a subset runs with accounts of its own",
     )
     p.add_argument(
         "--jobs",
@@ -354,7 +369,7 @@ def main() -> None:
         seed=args.seed,
     )
     alleles, truth = _cohort_alleles(cohort), _term_counts(cohort)
-    plan = AttackPlan(max_queries=args.queries)
+    plan = AttackPlan(attacks=tuple(args.attacks.split(",")), max_queries=args.queries)
     reports: dict[str, Any] = {}
     for config in args.configs.split(","):
         try:
@@ -385,7 +400,7 @@ def main() -> None:
     for config, rep in reports.items():
         a, u = rep["attacks"], rep["utility"]
         cells = "".join(
-            f"{a[n]['power_at_max']:>6.2f} ({a[n]['roc']['auc']:.2f})"
+            f"{a[n]['power_at_max']:>6.2f} ({a[n]['roc']['auc']:.2f})" if n in a else f"{'-':>13}"
             for n in ("sb", "raisaro", "ld", "diff")
         )
         err = u["count_rel_error_mean"]
