@@ -39,6 +39,7 @@ from onemg.beacon.variant_records import case_level, frequencies, variant_record
 from onemg.beacon.variants import VariantRequest, parse_variant
 from onemg.catalogue.filters import UnknownFilterError
 from onemg.errors import AccessDeniedError, InvalidInputError, NotFoundError
+from onemg.genomics.normalize import normalize_allele, normalize_contig
 from onemg.individual_set import IndividualSet
 from onemg.privacy.audit import HeldAudit
 from onemg.privacy.budget import BudgetSpentError
@@ -313,7 +314,8 @@ def _override(ds: DatasetHandle) -> dict[str, Any] | None:
     return descriptor.get("privacy") if isinstance(descriptor, dict) else None
 
 
-def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int) -> AnswerFacts:
+def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int, *,
+           question: Callable[[], str]) -> AnswerFacts:
     """What the privacy guard needs to know about one dataset's exact answer."""
     ds = hit.ds
     # Below the record tier of the dataset: protected. A caller holding it could list the
@@ -344,7 +346,7 @@ def _facts(hit: _Hit, target: EntryType, principal: Principal, k: int) -> Answer
         variant=hit.variant,
         max_af=index.max_allele_frequency(rows) if rows is not None else 0.0,
         filtered=hit.within is not None,
-        key=functools.cache(lambda: _answer_key(hit, target, rows)),
+        key=functools.cache(lambda: _answer_key(hit, target, rows)), question=question,
         override=_override(ds), people=people,
         counts_variants=target.path == "g_variants" and rows is not None, at_least=at_least,
         people_set=(lambda: _people_set(hit, target)) if hit.within is not None else None)
@@ -368,6 +370,34 @@ def _people_set(hit: _Hit, target: EntryType) -> tuple[str, IndividualSet]:
         people = hit.within
     assert people is not None  # only called for filtered counts
     return h.hexdigest()[:32], people
+
+
+def _question_key(ds: DatasetHandle, target: EntryType, request: BeaconRequest,
+                  vq: VariantRequest | None, source: Source | None) -> Callable[[], str]:
+    """A digest of the question asked of one dataset, from the request alone (not the data).
+
+    Budgets charge per question: whether a question was asked before must not depend on the
+    data. Keyed by what the answer counts (:func:`_answer_key`), every absent variant was one
+    question (nothing matched), so past a spent budget a question about an absent allele was
+    answered as a repeat while one about a present rare allele was refused. Spelling that
+    cannot change the question is normalised (contig names, allele trimming, filter order).
+    """
+
+    def digest() -> str:
+        h = hashlib.sha256(f"{ds.id}\x1f{ds.version}\x1f{target.path}\x1f".encode())
+        if source is not None:
+            h.update(f"source:{source.entry}/{source.id}\x1f".encode())
+        if vq is not None:
+            q = dataclasses.replace(vq.query, contig=normalize_contig(vq.query.contig))
+            if (q.resolved_kind() == "sequence" and q.start is not None and q.ref and q.alt
+                    and "N" not in (q.ref.upper(), q.alt.upper())):
+                pos, ref, alt = normalize_allele(q.start + 1, q.ref, q.alt)
+                q = dataclasses.replace(q, start=pos - 1, ref=ref.upper(), alt=alt.upper())
+            h.update(f"variant:{q!r}\x1f{vq.check!r}\x1f{vq.impossible}\x1f".encode())
+        h.update(f"filters:{sorted(repr(f) for f in request.filters)!r}".encode())
+        return h.hexdigest()[:32]
+
+    return functools.cache(digest)
 
 
 def _answer_key(hit: _Hit, target: EntryType, rows: np.ndarray | None) -> str:
@@ -424,7 +454,9 @@ def answer(
                           entry_type=target.path)
         hits, unknown = _hits(store, request, target, vq, source, decision)
         guard = privacy or floor_only(settings.k_anonymity)
-        facts = [_facts(hit, target, principal, settings.k_anonymity) for hit in hits]
+        facts = [_facts(hit, target, principal, settings.k_anonymity,
+                        question=_question_key(hit.ds, target, request, vq, source))
+                 for hit in hits]  # fmt: skip
         disclosure = guard.disclose(facts, principal)
     except (PrivacyRefusedError, BudgetSpentError) as exc:
         # Refused by the privacy rules: one denial for the request, nothing granted.

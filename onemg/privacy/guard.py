@@ -20,8 +20,10 @@ settings (:func:`onemg.privacy.policy.effective`) for this caller:
   perturbed with ``count_epsilon`` and floored at k afterwards; with budgets each new one costs
   ``count_epsilon`` of the user's ``count_budget``.
 
-Noise is keyed (:mod:`onemg.privacy.perturb`) by the user, the dataset and the answer key, so a
-repeat gets the same answer and costs nothing. The charges of one request are paid in one
+Noise is keyed (:mod:`onemg.privacy.perturb`) by the user, the dataset and the answer key (what
+is counted), so a repeat or a rewording gets the same answer; budgets are charged by the question
+key (what was asked, from the request alone), so a repeat costs nothing and anything else costs,
+whatever the data. The charges of one request are paid in one
 transaction (:class:`onemg.privacy.budget.BudgetStore`), or the request is refused.
 """
 
@@ -82,10 +84,19 @@ class AnswerFacts:
     #: the people it counts (:mod:`onemg.privacy.differencing`).
     people_set: Callable[[], tuple[str, IndividualSet]] | None = None
 
+    #: Gives a digest of the question asked (the request, not the data): what budgets charge,
+    #: so that whether a question is a repeat never depends on the data.
+    question: Callable[[], str] | None = None
+
     @property
     def answer_key(self) -> str:
         """The digest of what the answer counts (see ``key``)."""
         return self.key() if self.key is not None else ""
+
+    @property
+    def question_key(self) -> str:
+        """The digest of the question (see ``question``; the answer key when not given)."""
+        return self.question() if self.question is not None else self.answer_key
 
 
 @dataclass(frozen=True)
@@ -250,15 +261,15 @@ class PrivacyGuard:
         if p.perturb and (few or f.filtered):
             epsilon = p.rare_epsilon if few else p.count_epsilon
             if budgeted:
-                # Paid as the question it is (f.answer_key), even when it gets an earlier
-                # count's answer: if nearly-equal counts were free, a spent budget would refuse
-                # only the counts far from every earlier one, and which counts are refused
-                # would tell which sets of people are nearly equal.
+                # Paid as the question it is, whatever answer it gets: were questions that
+                # count the same people, or nearly the same, or nobody, free as repeats, a
+                # spent budget would answer those and refuse the others, and which questions
+                # are refused would tell the data.
                 charges.append(
                     Charge(
                         f.dataset_id,
                         "risk" if few else "epsilon",
-                        f.answer_key,
+                        f.question_key,
                         epsilon,
                         p.budget if few else p.count_budget,
                     )
@@ -273,7 +284,7 @@ class PrivacyGuard:
             carriers = f.people() if f.people is not None else f.count
             cost = yes_cost(carriers, f.n)
             if cost > 0:
-                charges.append(Charge(f.dataset_id, "risk", f.answer_key, cost, p.budget))
+                charges.append(Charge(f.dataset_id, "risk", f.question_key, cost, p.budget))
         return count, None
 
     def _draw(

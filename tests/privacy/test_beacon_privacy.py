@@ -383,3 +383,29 @@ async def test_a_common_allele_among_filtered_people_is_a_rare_answer(make_node,
     assert anonymous.status_code == 403
     assert "narrowed by filters" in anonymous.json()["error"]["errorMessage"]
     assert audit.entries[-1]["result"] == "denied"
+
+
+async def test_a_spent_budget_refuses_absent_and_present_alleles_alike(make_node, privacy_node):
+    """Budgets charge the question, not what it counts: keyed by what was counted, every absent
+    allele was the same "nothing", so past a spent budget a question about an absent allele
+    was answered as a repeat while one about a present rare allele was refused, and the
+    refusal told which alleles the dataset holds (the 10,000-question run's diagnostics found
+    non-members' private alleles answered where members' were refused)."""
+    app, _ = make_node("budget+perturb", rare_epsilon=0.2, budget=0.5)
+    # Alleles the index does not hold at all (ABSENT is a site with no carrier).
+    unheld, other_unheld = "7:1000:A:C", "7:1000:A:T"
+    user = fresh()
+    async with serve(app) as c:
+        assert (await c.get(variant_url(unheld), headers=bearer(user))).status_code == 200
+        assert (await c.get(variant_url(RARE[0]), headers=bearer(user))).status_code == 200
+        absent = await c.get(variant_url(other_unheld), headers=bearer(user))
+        present = await c.get(variant_url(RARE[1]), headers=bearer(user))
+        # The same questions again, one spelt with chr7: repeats, free.
+        again = await c.get(variant_url(unheld), headers=bearer(user))
+        chr7 = variant_url(RARE[0]).replace("referenceName=7", "referenceName=chr7")
+        reworded = await c.get(chr7, headers=bearer(user))
+    assert (absent.status_code, present.status_code) == (403, 403)
+    assert "risk budget" in absent.json()["error"]["errorMessage"]
+    assert (again.status_code, reworded.status_code) == (200, 200)
+    store = BudgetStore(open_database(f"sqlite:///{privacy_node / 'node.db'}"))
+    assert store.answers(user, "ds-fi", "risk") == 2
