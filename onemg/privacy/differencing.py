@@ -97,7 +97,7 @@ class CountSets:
             rows = rows.all()
             if not rows:
                 return None
-            cached = [self._get((subject, dataset_id, family, r.answer_key)) for r in rows]
+            cached = self._get_many([(subject, dataset_id, family, r.answer_key) for r in rows])
             missing = [r.answer_key for r, bits in zip(rows, cached, strict=True) if bits is None]
             if missing:
                 found = {
@@ -125,12 +125,15 @@ class CountSets:
         row = rows[same[best]]
         return PriorCount(row.answer_key, int(row.count), int(distances[best]))
 
-    def _get(self, key: tuple[str, str, str, str]) -> np.ndarray | None:
-        with self._lock:  # the app's worker threads share this cache
-            bits = self._cache.get(key)
-            if bits is not None:
-                self._cache.move_to_end(key)
-            return bits
+    def _get_many(self, keys: list[tuple[str, str, str, str]]) -> list[np.ndarray | None]:
+        out: list[np.ndarray | None] = []
+        with self._lock:  # the app's worker threads share this cache; one lock per lookup
+            for key in keys:
+                bits = self._cache.get(key)
+                if bits is not None:
+                    self._cache.move_to_end(key)
+                out.append(bits)
+        return out
 
     def _put(self, key: tuple[str, str, str, str], bits: np.ndarray) -> None:
         with self._lock:

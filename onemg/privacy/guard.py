@@ -66,8 +66,8 @@ class AnswerFacts:
     max_af: float = 0.0
     #: A filter or a path id narrows the individuals.
     filtered: bool = False
-    #: Gives a digest of what the answer counts (rows, individual set, entry type, version);
-    #: computed only for answers that are perturbed or paid for.
+    #: Gives a digest of what the answer counts (rows, individual set, entry type, version):
+    #: the noise key, computed only for perturbed answers.
     key: Callable[[], str] | None = None
     #: The descriptor's ``privacy`` object.
     override: Mapping[str, Any] | None = None

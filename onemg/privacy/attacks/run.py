@@ -105,10 +105,8 @@ async def run_traces(
 ) -> dict[str, list[Trace]]:
     """Every attack of ``plan`` on every target: the traces, per attack, in target order.
 
-    Target ``i`` is attacked from account ``oracles[i % len(oracles)]``.
+    Target ``i`` is attacked from account ``oracles[i % len(oracles)]`` (at least one).
     """
-    if not oracles:
-        raise InvalidInputError("no account to attack from: give at least one oracle")
     traces: dict[str, list[Trace]] = {a: [] for a in plan.attacks}
     for i, target in enumerate(targets):
         oracle = oracles[i % len(oracles)]
