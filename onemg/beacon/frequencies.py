@@ -11,10 +11,14 @@ hold males, ``alleleCountHemizygous``.
 
 Where the counts come from, with no genotype matrix read: AC and AN per sex and per country are
 stored in the variant index at ingest (``strata_ac``/``strata_an``, exact, missing calls and
-ploidy included); heterozygous/homozygous/hemizygous come from the variant's carriers and their
-homozygous bits (:meth:`onemg.genomics.VariantIndex.zygosity`) split by the individuals' sex and
-country (catalogue sets). A homozygous-flagged male carrier on X/Y outside the PARs is counted as
-hemizygous.
+ploidy included). Heterozygous/homozygous/hemizygous come from the index's carriers per sample
+group (sex x country), homozygous or not (:meth:`onemg.genomics.VariantIndex.group_genotypes`),
+once the groups are checked to hold the catalogue's individuals (:class:`GroupLayout`). For an
+older index, or groups that do not match, they come from the variant's carriers and their
+homozygous bits (:meth:`onemg.genomics.VariantIndex.zygosity`) split by the individuals' sex
+and country (catalogue sets). Both give the same counts; the first costs nothing per carrier,
+which matters for a common variant at a million individuals. A homozygous-flagged male carrier
+on X/Y outside the PARs is counted as hemizygous.
 
 The privacy floor ``k`` (when the caller does not hold the CONTROLLED tier on the dataset):
 
@@ -32,6 +36,8 @@ The privacy floor ``k`` (when the caller does not hold the CONTROLLED tier on th
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +87,50 @@ class PopulationCounts:
 
 
 @dataclass(frozen=True)
+class GroupLayout:
+    """Where the variant index's sample groups (sex x country) fall in a :class:`Cohort`.
+
+    Attributes:
+        sex: ``int64[groups]``, each group's index in ``SEXES``.
+        country: ``int64[groups]``, each group's index in ``Cohort.country_sets`` (``-1``: none).
+    """
+
+    sex: np.ndarray
+    country: np.ndarray
+
+    @classmethod
+    def match(cls, cohort: Cohort, groups: Sequence[tuple[str, str]],
+              sample_group: np.ndarray) -> GroupLayout | None:
+        """The layout, or ``None`` unless every individual's group has its catalogue sex and
+        country (an index built from other strata would give other people's counts)."""
+        if len(sample_group) != cohort.n or not groups:
+            return None
+        if any(sex not in SEXES for sex, _ in groups):
+            return None
+        names = list(cohort.country_sets)
+        sex = np.array([SEXES.index(s) for s, _ in groups], dtype=np.int64)
+        country = np.array([names.index(c) if c in names else -1 for _, c in groups],
+                           dtype=np.int64)
+        g = np.asarray(sample_group, dtype=np.int64)
+        if g.size and (g.min() < 0 or g.max() >= len(groups)):
+            return None
+        own = np.full(cohort.n, -1, dtype=np.int64)
+        for i, members in enumerate(cohort.country_sets.values()):
+            own[members.mask] = i
+        if not (np.array_equal(sex[g], cohort.sex_code) and np.array_equal(country[g], own)):
+            return None
+        return cls(sex, country)
+
+    def by_sex(self, genotypes: np.ndarray, country: int | None = None) -> np.ndarray:
+        """``int64[len(SEXES), 2]`` (not / flagged homozygous) from per-group counts, for the
+        whole cohort or for one of its countries."""
+        sel = slice(None) if country is None else self.country == country
+        out = np.zeros((len(SEXES), 2), dtype=np.int64)
+        np.add.at(out, self.sex[sel], np.asarray(genotypes, dtype=np.int64)[sel])
+        return out
+
+
+@dataclass(frozen=True)
 class Cohort:
     """What :func:`population_counts` needs of a dataset's individuals (built once per version).
 
@@ -89,16 +139,28 @@ class Cohort:
         sex_code: ``int8[n]``, each individual's index in ``SEXES`` (unknown when in no set).
         sizes: individuals per stratum label (``sex:female``, ``country:FI``).
         country_sets: the individuals of each country present.
+        layout: how the variant index's sample groups map onto these individuals (``None``:
+            the index has none, or they do not match; counts then come from the carriers).
     """
 
     n: int
     sex_code: np.ndarray
     sizes: Mapping[str, int]
     country_sets: Mapping[str, IndividualSet]
+    layout: GroupLayout | None = None
+
+    @functools.cached_property
+    def with_males(self) -> frozenset[str]:
+        """The countries that hold at least one male."""
+        male = self.sex_code == SEXES.index("male")
+        return frozenset(cc for cc, s in self.country_sets.items() if (male & s.mask).any())
 
     @classmethod
-    def from_strata(cls, strata: Mapping[str, IndividualSet], n: int) -> Cohort:
-        """From the catalogue's sets per stratum label (``Catalogue.strata``)."""
+    def from_strata(cls, strata: Mapping[str, IndividualSet], n: int, *,
+                    groups: Sequence[tuple[str, str]] | None = None,
+                    sample_group: np.ndarray | None = None) -> Cohort:
+        """From the catalogue's sets per stratum label (``Catalogue.strata``), and the variant
+        index's sample groups when it has them (``VariantIndex.groups``/``sample_group``)."""
         code = np.full(n, SEXES.index("unknown"), dtype=np.int8)
         for i, sex in enumerate(SEXES):
             if (members := strata.get(f"sex:{sex}")) is not None:
@@ -110,12 +172,15 @@ class Cohort:
             for label, s in strata.items()
             if label.startswith("country:") and sizes[label]
         }
-        return cls(n, code, sizes, dict(sorted(countries.items())))
+        cohort = cls(n, code, sizes, dict(sorted(countries.items())))
+        if groups is None or sample_group is None:
+            return cohort
+        return dataclasses.replace(cohort, layout=GroupLayout.match(cohort, groups, sample_group))
 
 
-def _split(key: np.ndarray, hemi_site: bool) -> dict[str, tuple[int, int, int | None]]:
-    """``{sex: (het, hom, hemi)}`` and ``"all"`` from carriers' ``sex * 2 + is_hom`` codes."""
-    counts = np.bincount(key, minlength=2 * len(SEXES)).reshape(len(SEXES), 2)
+def _split(counts: np.ndarray, hemi_site: bool) -> dict[str, tuple[int, int, int | None]]:
+    """``{sex: (het, hom, hemi)}`` and ``"all"`` from carriers per sex, not / flagged
+    homozygous (``int[len(SEXES), 2]``)."""
     male = SEXES.index("male")
     out: dict[str, tuple[int, int, int | None]] = {}
     for i, sex in enumerate(SEXES):
@@ -134,29 +199,54 @@ def population_counts(
     ac: int,
     an: int,
     strata_counts: Mapping[str, tuple[int, int]],
-    carriers: np.ndarray,
-    is_hom: np.ndarray,
     cohort: Cohort,
     fallback_name: str,
+    carriers: np.ndarray | None = None,
+    is_hom: np.ndarray | None = None,
+    group_genotypes: np.ndarray | None = None,
 ) -> list[PopulationCounts]:
     """The exact counts of every population of one variant.
 
-    Costs one gather and one ``bincount`` over the carriers (plus one per country when a
-    dataset holds several); nothing of size ``n`` is built per variant.
+    From ``group_genotypes`` when given (``cohort.layout`` required): a few sums over the
+    groups. Otherwise from ``carriers``/``is_hom``: one gather and one ``bincount`` over the
+    carriers (plus one per country when a dataset holds several); nothing of size ``n`` is
+    built per variant either way.
 
     Args:
         contig, pos: the variant's contig (``7``, ``X``) and 1-based position.
         ac, an: the variant's overall allele count and number (from the index).
         strata_counts: the index's ``(AC, AN)`` per stratum label (``sex:female``,
             ``country:FI``).
-        carriers, is_hom: the variant's carriers and their homozygous flags.
         cohort: the dataset's individuals by sex and country (:class:`Cohort`).
         fallback_name: the population name when no individual has a country.
+        carriers, is_hom: the variant's carriers and their homozygous flags.
+        group_genotypes: ``int[groups, 2]``, the variant's carriers per index sample group,
+            not / flagged homozygous (``VariantIndex.group_genotypes``).
+
+    Raises:
+        ValueError: neither the carriers nor usable group counts were given.
     """
     hemi_site = hemizygous_site(contig, pos)
     has_males = cohort.sizes.get("sex:male", 0) > 0
-    key = cohort.sex_code[carriers].astype(np.int64) * 2 + is_hom.astype(np.int64)
-    by_sex = _split(key, hemi_site)
+    layout = cohort.layout
+    if group_genotypes is not None and layout is not None:
+        geno = group_genotypes
+
+        def counts_in(country: int | None) -> np.ndarray:
+            return layout.by_sex(geno, country)
+    elif carriers is not None and is_hom is not None:
+        key = cohort.sex_code[carriers].astype(np.int64) * 2 + is_hom.astype(np.int64)
+
+        def counts_in(country: int | None) -> np.ndarray:
+            sel = key
+            if country is not None:
+                members = list(cohort.country_sets.values())[country]
+                sel = key[members.mask[carriers]] if carriers.size else key[:0]
+            return np.bincount(sel, minlength=2 * len(SEXES)).reshape(len(SEXES), 2)
+    else:
+        raise ValueError("population_counts needs the carriers and their homozygous flags, or "
+                         "group counts with a cohort whose layout matches the index")
+    by_sex = _split(counts_in(None), hemi_site)
     n = cohort.n
     countries = list(cohort.country_sets)
     single = len(countries) <= 1 and (not countries or cohort.sizes[f"country:{countries[0]}"] == n)
@@ -168,11 +258,9 @@ def population_counts(
         prefix = f"{whole}_"
     else:
         whole, prefix = None, ""
-        male = SEXES.index("male")
-        for cc, members in cohort.country_sets.items():
-            inside = members.mask[carriers] if carriers.size else np.zeros(0, dtype=bool)
-            het, hom, hemi = _split(key[inside], hemi_site)["all"]
-            holds_males = bool((cohort.sex_code[members.mask] == male).any())
+        for i, (cc, members) in enumerate(cohort.country_sets.items()):
+            het, hom, hemi = _split(counts_in(i), hemi_site)["all"]
+            holds_males = cc in cohort.with_males
             c_ac, c_an = strata_counts.get(f"country:{cc}", (0, 0))
             out.append(
                 PopulationCounts(

@@ -572,10 +572,15 @@ def _few_people(hit: _Hit, target: EntryType, k: int) -> bool:
 def _frequency(store: NodeData, ds: DatasetHandle, v: Any, *, exact: bool, beacon_id: str,
                k: int) -> dict[str, Any]:
     """The ``frequencyInPopulations`` item of variant ``v`` in ``ds`` (per country and sex)."""
-    carriers, is_hom = ds.index.zygosity(v.row)
+    cohort = store.cohort(ds.id)
+    if cohort.layout is not None:
+        genotypes: dict[str, Any] = {"group_genotypes": ds.index.group_genotypes(v.row)}
+    else:
+        carriers, is_hom = ds.index.zygosity(v.row)
+        genotypes = {"carriers": carriers, "is_hom": is_hom}
     pops = population_counts(contig=v.contig, pos=v.pos, ac=v.ac, an=v.an,
-                             strata_counts=v.strata, carriers=carriers, is_hom=is_hom,
-                             cohort=store.cohort(ds.id), fallback_name=ds.country or ds.id)
+                             strata_counts=v.strata, cohort=cohort,
+                             fallback_name=ds.country or ds.id, **genotypes)
     return frequencies(disclose(pops, k=k, exact=exact), dataset_id=ds.id,
                        source=f"{beacon_id} {ds.title}", version=ds.version or "1")
 

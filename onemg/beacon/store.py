@@ -31,11 +31,14 @@ class IndexLike(Protocol):
 
     n_individuals: int
     n_variants: int
+    groups: list[tuple[str, str]] | None
+    sample_group: np.ndarray | None
 
     def find(self, q: Any) -> np.ndarray: ...
     def lookup(self, internal_id: str) -> int: ...
     def variants(self, rows: Any) -> list[Any]: ...
     def zygosity(self, row: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def group_genotypes(self, row: int) -> np.ndarray: ...
     def carrier_counts(self, rows: Any) -> np.ndarray: ...
     def count_carriers(self, rows: Any, within: IndividualSet | None = None) -> int: ...
     def max_allele_frequency(self, rows: Any) -> float: ...
@@ -205,8 +208,10 @@ class NodeData:
         with self._lock:
             hit = self._cache.get(key)
         if hit is None:
+            index = self.handles[dataset_id].index
             hit = Cohort.from_strata(self.catalogue.strata(dataset_id),
-                                     self.handles[dataset_id].n)
+                                     self.handles[dataset_id].n, groups=index.groups,
+                                     sample_group=index.sample_group)
             with self._lock:
                 self._cache[key] = hit
                 while len(self._cache) > self.cache_size:

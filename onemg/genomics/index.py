@@ -5,7 +5,10 @@ sorted by (contig, pos, ref, alt): ``contig`` uint8 rank in ``CONTIGS``, ``pos``
 ``end`` int32 1-based inclusive end of REF, ``vtype`` uint8 index in ``VARIANT_TYPES``,
 ``ref``/``alt`` as ``*_offsets`` int64 + ``*_bytes`` uint8, ``ac``/``an`` int32,
 ``strata_ac``/``strata_an`` int32[rows, strata] (labels in the manifest); ``carriers/`` hybrid
-sets and ``homs/`` one bit per carrier (see :mod:`onemg.genomics.hybrid`).
+sets and ``homs/`` one bit per carrier (see :mod:`onemg.genomics.hybrid`). Sample groups (one
+per sex x country, ``groups`` in the manifest): ``sample_group`` int16[individuals] and
+``group_genotypes`` int32[rows, groups, 2], each row's carriers per group, not / flagged
+homozygous (indexes written before these existed lack them; readers fall back to the carriers).
 """
 
 from __future__ import annotations
@@ -120,6 +123,11 @@ class VariantIndex:
             "contig", "pos", "end", "vtype", "ref_offsets", "ref_bytes", "alt_offsets",
             "alt_bytes", "ac", "an", "strata_ac", "strata_an")}
         self._a = a
+        self.groups: list[tuple[str, str]] | None = None
+        if "groups" in manifest and (path / "group_genotypes.npy").exists():
+            self.groups = [(str(sex), str(cc)) for sex, cc in manifest["groups"]]
+            a["group_genotypes"] = load_array(path / "group_genotypes.npy")
+            a["sample_group"] = load_array(path / "sample_group.npy")
         self._carriers = HybridSets.open(path / "carriers")
         self._homs = RankBits.open(path / "homs")
         self._nbytes = (self.n_individuals + 7) // 8
@@ -250,6 +258,23 @@ class VariantIndex:
         row = self._check_row(row)
         idx = self._carriers.members(row)
         return idx, self._homs.flags(row, idx.size)
+
+    @property
+    def sample_group(self) -> np.ndarray | None:
+        """Each individual's group (an index into :attr:`groups`); ``None`` on old indexes."""
+        return self._a.get("sample_group")
+
+    def group_genotypes(self, row: int) -> np.ndarray:
+        """``int64[groups, 2]``: ``row``'s carriers in each of :attr:`groups`, not / flagged
+        homozygous (what :meth:`zygosity` gives, counted by group without listing carriers).
+
+        Raises:
+            NotFoundError: the index predates group counts (:attr:`groups` is ``None``).
+        """
+        if self.groups is None:
+            raise NotFoundError(f"{self.path}: this index has no counts per sample group; "
+                                "rebuild it with `onemg index rebuild`")
+        return np.asarray(self._a["group_genotypes"][self._check_row(row)], dtype=np.int64)
 
     def allele_frequencies(self, rows: np.ndarray | list[int]) -> np.ndarray:
         """The allele frequency (AC/AN, 0.0 where AN is 0) of each of ``rows``."""

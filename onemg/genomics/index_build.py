@@ -68,6 +68,7 @@ class _ChunkRows:
     ac_g: np.ndarray
     skipped_alleles: int
     skipped_contigs: int
+    geno_g: np.ndarray  # int64[rows, groups, 2], kernels.group_genotypes
 
 
 @dataclass(frozen=True)
@@ -166,13 +167,14 @@ def index_chunk(
             blocks.append((rows, members + s0, hom))
     an_g = an_rec[rec_a]
     rows, members, hom = kernels.merge_row_pairs(blocks)
+    geno_g = kernels.group_genotypes(rows, members, hom, group, n_rows=n_rows, n_groups=n_groups)
     part = parts / f"{chunk:06d}"
     hybrid.save_part(part / "carriers", kernels.hybrid_split(
         rows, members, n_rows=n_rows, n=n, dense_min=dense_min))
     hybrid.save_rank_part(part / "homs", *kernels.hom_rank_bits(
         rows, members, rows[hom], members[hom], n_rows=n_rows, n=n))
     return _ChunkRows(np.asarray(c_out, np.uint8), np.asarray(p_out, np.int32), r_out, a_out,
-                      an_g, ac_g, skipped, skipped_contigs)
+                      an_g, ac_g, skipped, skipped_contigs, geno_g)
 
 
 def _sample_groups(root: zarr.Group, n: int) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -267,7 +269,7 @@ def build_index(
         with compute_client(compute if compute and n_chunks > 1 else ComputeSettings()) as client:
             results = map_ordered(client, _build_chunk, tasks, progress=progress,
                                   broadcast={"group": group})
-        summary = _complete(build, results, n=n, labels=labels, member=member,
+        summary = _complete(build, results, n=n, labels=labels, member=member, group=group,
                             dense_min=dense_min, source=vcz)
         fsync_tree(build)
         publish_dir(build, out)
@@ -277,10 +279,11 @@ def build_index(
 
 
 def _complete(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str],
-              member: np.ndarray, dense_min: int, source: Path) -> IndexSummary:
+              member: np.ndarray, group: np.ndarray, dense_min: int, source: Path
+              ) -> IndexSummary:
     """Write the final index files from the chunk results (in chunk order) and summarise."""
-    _finalise(out, results, n=n, labels=labels, member=member, n_chunks=len(results),
-              dense_min=dense_min, vcz=source)
+    _finalise(out, results, n=n, labels=labels, member=member, group=group,
+              n_chunks=len(results), dense_min=dense_min, vcz=source)
     shutil.rmtree(out / "parts", ignore_errors=True)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return IndexSummary(
@@ -351,7 +354,7 @@ class StreamingIndexBuilder:
         results = [f.result() for f in self._futures]
         self._pool.shutdown()
         return _complete(self.out, results, n=self.n, labels=self.labels, member=self.member,
-                         dense_min=self.dense_min, source=self.source)
+                         group=self.group, dense_min=self.dense_min, source=self.source)
 
     def abort(self) -> None:
         """Stop after a failed conversion (the caller removes ``out``)."""
@@ -360,8 +363,19 @@ class StreamingIndexBuilder:
         self._pool.shutdown(wait=True)
 
 
+def _group_names(labels: list[str], member: np.ndarray) -> list[list[str]]:
+    """``[sex, country]`` of each group (country ``""`` where unknown), from the membership."""
+    out = []
+    for row in member:
+        held = [labels[j].partition(":") for j in np.flatnonzero(row)]
+        sex = next(v for k, _, v in held if k == "sex")
+        out.append([sex, next((v for k, _, v in held if k == "country"), "")])
+    return out
+
+
 def _finalise(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str],
-              member: np.ndarray, n_chunks: int, dense_min: int, vcz: Path) -> None:
+              member: np.ndarray, group: np.ndarray, n_chunks: int, dense_min: int,
+              vcz: Path) -> None:
     contig = np.concatenate([r.contig for r in results]) if results else np.zeros(0, np.uint8)
     pos = np.concatenate([r.pos for r in results]) if results else np.zeros(0, np.int32)
     ref = [s for r in results for s in r.ref]
@@ -369,12 +383,15 @@ def _finalise(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str]
     n_g = member.shape[0]
     an_g = np.concatenate([r.an_g for r in results]) if results else np.zeros((0, n_g), np.int64)
     ac_g = np.concatenate([r.ac_g for r in results]) if results else np.zeros((0, n_g), np.int64)
+    geno_g = (np.concatenate([r.geno_g for r in results]) if results
+              else np.zeros((0, n_g, 2), np.int64))
     ref_a = np.array(ref, dtype=str) if ref else np.zeros(0, dtype="U1")
     alt_a = np.array(alt, dtype=str) if alt else np.zeros(0, dtype="U1")
     order = np.lexsort((alt_a, ref_a, pos, contig)) if pos.size else np.zeros(0, np.int64)
     ref = [ref[i] for i in order]
     alt = [alt[i] for i in order]
     contig, pos, an_g, ac_g = contig[order], pos[order], an_g[order], ac_g[order]
+    geno_g = geno_g[order]
     ref_len = np.array([len(s) for s in ref], dtype=np.int32)
     np.save(out / "contig.npy", contig)
     np.save(out / "pos.npy", pos)
@@ -388,6 +405,8 @@ def _finalise(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str]
     np.save(out / "an.npy", an_g.sum(axis=1).astype(np.int32))
     np.save(out / "strata_ac.npy", (ac_g @ member).astype(np.int32))
     np.save(out / "strata_an.npy", (an_g @ member).astype(np.int32))
+    np.save(out / "group_genotypes.npy", geno_g.astype(np.int32))
+    np.save(out / "sample_group.npy", np.asarray(group, np.int16))
     part_dirs = [out / "parts" / f"{c:06d}" for c in range(n_chunks)]
     hybrid.concat_parts([p / "carriers" for p in part_dirs], out / "carriers", order=order,
                         nbytes=(n + 7) // 8)
@@ -400,6 +419,6 @@ def _finalise(out: Path, results: list[_ChunkRows], *, n: int, labels: list[str]
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "n_individuals": n,
         "n_variants": int(pos.size), "strata": labels, "contigs": contigs,
-        "dense_min": dense_min, "source": str(vcz),
+        "dense_min": dense_min, "source": str(vcz), "groups": _group_names(labels, member),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))

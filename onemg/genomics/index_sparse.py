@@ -94,6 +94,7 @@ def build_index_from_carriers(
             .astype(np.int64)
         )
         an_g = np.tile(2 * np.bincount(group, minlength=n_g), (n_rows, 1)).astype(np.int64)
+        geno_g = kernels.group_genotypes(c_rows, c_ind, hom, group, n_rows=n_rows, n_groups=n_g)
         part = out / "parts" / f"{b_i:06d}"
         hybrid.save_part(
             part / "carriers",
@@ -113,6 +114,7 @@ def build_index_from_carriers(
                 ac_g,
                 0,
                 0,
+                geno_g,
             )
         )
     _finalise(
@@ -121,6 +123,7 @@ def build_index_from_carriers(
         n=n,
         labels=labels,
         member=member,
+        group=group,
         n_chunks=len(results),
         dense_min=dense_min,
         vcz=Path("(carrier lists)"),
@@ -144,6 +147,8 @@ class HybridRows:
         contig: contig name (any alias).
         pos, ref, alt: normalised rows (1-based ``pos``).
         ac_g: int64[rows, groups] ALT copies per stratum group (:func:`strata_groups`).
+        geno_g: int64[rows, groups, 2] carriers per group, not / flagged homozygous
+            (:func:`onemg.genomics.kernels.group_genotypes`).
         kind, slot, count, offsets, indices, bits: carriers as :func:`kernels.hybrid_split`.
         hom_starts, hom_bits: homozygote flags as :func:`kernels.hom_rank_bits`.
     """
@@ -153,6 +158,7 @@ class HybridRows:
     ref: list[str]
     alt: list[str]
     ac_g: np.ndarray
+    geno_g: np.ndarray
     kind: np.ndarray
     slot: np.ndarray
     count: np.ndarray
@@ -194,11 +200,19 @@ def write_hybrid_part(
         np.asarray(rows.ac_g, np.int64),
         0,
         0,
+        np.asarray(rows.geno_g, np.int64),
     )
 
 
 def complete_index(
-    out: Path, rows: list[_ChunkRows], *, n: int, labels: list[str], member: np.ndarray, source: str
+    out: Path,
+    rows: list[_ChunkRows],
+    *,
+    n: int,
+    labels: list[str],
+    member: np.ndarray,
+    group: np.ndarray,
+    source: str,
 ) -> IndexSummary:
     """Sort the rows of every part (saved under ``out/parts`` in order) into the final index."""
     return _complete(
@@ -207,6 +221,7 @@ def complete_index(
         n=n,
         labels=labels,
         member=member,
+        group=group,
         dense_min=dense_min_for(n),
         source=Path(source),
     )

@@ -159,6 +159,30 @@ def merge_row_pairs(
             np.concatenate([b[2] for b in blocks])[order])
 
 
+def group_genotypes(
+    rows: np.ndarray, members: np.ndarray, hom: np.ndarray, group: np.ndarray, *, n_rows: int,
+    n_groups: int
+) -> np.ndarray:
+    """Carriers of each row per sample group, split by the homozygous flag.
+
+    Stored in the index so that allele frequencies by sex and country need no carrier list
+    (a common variant at 1M has hundreds of thousands).
+
+    Args:
+        rows, members: carrier pairs (any order).
+        hom: ``bool[pairs]``, the pair's homozygous flag (as :func:`count_rows`).
+        group: ``int[samples]`` group code per sample.
+        n_rows, n_groups: the output's shape.
+
+    Returns:
+        ``int64[n_rows, n_groups, 2]``: ``[..., 0]`` carriers not flagged homozygous,
+        ``[..., 1]`` those flagged.
+    """
+    key = (np.asarray(rows, np.int64) * n_groups + np.asarray(group)[members]) * 2 + np.asarray(
+        hom, np.int64)
+    return np.bincount(key, minlength=n_rows * n_groups * 2).reshape(n_rows, n_groups, 2)
+
+
 def hom_rank_bits(
     car_rows: np.ndarray, car_members: np.ndarray, hom_rows: np.ndarray,
     hom_members: np.ndarray, *, n_rows: int, n: int

@@ -138,6 +138,7 @@ def _site_rows(  # noqa: PLR0913 - a numba kernel takes plain arrays
     r_kind,
     r_count,
     r_ac,
+    r_geno,
     idx,
     bits,
     rank,
@@ -189,6 +190,7 @@ def _site_rows(  # noqa: PLR0913 - a numba kernel takes plain arrays
                         if copies:
                             idx[i0 + count] = ind
                             r_ac[row, group[ind]] += copies
+                            r_geno[row, group[ind], 1 if copies == 2 else 0] += 1
                             count += 1
                             # Homozygote flags are written below, once the row's kind is known.
                             touched[nt + count - 1] = copies
@@ -200,6 +202,7 @@ def _site_rows(  # noqa: PLR0913 - a numba kernel takes plain arrays
                         if copies:
                             idx[i0 + count] = ind
                             r_ac[row, group[ind]] += copies
+                            r_geno[row, group[ind], 1 if copies == 2 else 0] += 1
                             count += 1
                             touched[nt + count - 1] = copies
                 if count == 0:
@@ -245,6 +248,7 @@ class _Buffers:
         self.r_kind = np.zeros(max_rows, np.uint8)
         self.r_count = np.zeros(max_rows, np.int32)
         self.r_ac = np.zeros((max_rows, n_groups), np.int64)
+        self.r_geno = np.zeros((max_rows, n_groups, 2), np.int64)
         self.r_rank = np.zeros(max_rows, np.int64)
         # A row holds at most n carriers (in idx while it is collected).
         self.idx = np.zeros(max_rows * self._sparse_max + n, np.int32)
@@ -281,6 +285,7 @@ class _Buffers:
             ref=[r[1] for r in rows],
             alt=[r[2] for r in rows],  # type: ignore[index]
             ac_g=self.r_ac[:nr].copy(),
+            geno_g=self.r_geno[:nr].copy(),
             kind=kind,
             slot=slot,
             count=count,
@@ -291,6 +296,7 @@ class _Buffers:
             hom_bits=self.rank[:nb].copy(),
         )
         self.r_ac[:nr] = 0
+        self.r_geno[:nr] = 0
         self.bits[:nd] = 0
         self.rank[:nb] = 0
         self.fill[:] = 0
@@ -333,7 +339,7 @@ def extract_piece(
     stack = np.zeros(ts.num_nodes + 1, np.int32)
     group32 = np.ascontiguousarray(group, dtype=np.int32)
     # Worst case per row: a bitset, its homozygote bits, a sparse list, its counts.
-    per_row = 2 * ((n + 7) // 8) + 1 + 4 * min(dense_min, n) + 8 * n_groups + 32
+    per_row = 2 * ((n + 7) // 8) + 1 + 4 * min(dense_min, n) + 24 * n_groups + 32
     max_rows = max_rows or max(16, _PART_BYTES // per_row)
     buf = _Buffers(contig, n, n_groups, dense_min, max_rows)
     extra = sites.n_alleles.astype(np.int64) - 1
@@ -379,6 +385,7 @@ def extract_piece(
                 buf.r_kind,
                 buf.r_count,
                 buf.r_ac,
+                buf.r_geno,
                 buf.idx,
                 buf.bits,
                 buf.rank,

@@ -227,10 +227,10 @@ def _finish_country(
             os.rename(src, build / "parts" / f"{len(rows):06d}")
             rows.append(chunk)
     shutil.rmtree(build / "pieces", ignore_errors=True)
-    _group, labels, member = strata_groups(list(sexes), [plan.code] * len(sexes))
+    group, labels, member = strata_groups(list(sexes), [plan.code] * len(sexes))
     # The manifest's source: the tree sequences, relative to the dataset folder.
     summary = complete_index(
-        build, rows, n=len(ids), labels=labels, member=member, source=TREES_DIR
+        build, rows, n=len(ids), labels=labels, member=member, group=group, source=TREES_DIR
     )
     os.rename(build, plan.folder / INDEX_DIR)
     (plan.folder / SAMPLES_FILE).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")

@@ -6,6 +6,7 @@ populations come from the test's own sex/country table (``DatasetSpec``), never 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import cyvcf2
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from onemg.beacon.frequencies import (
+    SEXES,
     Cohort,
     PopulationCounts,
     disclose,
@@ -299,3 +301,90 @@ def test_population_counts_of_a_multi_country_dataset() -> None:
 )
 def test_hemizygous_sites(contig: str, pos: int, hemi: bool) -> None:
     assert hemizygous_site(contig, pos) is hemi
+
+
+
+async def test_group_counts_serve_what_the_carriers_serve(make_app, node_store,  # noqa: ANN001
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """The ingested index's sample groups hold the catalogue's people, and the answers built
+    from them are the answers built from the carriers, for every listed variant."""
+    assert node_store.cohort("ds-fi").layout is not None
+    urls = [f"/api/g_variants?requestedGranularity=count&referenceName={contig}&start=0"
+            f"&end={end}&datasetIds=ds-fi&limit=50" for contig, end in (("7", 10_000), ("X", 1000))]
+
+    async def bodies() -> list[dict]:
+        out = []
+        async with serve(make_app(k=5, store=node_store)) as client:
+            for url in urls:
+                for who in ("granted-fi", None):
+                    r = await client.get(url, headers=auth(who) if who else {})
+                    assert r.status_code == 200, r.text
+                    out.append(r.json()["response"])
+        return out
+
+    fast = await bodies()
+    plain = node_store.cohort
+
+    def without_layout(dataset_id: str) -> Cohort:
+        return dataclasses.replace(plain(dataset_id), layout=None)
+
+    monkeypatch.setattr(node_store, "cohort", without_layout)
+    assert sum(len(rs["info"]["variantFrequencies"]) for b in fast
+               for rs in b["resultSets"]) > 20
+    assert await bodies() == fast
+
+def _random_cohort(rng: np.random.Generator, n: int, countries: list[str]
+                   ) -> tuple[dict[str, IndividualSet], list[tuple[str, str]], np.ndarray]:
+    """Catalogue strata and the index's (sex x country) groups of the same individuals."""
+    sex = rng.choice(list(SEXES), size=n)
+    country = rng.choice(countries, size=n)
+    strata = {f"sex:{s}": IndividualSet.from_mask(sex == s) for s in SEXES}
+    strata.update({f"country:{c}": IndividualSet.from_mask(country == c) for c in countries})
+    groups = sorted({(str(s), str(c)) for s, c in zip(sex, country, strict=True)})
+    sample_group = np.array([groups.index((str(s), str(c)))
+                             for s, c in zip(sex, country, strict=True)], dtype=np.int16)
+    return strata, groups, sample_group
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("countries", [["FI"], ["FI", "EE", "LV"]])
+@pytest.mark.parametrize("contig", ["7", "X"])
+def test_group_counts_give_the_carriers_counts(seed: int, countries: list[str],
+                                               contig: str) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    strata, groups, sample_group = _random_cohort(rng, n, countries)
+    cohort = Cohort.from_strata(strata, n, groups=groups, sample_group=sample_group)
+    assert cohort.layout is not None
+    carriers = np.flatnonzero(rng.random(n) < 0.3)
+    is_hom = rng.random(carriers.size) < 0.4
+    geno = np.zeros((len(groups), 2), dtype=np.int64)
+    np.add.at(geno, (sample_group[carriers].astype(np.int64), is_hom.astype(np.int64)), 1)
+    args = dict(contig=contig, pos=5_000_000, ac=99, an=600, strata_counts={}, cohort=cohort,
+                fallback_name="x")
+    slow = population_counts(carriers=carriers, is_hom=is_hom, **args)
+    fast = population_counts(group_genotypes=geno, **args)
+    assert fast == slow
+    assert any(p.het and p.hom for p in fast)
+
+
+def test_groups_that_do_not_hold_the_catalogues_people_are_not_used() -> None:
+    # An index built for other strata (a re-ingest with corrected sexes, another cohort)
+    # would put other people's genotypes in each population: the carriers are used instead.
+    rng = np.random.default_rng(1)
+    strata, groups, sample_group = _random_cohort(rng, 50, ["FI", "EE"])
+    swapped = sample_group.copy()
+    other = next(i for i in range(50) if groups[swapped[i]][0] != groups[swapped[0]][0])
+    swapped[[0, other]] = swapped[[other, 0]]
+    assert Cohort.from_strata(strata, 50, groups=groups, sample_group=swapped).layout is None
+    assert Cohort.from_strata(strata, 50, groups=groups, sample_group=sample_group[:49]
+                              ).layout is None
+    renamed = [(s, "SE" if c == "EE" else c) for s, c in groups]
+    assert Cohort.from_strata(strata, 50, groups=renamed, sample_group=sample_group
+                              ).layout is None
+    assert Cohort.from_strata(strata, 50).layout is None
+    with pytest.raises(ValueError, match="carriers"):
+        population_counts(contig="7", pos=1, ac=0, an=100, strata_counts={},
+                          cohort=Cohort.from_strata(strata, 50), fallback_name="x",
+                          group_genotypes=np.zeros((len(groups), 2), dtype=np.int64))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -220,3 +221,35 @@ def test_vcztools_reads_the_store_back(built: tuple, tmp_path: Path) -> None:
         ).stdout
 
     assert query(out) == query(built[0].vcf)
+
+
+def test_group_genotypes_are_the_carriers_counted_by_sex_and_country(
+    built: tuple, index: VariantIndex
+) -> None:
+    cohort, _, _ = built
+    country = ["FI" if i % 3 else "EE" for i in range(N)]
+    assert index.groups is not None
+    assert index.sample_group is not None
+    # Each individual sits in the group of its own sex and country.
+    assert [index.groups[g] for g in index.sample_group.tolist()] == list(
+        zip(cohort.sex, country, strict=True))
+    group = np.asarray(index.sample_group, dtype=np.int64)
+    for r in range(index.n_variants):
+        carriers, is_hom = index.zygosity(r)
+        want = np.zeros((len(index.groups), 2), dtype=np.int64)
+        np.add.at(want, (group[carriers], is_hom.astype(np.int64)), 1)
+        np.testing.assert_array_equal(index.group_genotypes(r), want, err_msg=str(r))
+
+
+def test_an_index_without_group_counts_says_how_to_get_them(
+    built: tuple, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(built[2], old)
+    (old / "group_genotypes.npy").unlink()
+    (old / "sample_group.npy").unlink()
+    legacy = VariantIndex.open(old)
+    assert legacy.groups is None
+    assert legacy.sample_group is None
+    with pytest.raises(NotFoundError, match="onemg index rebuild"):
+        legacy.group_genotypes(0)

@@ -44,7 +44,8 @@ def test_same_index_as_from_vcf(tmp_path: Path) -> None:
                             np.concatenate(haps[i:i + 25])) for i in range(0, n_sites, 25)]
     build_index_from_carriers(tmp_path / "b", batches, n=n, sample_sex=sex,
                               sample_country=country)
-    for name in ("pos", "end", "ac", "an", "strata_ac", "strata_an", "vtype"):
+    for name in ("pos", "end", "ac", "an", "strata_ac", "strata_an", "vtype", "group_genotypes",
+                 "sample_group"):
         np.testing.assert_array_equal(np.load(tmp_path / "a" / f"{name}.npy"),
                                       np.load(tmp_path / "b" / f"{name}.npy"), err_msg=name)
     a, b = VariantIndex.open(tmp_path / "a"), VariantIndex.open(tmp_path / "b")

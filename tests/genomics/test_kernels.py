@@ -85,6 +85,23 @@ def test_hom_rank_bits_matches_naive(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(5))
+def test_group_genotypes_match_naive(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, n_rows, n_groups = 40, 7, 5
+    car = rng.random((n_rows, n)) < rng.random((n_rows, 1))
+    hom = car & (rng.random((n_rows, n)) < 0.4)
+    group = rng.integers(0, n_groups, size=n)
+    rows, members = np.nonzero(car)
+    got = kernels.group_genotypes(rows, members, hom[rows, members], group, n_rows=n_rows,
+                                  n_groups=n_groups)
+    for r in range(n_rows):
+        for g in range(n_groups):
+            inside = group == g
+            assert got[r, g, 0] == int((car[r] & ~hom[r] & inside).sum())
+            assert got[r, g, 1] == int((hom[r] & inside).sum())
+
+
+@pytest.mark.parametrize("seed", range(5))
 def test_count_rows_matches_naive(seed: int) -> None:
     rng = np.random.default_rng(seed)
     g = rng.integers(-1, 4, size=(9, 31, 2)).astype(np.int8)
