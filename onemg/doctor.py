@@ -192,6 +192,32 @@ def _datasets(engine: object, settings: Settings) -> Iterator[Finding]:
             yield Finding(f"dataset {info.id}", True, f"tiers {access}")
 
 
+def _indexes(engine: object, settings: Settings) -> Iterator[Finding]:
+    from onemg.catalogue import Catalogue
+    from onemg.errors import OnemgError
+    from onemg.genomics import VariantIndex
+
+    for info in Catalogue(engine).datasets():
+        check = f"index {info.id}"
+        folder = Path(settings.data_dir) / info.data_path / "index"
+        try:
+            index = VariantIndex.open(folder)
+        except OnemgError as exc:
+            yield Finding(check, False, str(exc), "onemg index rebuild --data-dir "
+                          f"{settings.data_dir} --dataset-id {info.id}, or re-ingest it")
+            continue
+        if index.groups is None:
+            # Answers stay right (from the carriers); only frequency lists are slower at scale.
+            yield Finding(
+                check, True, "written before the genotype counts per sample group: frequency "
+                "lists are computed from each variant's carriers (slow for common variants in "
+                f"large cohorts); `onemg index rebuild --data-dir {settings.data_dir} "
+                f"--dataset-id {info.id}` adds them", warning=True)
+        else:
+            yield Finding(check, True, f"{index.n_variants:,} variants, "
+                          f"{index.n_individuals:,} individuals")
+
+
 def diagnose(
     settings: Settings,
     kind: str,
@@ -213,6 +239,8 @@ def diagnose(
         if kind == "node":
             say("datasets")
             found.extend(_datasets(engine, settings))
+            say("indexes")
+            found.extend(_indexes(engine, settings))
     if kind == "node":
         say("trusted issuers")
         with http or httpx.Client(timeout=5.0) as client:

@@ -90,6 +90,15 @@ def test_doctor_reports_each_problem_with_its_fix(
     assert found["audit log"]["ok"] is False
     assert "entry 2" in found["audit log"]["detail"]
     assert found["dataset test-fi"]["ok"] is True
+    assert found["index test-fi"]["ok"] is True
+    assert found["index test-fi"]["warning"] is False
+
+    # An index written before the genotype counts per sample group: a warning and its fix.
+    [index_dir] = (node / "datasets" / "test-fi").glob("*/index")
+    (index_dir / "group_genotypes.npy").unlink()
+    code, found = _doctor(node, capsys)
+    assert found["index test-fi"]["warning"] is True
+    assert "onemg index rebuild" in found["index test-fi"]["detail"]
 
     # The table form names each problem and its fix.
     assert main(["doctor", "--data-dir", str(node)]) == 1
