@@ -160,7 +160,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
     hub_settings = Settings(data_dir=tmp / "hub", access=AccessSettings(public_url=hub_url))
     network = NetworkConfig(
-        members=(MemberConfig(id="fi", base_url=f"{node_url}api", country="FI"),), broker=True
+        members=(MemberConfig(id="fi", base_url=f"{node_url}api", country="FI"),),
+        broker=True,
+        # A loaded CI machine can take seconds for a node's first answer; the hub's own timeouts
+        # are tested in tests/network, not here.
+        member_timeout_s=30.0,
+        deadline_s=60.0,
     )
     hub_app = create_hub_app(hub_settings, network)
     hub_settings.data_dir.mkdir(parents=True)
@@ -194,8 +199,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             end=now + 86_400,
         )
     with (
-        Served(hub_app, hub_port),
+        # The node first: the hub reads its members' metadata as it starts.
         Served(node_app, node_port),
+        Served(hub_app, hub_port),
         httpx.Client(timeout=60, trust_env=False) as http,
     ):
         yield World(
