@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, case, delete, insert, or_, select, update
 from sqlalchemy import exc as sa_exc
 
+from onemg.access.erasure import erase_account_rows
 from onemg.access.models import (
     Account,
     AuditEntry,
@@ -143,9 +144,10 @@ class AccountStore:
                 raise NotFoundError(f"no account with subject {sub!r}")
 
     def delete(self, sub: str) -> None:
-        """Remove account ``sub`` (its row, so nothing personal stays behind)."""
+        """Remove account ``sub`` with the rows that :mod:`onemg.access.erasure` erases with it
+        (its sessions, basket, watches, system roles), in one transaction."""
         with self._session.begin() as s:
-            s.execute(delete(Account).where(Account.sub == sub))
+            erase_account_rows(s.connection(), sub)
 
     def all(self) -> list[AccountRecord]:
         """Every account, by username."""

@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from onemg.portal.basket import Basket
 from tests.community.stakeholders.conftest import PASSWORD, LiveHub
 from tests.mailserver import text_of
 
@@ -252,3 +254,36 @@ def test_public_pages_have_the_strict_csp(live_hub: LiveHub, path: str) -> None:
     assert r.status_code == 200
     assert "unsafe-inline" not in r.headers["content-security-policy"]
     assert "<style" not in r.text
+
+
+def test_deleting_the_account_signs_out_every_browser(live_hub: LiveHub) -> None:
+    sub = live_hub.web.accounts.create("leaver", PASSWORD).sub
+    Basket(live_hub.web.engine).add(sub, "fi", "synth-fi-s7")
+    with _client(live_hub) as here, _client(live_hub) as elsewhere:
+        _login(here, "leaver")
+        _login(elsewhere, "leaver")
+        assert elsewhere.get("/stakeholders/me").status_code == 200
+        # Without the confirmation box nothing happens.
+        r = _post(here, "/stakeholders/me", "/stakeholders/me/delete-account", {})
+        assert r.status_code == 400
+        assert "tick the box" in r.text
+        assert elsewhere.get("/stakeholders/me").status_code == 200
+        r = _post(here, "/stakeholders/me", "/stakeholders/me/delete-account", {"confirm": "1"})
+        assert r.status_code == 200
+        assert "Your account is deleted" in r.text
+        # The other browser's session went with the account, and so did the basket.
+        r = elsewhere.get("/stakeholders/me")
+        assert r.status_code == 303
+        assert r.headers["location"].startswith("/login")
+        assert Basket(live_hub.web.engine).items(sub) == []
+        with live_hub.web.engine.connect() as c:
+            left = c.execute(text("SELECT count(*) FROM web_sessions WHERE sub = :s"), {"s": sub})
+            assert left.scalar_one() == 0
+        # And the name cannot log in any more.
+        token = _csrf(here.get("/login").text)
+        r = here.post(
+            "/login",
+            data={"username": "leaver", "password": PASSWORD, "csrf_token": token, "next": "/"},
+        )
+        assert r.status_code in (400, 401)
+        assert here.get("/stakeholders/me").status_code == 303
