@@ -180,7 +180,9 @@ def _register_committee(access: typer.Typer) -> None:
                            ("institution", v["form"]["institution"]),
                            ("purpose", ", ".join(purpose["terms"])
                             + (f" disease {purpose['disease']}" if purpose["disease"] else "")
-                            + (" commercial" if purpose["commercial"] else "")),
+                            + (" commercial" if purpose["commercial"] else "")
+                            + (" for-profit organisation"
+                               if purpose.get("non_profit_organisation") is False else "")),
                            ("created", v["createdAt"]), ("submitted", v["submittedAt"]),
                            ("decided", v["decidedAt"]), ("access from", v["entitlementStart"]),
                            ("access until", v["entitlementEnd"]),

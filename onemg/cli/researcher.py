@@ -112,6 +112,7 @@ def _purpose_form(
     terms: str,
     disease: str | None,
     commercial: bool,
+    for_profit: bool,
     days: int,
 ) -> dict[str, Any]:
     return {
@@ -124,7 +125,7 @@ def _purpose_form(
             "terms": [t.strip() for t in terms.split(",") if t.strip()],
             "disease": disease,
             "commercial": commercial,
-            "non_profit_organisation": not commercial,
+            "non_profit_organisation": not for_profit,
         },
     }
 
@@ -144,6 +145,11 @@ _TERMS = typer.Option(
 )
 _DISEASE = typer.Option(None, "--disease", help="ICD-10 code for disease-specific research.")
 _COMMERCIAL = typer.Option(False, "--commercial", help="The research is commercial.")
+_FOR_PROFIT = typer.Option(
+    False,
+    "--for-profit",
+    help="Your organisation is for-profit (datasets with DUO NPU are for not-for-profits only).",
+)
 
 
 def apply(
@@ -161,6 +167,7 @@ def apply(
     terms: str = _TERMS,
     disease: str | None = _DISEASE,
     commercial: bool = _COMMERCIAL,
+    for_profit: bool = _FOR_PROFIT,
     days: int = typer.Option(365, "--days", min=1, help="Access wanted for this many days."),
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Submit without asking (you accept the access terms)."
@@ -172,7 +179,7 @@ def apply(
 ) -> None:
     """Apply to a node's data access committee; shows the DUO advice before submitting."""
     client = _client(credentials)
-    form = _purpose_form(purpose, title, institution, terms, disease, commercial, days)
+    form = _purpose_form(purpose, title, institution, terms, disease, commercial, for_profit, days)
     app, advice = client.draft(node, dataset, form)
     if quiet and yes:
         typer.echo(client.submit(node, app["id"])["id"])
@@ -326,6 +333,7 @@ def duo(
     terms: str = _TERMS,
     disease: str | None = _DISEASE,
     commercial: bool = _COMMERCIAL,
+    for_profit: bool = _FOR_PROFIT,
     credentials: Path | None = _CREDENTIALS,
 ) -> None:
     """DUO advice: would this purpose fit the dataset's data-use conditions? (advisory)"""
@@ -343,7 +351,7 @@ def duo(
         terms=tuple(t.strip() for t in terms.split(",") if t.strip()),
         disease=disease,
         commercial=commercial,
-        non_profit_organisation=not commercial,
+        non_profit_organisation=not for_profit,
     )
     advice = match(DataUse.from_beacon(conditions), purpose)
     _out().print(

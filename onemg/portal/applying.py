@@ -47,6 +47,8 @@ class PurposeForm:
     purpose: str = "hmb"
     disease: str = ""
     commercial: bool = False
+    #: The applicant's organisation is for-profit (DUO NPU datasets are for not-for-profits).
+    for_profit: bool = False
     duration_days: int = 365
     terms_accepted: bool = False
 
@@ -63,6 +65,7 @@ class PurposeForm:
             terms=(PURPOSES[self.purpose][0],),
             disease=disease,
             commercial=self.commercial,
+            non_profit_organisation=not self.for_profit,
             methods_development=self.purpose == "methods",
             ancestry=self.purpose == "poa",
         )
@@ -80,6 +83,7 @@ class PurposeForm:
                 "terms": list(p.terms),
                 "disease": p.disease,
                 "commercial": p.commercial,
+                "non_profit_organisation": p.non_profit_organisation,
                 "methods_development": p.methods_development,
                 "ancestry": p.ancestry,
             },

@@ -113,6 +113,7 @@ def _form(
     purpose: str,
     disease: str,
     commercial: str | None,
+    for_profit: str | None,
     duration_days: int,
     terms_accepted: str | None,
 ) -> PurposeForm:
@@ -123,6 +124,7 @@ def _form(
         purpose=purpose,
         disease=disease.strip(),
         commercial=bool(commercial),
+        for_profit=bool(for_profit),
         duration_days=duration_days,
         terms_accepted=bool(terms_accepted),
     )
@@ -178,13 +180,22 @@ def create_router() -> APIRouter:
         purpose: str = Form("hmb"),
         disease: str = Form(""),
         commercial: str | None = Form(None),
+        for_profit: str | None = Form(None),
         duration_days: int = Form(365),
         terms_accepted: str | None = Form(None),
     ) -> Response:
         await check_csrf(request)
         user = require_user(request)
         form = _form(
-            title, summary, institution, purpose, disease, commercial, duration_days, terms_accepted
+            title,
+            summary,
+            institution,
+            purpose,
+            disease,
+            commercial,
+            for_profit,
+            duration_days,
+            terms_accepted,
         )
         groups = await _basket_view(request, user)
         context: dict[str, Any] = {
@@ -263,6 +274,7 @@ def create_router() -> APIRouter:
         purpose: str = Form("hmb"),
         disease: str = Form(""),
         commercial: str | None = Form(None),
+        for_profit: str | None = Form(None),
         duration_days: int = Form(365),
         terms_accepted: str | None = Form(None),
     ) -> Response:
@@ -270,7 +282,15 @@ def create_router() -> APIRouter:
         user = require_user(request)
         member = _member(request, member_id)
         form = _form(
-            title, summary, institution, purpose, disease, commercial, duration_days, terms_accepted
+            title,
+            summary,
+            institution,
+            purpose,
+            disease,
+            commercial,
+            for_profit,
+            duration_days,
+            terms_accepted,
         )
         sent = await (await _node(request, member)).resubmit(app_id, form)
         _watches(request).remember(user.sub, member_id, app_id, sent["state"])
@@ -292,6 +312,7 @@ def _detail_context(request: Request, member: MemberState, app: dict[str, Any]) 
         purpose=key,
         disease=p.get("disease") or "",
         commercial=bool(p.get("commercial")),
+        for_profit=p.get("non_profit_organisation") is False,
         duration_days=int(f.get("duration_days") or 365),
         terms_accepted=bool(f.get("terms_accepted")),
     )

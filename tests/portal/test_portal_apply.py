@@ -88,6 +88,7 @@ def test_basket_to_applications_and_back(real_network: DemoNetwork) -> None:
             "purpose": "hmb",
             "duration_days": "30",
             "terms_accepted": "1",
+            "for_profit": "1",
         }
         # The DUO advice shows before anything is sent.
         advice = client.post(
@@ -133,6 +134,11 @@ def test_basket_to_applications_and_back(real_network: DemoNetwork) -> None:
         returned = client.get(f"/applications/ee/{mine['ee']}")
         assert '<strong id="state">returned</strong>' in returned.text
         assert "Name the ethics approval" in returned.text
+        # The organisation type went to the node and comes back in the form to resubmit; the
+        # committee sees it.
+        assert re.search(r'id="for_profit" name="for_profit" value="1" checked', returned.text)
+        shown = _onemg("access", "show", mine["ee"], "--data-dir", str(ee))
+        assert "for-profit organisation" in shown
         token = CSRF.findall(returned.text)[-1]
         again = client.post(
             f"/applications/ee/{mine['ee']}/resubmit",
