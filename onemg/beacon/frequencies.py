@@ -236,11 +236,12 @@ def population_counts(
             return layout.by_sex(geno, country)
     elif carriers is not None and is_hom is not None:
         key = cohort.sex_code[carriers].astype(np.int64) * 2 + is_hom.astype(np.int64)
+        country_sets = list(cohort.country_sets.values())
 
         def counts_in(country: int | None) -> np.ndarray:
             sel = key
             if country is not None:
-                members = list(cohort.country_sets.values())[country]
+                members = country_sets[country]
                 sel = key[members.mask[carriers]] if carriers.size else key[:0]
             return np.bincount(sel, minlength=2 * len(SEXES)).reshape(len(SEXES), 2)
     else:

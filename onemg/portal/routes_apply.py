@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from onemg.errors import InvalidInputError, NotFoundError, OnemgError, UnavailableError
@@ -106,17 +106,18 @@ async def _basket_view(request: Request, user: WebUser) -> dict[str, list[ds.Dat
     return dict(groups)
 
 
-def _form(
-    title: str,
-    summary: str,
-    institution: str,
-    purpose: str,
-    disease: str,
-    commercial: str | None,
-    for_profit: str | None,
-    duration_days: int,
-    terms_accepted: str | None,
+def posted_form(
+    title: str = Form(""),
+    summary: str = Form(""),
+    institution: str = Form(""),
+    purpose: str = Form("hmb"),
+    disease: str = Form(""),
+    commercial: str | None = Form(None),
+    for_profit: str | None = Form(None),
+    duration_days: int = Form(365),
+    terms_accepted: str | None = Form(None),
 ) -> PurposeForm:
+    """The application form as posted (a dependency of both apply and resubmit)."""
     return PurposeForm(
         title=title.strip(),
         summary=summary.strip(),
@@ -174,29 +175,10 @@ def create_router() -> APIRouter:
     async def apply(
         request: Request,
         action: str = Form("advice"),
-        title: str = Form(""),
-        summary: str = Form(""),
-        institution: str = Form(""),
-        purpose: str = Form("hmb"),
-        disease: str = Form(""),
-        commercial: str | None = Form(None),
-        for_profit: str | None = Form(None),
-        duration_days: int = Form(365),
-        terms_accepted: str | None = Form(None),
+        form: PurposeForm = Depends(posted_form),
     ) -> Response:
         await check_csrf(request)
         user = require_user(request)
-        form = _form(
-            title,
-            summary,
-            institution,
-            purpose,
-            disease,
-            commercial,
-            for_profit,
-            duration_days,
-            terms_accepted,
-        )
         groups = await _basket_view(request, user)
         context: dict[str, Any] = {
             "groups": groups,
@@ -268,30 +250,11 @@ def create_router() -> APIRouter:
         request: Request,
         member_id: str,
         app_id: str,
-        title: str = Form(""),
-        summary: str = Form(""),
-        institution: str = Form(""),
-        purpose: str = Form("hmb"),
-        disease: str = Form(""),
-        commercial: str | None = Form(None),
-        for_profit: str | None = Form(None),
-        duration_days: int = Form(365),
-        terms_accepted: str | None = Form(None),
+        form: PurposeForm = Depends(posted_form),
     ) -> Response:
         await check_csrf(request)
         user = require_user(request)
         member = _member(request, member_id)
-        form = _form(
-            title,
-            summary,
-            institution,
-            purpose,
-            disease,
-            commercial,
-            for_profit,
-            duration_days,
-            terms_accepted,
-        )
         sent = await (await _node(request, member)).resubmit(app_id, form)
         _watches(request).remember(user.sub, member_id, app_id, sent["state"])
         return redirect(request, f"/applications/{member_id}/{app_id}")
